@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mempressure: early, precise memory-pressure information for every process
+ * and every memory cgroup, under /proc/mempressure.
+ *
+ * This file only wires the parts together: parameters, the sampler
+ * (sampler.c) and the procfs files (procfs.c).  Exit undoes init in reverse.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/kernel.h>
+#include <linux/memcontrol.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/threads.h>
+
+#include "procfs.h"
+#include "sampler.h"
+
+static unsigned int interval_ms = 1000;
+module_param(interval_ms, uint, 0444);
+MODULE_PARM_DESC(interval_ms, "Sampling interval in ms (100-60000, default 1000)");
+
+/* 2 samples x 65536 x 112 bytes = 14 MiB at most. */
+static unsigned int max_processes = 65536;
+module_param(max_processes, uint, 0444);
+MODULE_PARM_DESC(max_processes, "Most processes tracked (1-4194304, default 65536)");
+
+static unsigned int max_cgroups = 4096;
+module_param(max_cgroups, uint, 0444);
+MODULE_PARM_DESC(max_cgroups, "Most memory cgroups tracked (1-1048576, default 4096)");
+
+struct mp_param_range {
+	const char *name;
+	unsigned int value, min, max;
+};
+
+/*
+ * Why these bounds: under 100 ms a sample's cost stops being negligible
+ * and windows of 10 s need no finer grain; over 60 s a 10 s window is
+ * meaningless.  Processes cannot exceed PID_MAX_LIMIT.  A million cgroups
+ * is beyond any host seen, and each costs 600 bytes.
+ */
+static int __init mp_check_params(struct mp_params *params)
+{
+	const struct mp_param_range ranges[] = {
+		{ "interval_ms", interval_ms, 100, 60000 },
+		{ "max_processes", max_processes, 1, PID_MAX_LIMIT },
+		{ "max_cgroups", max_cgroups, 1, 1048576 },
+	};
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(ranges); i++) {
+		if (ranges[i].value < ranges[i].min ||
+		    ranges[i].value > ranges[i].max) {
+			pr_err("%s=%u is out of range %u-%u\n", ranges[i].name,
+			       ranges[i].value, ranges[i].min, ranges[i].max);
+			return -EINVAL;
+		}
+	}
+	params->interval_ms = interval_ms;
+	params->max_processes = max_processes;
+	params->max_cgroups = max_cgroups;
+	return 0;
+}
+
+static int __init mp_check_kernel(void)
+{
+	if (mem_cgroup_disabled()) {
+		pr_err("the memory cgroup controller is disabled (cgroup_disable=memory)\n");
+		return -ENODEV;
+	}
+	if (!cgroup_subsys_on_dfl(memory_cgrp_subsys)) {
+		pr_err("the memory controller is bound to cgroup v1; mempressure needs cgroup v2\n");
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static int __init mp_init(void)
+{
+	struct mp_params params;
+	int err;
+
+	err = mp_check_params(&params);
+	if (err)
+		return err;
+	err = mp_check_kernel();
+	if (err)
+		return err;
+
+	err = mp_sampler_start(&params);
+	if (err)
+		return err;
+	err = mp_procfs_create();
+	if (err)
+		goto err_stop_sampler;
+
+	pr_info("version %s loaded, sampling every %u ms\n", MP_VERSION,
+		params.interval_ms);
+	return 0;
+
+err_stop_sampler:
+	mp_sampler_stop();
+	return err;
+}
+
+static void __exit mp_exit(void)
+{
+	mp_procfs_remove();
+	mp_sampler_stop();
+}
+
+module_init(mp_init);
+module_exit(mp_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Memory pressure monitor: per-process RSS growth and per-cgroup memory state");
+MODULE_VERSION(MP_VERSION);

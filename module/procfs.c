@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/mempressure: the status file and the processes and cgroups tables.
+ *
+ * The tables are seq_files over the current sample.  Each read(2) holds the
+ * RCU read lock from ->start to ->stop and prints from the sample published
+ * at ->start, so it never waits for the sampler.  A table read across
+ * several read(2) calls may combine two consecutive samples; rows stay
+ * sorted by their key and none is printed twice, because the seq_file
+ * position is the key (pid, cgroup id) to resume from, not a row index.
+ *
+ * Column names and their order come from <linux/mempressure.h>; each row is
+ * printed by a switch over the column enum, so a column added there and not
+ * printed here is a -Wswitch warning, not a silently shifted table.
+ *
+ * procfs does not pin the module.  proc_remove() at unload waits for every
+ * read in progress and releases every open file, after which further reads
+ * of a file still open fail with EIO; nothing here outlives the module.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/limits.h>
+#include <linux/mempressure.h>
+#include <linux/page_counter.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+
+#include "procfs.h"
+#include "sampler.h"
+
+#define MP_NAME(e, name)	name,
+
+static const char *const mp_process_columns[] = {
+	MEMPRESSURE_PROCESS_COLUMNS(MP_NAME)
+};
+
+static const char *const mp_cgroup_columns[] = {
+	MEMPRESSURE_CGROUP_COLUMNS(MP_NAME)
+};
+
+static const char *const mp_status_keys[] = {
+	MEMPRESSURE_STATUS_KEYS(MP_NAME)
+};
+
+static struct proc_dir_entry *mp_proc_dir;
+
+/* Per open table file. */
+struct mp_table_iter {
+	const struct mp_sample *sample;	/* the one ->start found */
+	char path[PATH_MAX];
+};
+
+/* --- value printers ------------------------------------------------------ */
+
+static void mp_put_header(struct seq_file *m, const char *const *names,
+			  int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++) {
+		if (i)
+			seq_putc(m, ' ');
+		seq_puts(m, names[i]);
+	}
+	seq_putc(m, '\n');
+}
+
+/* A string as one field: escaped, never empty, never mistaken for "-". */
+static void mp_put_string(struct seq_file *m, const char *s)
+{
+	if (!*s)
+		seq_puts(m, MEMPRESSURE_NA);
+	else if (!strcmp(s, MEMPRESSURE_NA))
+		seq_puts(m, "\\055");
+	else
+		seq_escape(m, s, MEMPRESSURE_ESCAPED_CHARS);
+}
+
+static void mp_put_u64(struct seq_file *m, u64 v)
+{
+	seq_put_decimal_ull(m, "", v);
+}
+
+static void mp_put_s64(struct seq_file *m, s64 v)
+{
+	seq_put_decimal_ll(m, "", v);
+}
+
+static void mp_put_pages(struct seq_file *m, unsigned long pages)
+{
+	mp_put_u64(m, (u64)pages << PAGE_SHIFT);
+}
+
+/* A limit: "max" when unlimited, as cgroupfs prints it. */
+static void mp_put_limit(struct seq_file *m, unsigned long pages)
+{
+	if (pages >= PAGE_COUNTER_MAX)
+		seq_puts(m, MEMPRESSURE_UNLIMITED);
+	else
+		mp_put_pages(m, pages);
+}
+
+/* Percent x 100 as psi prints it: "12.34". */
+static void mp_put_percent(struct seq_file *m, u32 pct100)
+{
+	seq_printf(m, "%u.%02u", pct100 / 100, pct100 % 100);
+}
+
+static void mp_put_cgroup_path(struct seq_file *m, struct mp_table_iter *it,
+			       u32 idx)
+{
+	if (idx == MP_NO_CGROUP) {
+		seq_puts(m, MEMPRESSURE_NA);
+		return;
+	}
+	/* The sample pins the css; kernfs_path() takes only a spinlock. */
+	cgroup_path(it->sample->cgroups[idx].css->cgroup, it->path,
+		    sizeof(it->path));
+	mp_put_string(m, it->path);
+}
+
+/* --- processes ------------------------------------------------------------ */
+
+/* The first process with pid >= @pos. */
+static const struct mp_proc *mp_proc_from(const struct mp_sample *s,
+					  loff_t pos)
+{
+	u32 lo = 0, hi = s->nr_procs;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (s->procs[mid].pid < pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nr_procs ? &s->procs[lo] : NULL;
+}
+
+static void *mp_procs_start(struct seq_file *m, loff_t *pos)
+	__acquires(RCU)
+{
+	struct mp_table_iter *it = m->private;
+
+	rcu_read_lock();
+	it->sample = mp_sampler_current();
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	return (void *)mp_proc_from(it->sample, *pos);
+}
+
+static void *mp_procs_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct mp_table_iter *it = m->private;
+	const struct mp_proc *pr = v;
+
+	*pos = v == SEQ_START_TOKEN ? 1 : (loff_t)pr->pid + 1;
+	return (void *)mp_proc_from(it->sample, *pos);
+}
+
+static void mp_table_stop(struct seq_file *m, void *v)
+	__releases(RCU)
+{
+	rcu_read_unlock();
+}
+
+static void mp_put_process_column(struct seq_file *m, struct mp_table_iter *it,
+				  const struct mp_proc *pr,
+				  enum mempressure_process_column col)
+{
+	switch (col) {
+	case MEMPRESSURE_PROC_PID:
+		mp_put_u64(m, pr->pid);
+		break;
+	case MEMPRESSURE_PROC_COMM:
+		mp_put_string(m, pr->comm);
+		break;
+	case MEMPRESSURE_PROC_CGROUP:
+		mp_put_cgroup_path(m, it, pr->cgroup_idx);
+		break;
+	case MEMPRESSURE_PROC_RSS:
+		mp_put_pages(m, (unsigned long)pr->anon + pr->file + pr->shmem);
+		break;
+	case MEMPRESSURE_PROC_ANON:
+		mp_put_pages(m, pr->anon);
+		break;
+	case MEMPRESSURE_PROC_FILE:
+		mp_put_pages(m, pr->file);
+		break;
+	case MEMPRESSURE_PROC_SHMEM:
+		mp_put_pages(m, pr->shmem);
+		break;
+	case MEMPRESSURE_PROC_SWAP:
+		mp_put_pages(m, pr->swap);
+		break;
+	case MEMPRESSURE_PROC_PEAK_RSS:
+		mp_put_pages(m, pr->peak_rss);
+		break;
+	case MEMPRESSURE_PROC_GROWTH10:
+		mp_put_s64(m, mp_proc_growth(it->sample, pr, MP_WIN_10S));
+		break;
+	case MEMPRESSURE_PROC_GROWTH60:
+		mp_put_s64(m, mp_proc_growth(it->sample, pr, MP_WIN_60S));
+		break;
+	case MEMPRESSURE_PROC_GROWTH300:
+		mp_put_s64(m, mp_proc_growth(it->sample, pr, MP_WIN_300S));
+		break;
+	case MEMPRESSURE_PROC_AGE:
+		/* As of the sample, so that one table agrees with itself. */
+		mp_put_u64(m, div_u64(it->sample->time_ns - pr->start_ns,
+				      NSEC_PER_USEC));
+		break;
+	case MEMPRESSURE_PROC_NR:
+		break;
+	}
+}
+
+static int mp_procs_show(struct seq_file *m, void *v)
+{
+	struct mp_table_iter *it = m->private;
+	int col;
+
+	if (v == SEQ_START_TOKEN) {
+		mp_put_header(m, mp_process_columns, MEMPRESSURE_PROC_NR);
+		return 0;
+	}
+	for (col = 0; col < MEMPRESSURE_PROC_NR; col++) {
+		if (col)
+			seq_putc(m, ' ');
+		mp_put_process_column(m, it, v, col);
+	}
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static const struct seq_operations mp_procs_seq_ops = {
+	.start = mp_procs_start,
+	.next = mp_procs_next,
+	.stop = mp_table_stop,
+	.show = mp_procs_show,
+};
+
+/* --- cgroups -------------------------------------------------------------- */
+
+/* The first cgroup with id >= @pos. */
+static const struct mp_cgroup *mp_cgroup_from(const struct mp_sample *s,
+					      loff_t pos)
+{
+	u32 lo = 0, hi = s->nr_cgroups;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (s->cgroups[mid].id < (u64)pos)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->nr_cgroups ? &s->cgroups[lo] : NULL;
+}
+
+static void *mp_cgroups_start(struct seq_file *m, loff_t *pos)
+	__acquires(RCU)
+{
+	struct mp_table_iter *it = m->private;
+
+	rcu_read_lock();
+	it->sample = mp_sampler_current();
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	return (void *)mp_cgroup_from(it->sample, *pos);
+}
+
+static void *mp_cgroups_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct mp_table_iter *it = m->private;
+	const struct mp_cgroup *cg = v;
+
+	*pos = v == SEQ_START_TOKEN ? 1 : (loff_t)cg->id + 1;
+	return (void *)mp_cgroup_from(it->sample, *pos);
+}
+
+static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
+				 const struct mp_cgroup *cg,
+				 enum mempressure_cgroup_column col)
+{
+	bool system = cg->flags & MP_CG_SYSTEM;
+	bool psi = cg->flags & MP_CG_PSI;
+
+	/* The system row has no cgroup files: their columns do not apply. */
+	switch (col) {
+	case MEMPRESSURE_CG_MIN:
+	case MEMPRESSURE_CG_LOW:
+	case MEMPRESSURE_CG_HIGH:
+	case MEMPRESSURE_CG_SWAP_CURRENT:
+	case MEMPRESSURE_CG_SWAP_MAX:
+	case MEMPRESSURE_CG_EV_LOW:
+	case MEMPRESSURE_CG_EV_HIGH:
+	case MEMPRESSURE_CG_EV_MAX:
+	case MEMPRESSURE_CG_EV_OOM:
+	case MEMPRESSURE_CG_EV_OOM_KILL:
+		if (system) {
+			seq_puts(m, MEMPRESSURE_NA);
+			return;
+		}
+		break;
+	case MEMPRESSURE_CG_PSI_SOME_AVG10:
+	case MEMPRESSURE_CG_PSI_FULL_AVG10:
+	case MEMPRESSURE_CG_PSI_SOME_TOTAL:
+	case MEMPRESSURE_CG_PSI_FULL_TOTAL:
+		if (!psi) {
+			seq_puts(m, MEMPRESSURE_NA);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+
+	switch (col) {
+	case MEMPRESSURE_CG_PATH:
+		mp_put_cgroup_path(m, it, cg - it->sample->cgroups);
+		break;
+	case MEMPRESSURE_CG_ID:
+		mp_put_u64(m, cg->id);
+		break;
+	case MEMPRESSURE_CG_CURRENT:
+		mp_put_pages(m, cg->usage);
+		break;
+	case MEMPRESSURE_CG_MIN:
+		mp_put_pages(m, cg->min);
+		break;
+	case MEMPRESSURE_CG_LOW:
+		mp_put_limit(m, cg->low);
+		break;
+	case MEMPRESSURE_CG_HIGH:
+		mp_put_limit(m, cg->high);
+		break;
+	case MEMPRESSURE_CG_MAX:
+		mp_put_limit(m, cg->max);
+		break;
+	case MEMPRESSURE_CG_SWAP_CURRENT:
+		mp_put_pages(m, cg->swap_current);
+		break;
+	case MEMPRESSURE_CG_SWAP_MAX:
+		mp_put_limit(m, cg->swap_max);
+		break;
+	case MEMPRESSURE_CG_EV_LOW:
+		mp_put_u64(m, cg->events[MP_EV_LOW]);
+		break;
+	case MEMPRESSURE_CG_EV_HIGH:
+		mp_put_u64(m, cg->events[MP_EV_HIGH]);
+		break;
+	case MEMPRESSURE_CG_EV_MAX:
+		mp_put_u64(m, cg->events[MP_EV_MAX]);
+		break;
+	case MEMPRESSURE_CG_EV_OOM:
+		mp_put_u64(m, cg->events[MP_EV_OOM]);
+		break;
+	case MEMPRESSURE_CG_EV_OOM_KILL:
+		mp_put_u64(m, cg->events[MP_EV_OOM_KILL]);
+		break;
+	case MEMPRESSURE_CG_PSI_SOME_AVG10:
+		mp_put_percent(m, mp_cgroup_psi_avg10(it->sample, cg,
+						   MP_PSI_SOME));
+		break;
+	case MEMPRESSURE_CG_PSI_FULL_AVG10:
+		mp_put_percent(m, mp_cgroup_psi_avg10(it->sample, cg,
+						   MP_PSI_FULL));
+		break;
+	case MEMPRESSURE_CG_PSI_SOME_TOTAL:
+		mp_put_u64(m, cg->psi_total_us[MP_PSI_SOME]);
+		break;
+	case MEMPRESSURE_CG_PSI_FULL_TOTAL:
+		mp_put_u64(m, cg->psi_total_us[MP_PSI_FULL]);
+		break;
+	case MEMPRESSURE_CG_PROCESSES:
+		mp_put_u64(m, cg->nr_procs);
+		break;
+	case MEMPRESSURE_CG_GROWTH10:
+		mp_put_s64(m, mp_cgroup_growth(it->sample, cg, MP_WIN_10S));
+		break;
+	case MEMPRESSURE_CG_GROWTH60:
+		mp_put_s64(m, mp_cgroup_growth(it->sample, cg, MP_WIN_60S));
+		break;
+	case MEMPRESSURE_CG_GROWTH300:
+		mp_put_s64(m, mp_cgroup_growth(it->sample, cg, MP_WIN_300S));
+		break;
+	case MEMPRESSURE_CG_NR:
+		break;
+	}
+}
+
+static int mp_cgroups_show(struct seq_file *m, void *v)
+{
+	struct mp_table_iter *it = m->private;
+	int col;
+
+	if (v == SEQ_START_TOKEN) {
+		mp_put_header(m, mp_cgroup_columns, MEMPRESSURE_CG_NR);
+		return 0;
+	}
+	for (col = 0; col < MEMPRESSURE_CG_NR; col++) {
+		if (col)
+			seq_putc(m, ' ');
+		mp_put_cgroup_column(m, it, v, col);
+	}
+	seq_putc(m, '\n');
+	return 0;
+}
+
+static const struct seq_operations mp_cgroups_seq_ops = {
+	.start = mp_cgroups_start,
+	.next = mp_cgroups_next,
+	.stop = mp_table_stop,
+	.show = mp_cgroups_show,
+};
+
+/* --- status ----------------------------------------------------------------- */
+
+static void mp_put_status_value(struct seq_file *m,
+				const struct mp_sampler_stats *st,
+				enum mempressure_status_key key)
+{
+	const struct mp_params *params = mp_sampler_params();
+
+	switch (key) {
+	case MEMPRESSURE_STATUS_VERSION:
+		seq_puts(m, MP_VERSION);
+		break;
+	case MEMPRESSURE_STATUS_ABI_VERSION:
+		mp_put_u64(m, MEMPRESSURE_ABI_VERSION);
+		break;
+	case MEMPRESSURE_STATUS_INTERVAL_MS:
+		mp_put_u64(m, params->interval_ms);
+		break;
+	case MEMPRESSURE_STATUS_MAX_PROCESSES:
+		mp_put_u64(m, params->max_processes);
+		break;
+	case MEMPRESSURE_STATUS_MAX_CGROUPS:
+		mp_put_u64(m, params->max_cgroups);
+		break;
+	case MEMPRESSURE_STATUS_PROCESSES:
+		mp_put_u64(m, st->nr_procs);
+		break;
+	case MEMPRESSURE_STATUS_CGROUPS:
+		mp_put_u64(m, st->nr_cgroups);
+		break;
+	case MEMPRESSURE_STATUS_PROCESSES_SKIPPED:
+		mp_put_u64(m, st->procs_skipped);
+		break;
+	case MEMPRESSURE_STATUS_CGROUPS_SKIPPED:
+		mp_put_u64(m, st->cgroups_skipped);
+		break;
+	case MEMPRESSURE_STATUS_SAMPLES:
+		mp_put_u64(m, st->samples);
+		break;
+	case MEMPRESSURE_STATUS_SAMPLE_LAST:
+		mp_put_u64(m, st->last_us);
+		break;
+	case MEMPRESSURE_STATUS_SAMPLE_AVG:
+		mp_put_u64(m, st->samples ? div64_u64(st->total_us, st->samples) : 0);
+		break;
+	case MEMPRESSURE_STATUS_SAMPLE_MAX:
+		mp_put_u64(m, st->max_us);
+		break;
+	case MEMPRESSURE_STATUS_MEMORY:
+		mp_put_u64(m, st->memory_bytes);
+		break;
+	case MEMPRESSURE_STATUS_NR:
+		break;
+	}
+}
+
+static int mp_status_show(struct seq_file *m, void *v)
+{
+	struct mp_sampler_stats st;
+	int key;
+
+	mp_sampler_stats(&st);
+	for (key = 0; key < MEMPRESSURE_STATUS_NR; key++) {
+		seq_printf(m, "%s ", mp_status_keys[key]);
+		mp_put_status_value(m, &st, key);
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+
+/* --- files -------------------------------------------------------------------- */
+
+static int mp_procs_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &mp_procs_seq_ops,
+				sizeof(struct mp_table_iter));
+}
+
+static int mp_cgroups_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &mp_cgroups_seq_ops,
+				sizeof(struct mp_table_iter));
+}
+
+static int mp_status_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, mp_status_show, NULL);
+}
+
+static const struct proc_ops mp_procs_fops = {
+	.proc_open = mp_procs_open,
+	.proc_read_iter = seq_read_iter,
+	.proc_lseek = seq_lseek,
+	.proc_release = seq_release_private,
+};
+
+static const struct proc_ops mp_cgroups_fops = {
+	.proc_open = mp_cgroups_open,
+	.proc_read_iter = seq_read_iter,
+	.proc_lseek = seq_lseek,
+	.proc_release = seq_release_private,
+};
+
+static const struct proc_ops mp_status_fops = {
+	.proc_open = mp_status_open,
+	.proc_read_iter = seq_read_iter,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
+
+int mp_procfs_create(void)
+{
+	mp_proc_dir = proc_mkdir(MEMPRESSURE_PROC_DIR, NULL);
+	if (!mp_proc_dir) {
+		pr_err("cannot create %s\n", MEMPRESSURE_PROC_PATH);
+		return -ENOMEM;
+	}
+	if (!proc_create(MEMPRESSURE_FILE_STATUS, 0444, mp_proc_dir,
+			 &mp_status_fops) ||
+	    !proc_create(MEMPRESSURE_FILE_PROCESSES, 0444, mp_proc_dir,
+			 &mp_procs_fops) ||
+	    !proc_create(MEMPRESSURE_FILE_CGROUPS, 0444, mp_proc_dir,
+			 &mp_cgroups_fops)) {
+		pr_err("cannot create the files in %s\n", MEMPRESSURE_PROC_PATH);
+		proc_remove(mp_proc_dir);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Waits for reads in progress and releases files still open. */
+void mp_procfs_remove(void)
+{
+	proc_remove(mp_proc_dir);
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MP_SAMPLER_H
+#define _MP_SAMPLER_H
+
+#include <linux/memcontrol.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/workqueue.h>
+
+#include "window.h"
+
+/* The load-time parameters, validated by main.c. */
+struct mp_params {
+	unsigned int interval_ms;
+	unsigned int max_processes;
+	unsigned int max_cgroups;
+};
+
+/* mp_proc.cgroup_idx of a process whose cgroup is not in the sample. */
+#define MP_NO_CGROUP	U32_MAX
+
+/*
+ * One user process (thread group) in a sample.  Counts are in pages.  Two
+ * samples hold one of these per process each: keep it at 112 bytes, so a
+ * process costs the module under 256 bytes (see mp_sample_bytes()).
+ * Growth rates are derived from rss_hist when printed.
+ */
+struct mp_proc {
+	pid_t pid;			/* in the initial pid namespace */
+	u32 cgroup_idx;			/* into mp_sample.cgroups */
+	u64 start_ns;			/* tells a reused pid from its old owner */
+	char comm[TASK_COMM_LEN];
+	u32 anon, file, shmem, swap;
+	u32 peak_rss;
+	struct mp_ring rss_hist[MP_NR_WINDOWS];
+};
+
+enum mp_cgroup_event {
+	MP_EV_LOW,
+	MP_EV_HIGH,
+	MP_EV_MAX,
+	MP_EV_OOM,
+	MP_EV_OOM_KILL,
+	MP_NR_EVENTS
+};
+
+enum mp_psi_state {
+	MP_PSI_SOME,
+	MP_PSI_FULL,
+	MP_NR_PSI
+};
+
+/* mp_cgroup.flags */
+#define MP_CG_SYSTEM	0x1	/* the root: values are the whole system's */
+#define MP_CG_PSI	0x2	/* psi_total and psi_avg10 are valid */
+
+/*
+ * One memory cgroup in a sample.  Counts are in pages; a limit of
+ * PAGE_COUNTER_MAX is "max".  The sample holds a reference on @css.
+ */
+struct mp_cgroup {
+	u64 id;
+	struct cgroup_subsys_state *css;
+	u32 parent_idx;			/* MP_NO_CGROUP for the root */
+	u32 flags;
+	unsigned long usage, min, low, high, max;
+	unsigned long swap_current, swap_max;
+	u64 events[MP_NR_EVENTS];
+	u64 psi_total_us[MP_NR_PSI];
+	u32 nr_procs;			/* here and in descendants */
+	u64 first_seen_ns;
+	struct mp_ring usage_hist[MP_NR_WINDOWS];
+	struct mp_ring psi_hist[MP_NR_PSI];	/* over MP_WIN_10S */
+};
+
+/*
+ * One sample: every process sorted by pid, every memory cgroup sorted by id.
+ * Published with RCU; readers never see one being written.
+ */
+struct mp_sample {
+	u64 seq;
+	u64 time_ns;
+	struct mp_clock clock;		/* the checkpoints as of this sample */
+	struct mp_proc *procs;
+	u32 nr_procs, cap_procs;
+	struct mp_cgroup *cgroups;
+	u32 nr_cgroups, cap_cgroups;
+	u32 procs_skipped, cgroups_skipped;
+};
+
+/* What the status file reports about the sampler itself. */
+struct mp_sampler_stats {
+	u64 samples;
+	u64 last_us, max_us, total_us;
+	u64 memory_bytes;
+	u32 nr_procs, nr_cgroups;
+	u32 procs_skipped, cgroups_skipped;
+};
+
+int mp_sampler_start(const struct mp_params *params);
+void mp_sampler_stop(void);
+const struct mp_sample *mp_sampler_current(void);
+void mp_sampler_stats(struct mp_sampler_stats *stats);
+const struct mp_params *mp_sampler_params(void);
+
+s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
+		   enum mp_window w);
+s64 mp_cgroup_growth(const struct mp_sample *s, const struct mp_cgroup *cg,
+		     enum mp_window w);
+u32 mp_cgroup_psi_avg10(const struct mp_sample *s, const struct mp_cgroup *cg,
+			enum mp_psi_state state);
+
+#endif /* _MP_SAMPLER_H */
