@@ -363,12 +363,10 @@ static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
 		mp_put_u64(m, cg->events[MP_EV_OOM_KILL]);
 		break;
 	case MEMPRESSURE_CG_PSI_SOME_AVG10:
-		mp_put_percent(m, mp_cgroup_psi_avg10(it->sample, cg,
-						   MP_PSI_SOME));
+		mp_put_percent(m, mp_cgroup_psi_avg10(it->sample, cg, MP_PSI_SOME));
 		break;
 	case MEMPRESSURE_CG_PSI_FULL_AVG10:
-		mp_put_percent(m, mp_cgroup_psi_avg10(it->sample, cg,
-						   MP_PSI_FULL));
+		mp_put_percent(m, mp_cgroup_psi_avg10(it->sample, cg, MP_PSI_FULL));
 		break;
 	case MEMPRESSURE_CG_PSI_SOME_TOTAL:
 		mp_put_u64(m, cg->psi_total_us[MP_PSI_SOME]);

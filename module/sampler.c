@@ -336,9 +336,11 @@ static void mp_finish_cgroups(struct mp_sampler *s, struct mp_sample *next,
 		struct mp_cgroup *cg = &next->cgroups[i];
 		const struct mp_cgroup *old = mp_find_cgroup(prev, cg->id);
 
-		if (cg->css->parent)
-			cg->parent_idx = mp_cgroup_index(next,
-					cgroup_id(cg->css->parent->cgroup));
+		if (cg->css->parent) {
+			u64 parent_id = cgroup_id(cg->css->parent->cgroup);
+
+			cg->parent_idx = mp_cgroup_index(next, parent_id);
+		}
 
 		if (old) {
 			cg->first_seen_ns = old->first_seen_ns;
