@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the mempressure selftests (the role cgroup_util.c plays
+ * for tools/testing/selftests/cgroup): load and unload the module, read its
+ * files, wait for samples, and make cgroups to run things in.
+ *
+ * Functions return 0 or -errno unless they say otherwise.  Nothing here
+ * sleeps for a fixed time to "let things settle": waits poll a condition
+ * with a timeout.
+ */
+#ifndef MP_UTIL_H
+#define MP_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <linux/mempressure.h>
+
+#include "mp_table.h"
+
+/* The module file; $MP_MODULE overrides. */
+#define MP_MODULE_DEFAULT	"/mp/mempressure.ko"
+#define MP_CGROUP_ROOT		"/sys/fs/cgroup"
+
+/* The interval the tests load the module with, unless they need another. */
+#define MP_TEST_INTERVAL_MS	200
+
+/* Emulated CPUs are slow: generous ceilings on every wait. */
+#define MP_WAIT_MS		30000
+
+#define KiB	1024ULL
+#define MiB	(1024ULL * KiB)
+
+const char *mp_module_path(void);
+
+/* finit_module() with @params ("" for none); unloads a loaded one first. */
+int mp_load(const char *params);
+/* delete_module(); 0 if it was not loaded. */
+int mp_unload(void);
+bool mp_loaded(void);
+
+/* A key of /proc/mempressure/status. */
+int mp_status_u64(const char *key, uint64_t *v);
+
+/* Wait until status "samples" >= @target. */
+int mp_wait_samples(uint64_t target, int timeout_ms);
+/* Wait until @n more samples than now have been taken. */
+int mp_wait_more_samples(unsigned int n, int timeout_ms);
+
+/* Read and parse /proc/mempressure/@file (MEMPRESSURE_FILE_*). */
+int mp_read_table(const char *file, struct mp_table *t);
+
+/* A numeric cell of the row whose column @key_col equals @key. */
+int mp_row_u64(const struct mp_table *t, const char *key_col, const char *key,
+	       const char *col, uint64_t *v);
+int mp_row_s64(const struct mp_table *t, const char *key_col, const char *key,
+	       const char *col, int64_t *v);
+/* The decoded (unescaped) string cell of that row. */
+int mp_row_str(const struct mp_table *t, const char *key_col, const char *key,
+	       const char *col, char *out, size_t size);
+/* The raw (still escaped) cell of that row: "-", "max" or the text. */
+int mp_row_raw(const struct mp_table *t, const char *key_col, const char *key,
+	       const char *col, const char **cell);
+
+/* Whether @pid has a row in /proc/mempressure/processes now. */
+int mp_process_listed(pid_t pid, bool *listed);
+
+/* A field of /proc/PID/status in kB ("VmRSS", "RssAnon", ...). */
+int proc_status_kb(pid_t pid, const char *field, uint64_t *kb);
+/* A field of /proc/meminfo in kB. */
+int meminfo_kb(const char *field, uint64_t *kb);
+/*
+ * The total= value (stall microseconds) of the "some" or "full" line of a
+ * pressure file: /proc/pressure/memory or a cgroup's memory.pressure.
+ */
+int psi_read_total(const char *path, const char *kind, uint64_t *total_usec);
+
+/* |a - b| <= max(a * pct / 100, abs) */
+bool values_close(uint64_t a, uint64_t b, unsigned int pct, uint64_t abs);
+
+/*
+ * cgroups, by path relative to /sys/fs/cgroup.  cg_create() makes @name
+ * with the memory controller enabled for its children.
+ */
+int cg_create(const char *name);
+/*
+ * cg_create_leaf() makes @name for processes to run in: no controller is
+ * enabled for its children, since cgroup v2 refuses processes (EBUSY) in a
+ * cgroup that enables one (the no-internal-process rule).  It still has
+ * its own memory controller when its parent enables it for it.
+ */
+int cg_create_leaf(const char *name);
+int cg_destroy(const char *name);	/* kills what runs in it, rmdir */
+int cg_write(const char *name, const char *file, const char *value);
+int cg_read(const char *name, const char *file, char *buf, size_t size);
+int cg_read_u64(const char *name, const char *file, uint64_t *v);
+/* "key value" files such as memory.events. */
+int cg_read_key_u64(const char *name, const char *file, const char *key,
+		    uint64_t *v);
+int cg_enter(const char *name, pid_t pid);
+/* The cgroup's id as the cgroups table prints it (its inode number). */
+int cg_id(const char *name, uint64_t *id);
+
+/*
+ * Fork a child that moves itself into cgroup @name (NULL: stay) and runs
+ * @fn(@arg); the child exits with fn's return value.  Returns the pid.
+ */
+pid_t cg_run_nowait(const char *name, int (*fn)(void *arg), void *arg);
+
+/*
+ * Children.  mp_fork_idle() forks one that sleeps in pause() until killed.
+ * mp_wait_child() reaps @pid within @timeout_ms (-ETIMEDOUT otherwise, and
+ * the child is left running); mp_kill_child() kills and reaps it.
+ */
+pid_t mp_fork_idle(void);
+int mp_wait_child(pid_t pid, int *status, int timeout_ms);
+int mp_kill_child(pid_t pid);
+
+/*
+ * Read @n bytes (one readiness token per child) from the pipe @fd within
+ * @timeout_ms.  -EPIPE if every writer closed it first.
+ */
+int mp_pipe_wait(int fd, size_t n, int timeout_ms);
+
+/* /dev/kmsg opened at its end, so reads return only what comes next. */
+int kmsg_open(void);
+/* Append the messages logged since (non-blocking) to @buf. */
+int kmsg_read_new(int fd, char *buf, size_t size);
+
+/* Monotonic milliseconds. */
+uint64_t mp_now_ms(void);
+
+#endif /* MP_UTIL_H */

@@ -1,0 +1,641 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/mempressure/processes: what the module says about each process.
+ *
+ * The RSS split must equal what /proc/PID/status shows, for anonymous,
+ * file and shmem pages alike, because a reader compares the two; the growth
+ * rates must follow a process that grows or shrinks at a known pace, since
+ * they are what a leak detector acts on; processes must appear and vanish
+ * within two samples; kernel threads must stay out; and command names must
+ * survive the escaping of the table format.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mp_util.h"
+
+#define RAMFS_DIR	"/tmp/mp-ramfs"
+
+#define RSS_ANON	(8 * MiB)
+#define RSS_FILE	(4 * MiB)
+#define RSS_SHMEM	(4 * MiB)
+
+/* The growth test: a steady rate, long enough to fill the 10 s window. */
+#define GROWTH_RATE	(2 * MiB)	/* bytes per second */
+#define GROWTH_SECONDS	15
+#define GROWTH_STEP_NS	50000000LL	/* pacing: 50 ms */
+#define SHRINK_START	(40 * MiB)
+#define GROW_REGION	(64 * MiB)	/* room for 32 s of growth */
+
+#define MAX_CHILDREN	8
+
+#ifndef PF_KTHREAD
+#define PF_KTHREAD	0x00200000
+#endif
+
+static long page_size;
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void sleep_until_ns(int64_t t)
+{
+	struct timespec ts = {
+		.tv_sec = t / 1000000000LL,
+		.tv_nsec = t % 1000000000LL,
+	};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+		;
+}
+
+/* Write one byte in each page of [@p, @p + @len): every page is resident. */
+static void touch_pages(char *p, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += (size_t)page_size)
+		p[off] = 1;
+}
+
+/* Read one byte in each page: file pages get mapped, not copied. */
+static unsigned int read_pages(const volatile char *p, size_t len)
+{
+	unsigned int sum = 0;
+	size_t off;
+
+	for (off = 0; off < len; off += (size_t)page_size)
+		sum += (unsigned char)p[off];
+	return sum;
+}
+
+/* Anonymous memory that faults in page by page, never as huge pages. */
+static char *map_anon(size_t len)
+{
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, len, MADV_NOHUGEPAGE);
+	return p;
+}
+
+/* Tell the parent this child is ready, then wait to be killed. */
+static void ready_and_pause(int fd)
+{
+	if (write(fd, "r", 1) != 1)
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/* The decoded comm of /proc/PID/comm. */
+static int proc_comm(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, out, size - 1);
+	close(fd);
+	if (n <= 0)
+		return n ? -errno : -EINVAL;
+	out[n] = '\0';
+	/* The kernel adds one newline; a comm may hold one of its own. */
+	if (out[n - 1] == '\n')
+		out[n - 1] = '\0';
+	return 0;
+}
+
+/* The flags field (9th) of /proc/PID/stat. */
+static int proc_flags(pid_t pid, unsigned long *flags)
+{
+	char path[64], buf[1024], *p;
+	unsigned long f;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EINVAL;
+	buf[n] = '\0';
+	/* "pid (comm) state ppid pgrp session tty_nr tpgid flags ..." */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &f) != 1)
+		return -EINVAL;
+	*flags = f;
+	return 0;
+}
+
+FIXTURE(processes) {
+	pid_t children[MAX_CHILDREN];
+	int nr_children;
+	bool mounted;
+};
+
+FIXTURE_SETUP(processes)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	self->nr_children = 0;
+	self->mounted = false;
+	ASSERT_EQ(0, mp_load("interval_ms=200"));
+}
+
+FIXTURE_TEARDOWN(processes)
+{
+	int i;
+
+	for (i = 0; i < self->nr_children; i++)
+		mp_kill_child(self->children[i]);
+	if (self->mounted) {
+		EXPECT_EQ(0, umount(RAMFS_DIR));
+		rmdir(RAMFS_DIR);
+	}
+	EXPECT_EQ(0, mp_unload());
+}
+
+/* Fork a child that runs @fn(@arg, ready_fd) and record it for teardown. */
+static pid_t spawn(FIXTURE_DATA(processes) *self,
+		   void (*fn)(const void *arg, int ready_fd), const void *arg,
+		   int ready_fd)
+{
+	pid_t pid;
+
+	if (self->nr_children == MAX_CHILDREN)
+		return -ENOSPC;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		fn(arg, ready_fd);
+		_exit(0);
+	}
+	self->children[self->nr_children++] = pid;
+	return pid;
+}
+
+/* Kill and reap a child spawn() made, and forget it. */
+static void reap(FIXTURE_DATA(processes) *self, pid_t pid)
+{
+	int i;
+
+	mp_kill_child(pid);
+	for (i = 0; i < self->nr_children; i++) {
+		if (self->children[i] == pid) {
+			self->children[i] = self->children[--self->nr_children];
+			break;
+		}
+	}
+}
+
+/*
+ * The rss child: 8 MiB anonymous, 4 MiB of a ramfs file (file pages: ramfs
+ * is not swap-backed, unlike tmpfs) and 4 MiB of a memfd (shmem), all
+ * resident, then it holds still.
+ */
+static void rss_child(const void *arg, int ready_fd)
+{
+	const char *path = arg;
+	char *anon, *file, *shm;
+	char buf[65536];
+	size_t done;
+	int fd;
+
+	prctl(PR_SET_NAME, "mp-rss");
+	anon = map_anon(RSS_ANON);
+	if (!anon)
+		_exit(1);
+	touch_pages(anon, RSS_ANON);
+
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		_exit(1);
+	memset(buf, 0x5a, sizeof(buf));
+	for (done = 0; done < RSS_FILE; done += sizeof(buf))
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			_exit(1);
+	file = mmap(NULL, RSS_FILE, PROT_READ, MAP_SHARED, fd, 0);
+	if (file == MAP_FAILED)
+		_exit(1);
+	read_pages(file, RSS_FILE);
+
+	fd = memfd_create("mp-shmem", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, RSS_SHMEM))
+		_exit(1);
+	shm = mmap(NULL, RSS_SHMEM, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (shm == MAP_FAILED)
+		_exit(1);
+	touch_pages(shm, RSS_SHMEM);
+
+	ready_and_pause(ready_fd);
+}
+
+/*
+ * The RSS columns equal /proc/PID/status, which reads the same counters,
+ * within max(1%, 64 KiB).  Compared three times to show the readout holds.
+ */
+TEST_F(processes, rss_matches_proc_status)
+{
+	static const struct {
+		const char *column, *field;
+	} pairs[] = {
+		{ "rss_bytes", "VmRSS" },
+		{ "anon_bytes", "RssAnon" },
+		{ "file_bytes", "RssFile" },
+		{ "shmem_bytes", "RssShmem" },
+		{ "swap_bytes", "VmSwap" },
+	};
+	char key[16], comm[64], want_comm[64];
+	int pipefd[2], round;
+	pid_t pid;
+
+	if (mkdir(RAMFS_DIR, 0700)) {
+		ASSERT_EQ(EEXIST, errno);
+	}
+	ASSERT_EQ(0, mount("ramfs", RAMFS_DIR, "ramfs", 0, NULL));
+	self->mounted = true;
+
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	pid = spawn(self, rss_child, RAMFS_DIR "/file", pipefd[1]);
+	ASSERT_LT(0, pid);
+	close(pipefd[1]);
+	ASSERT_EQ(0, mp_pipe_wait(pipefd[0], 1, MP_WAIT_MS));
+	close(pipefd[0]);
+	snprintf(key, sizeof(key), "%d", pid);
+
+	for (round = 0; round < 3; round++) {
+		uint64_t v[ARRAY_SIZE(pairs)], peak;
+		struct mp_table t;
+		size_t i;
+
+		ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+		ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t));
+		for (i = 0; i < ARRAY_SIZE(pairs); i++) {
+			uint64_t kb;
+
+			ASSERT_EQ(0, mp_row_u64(&t, "pid", key, pairs[i].column,
+						&v[i])) {
+				TH_LOG("pid %s has no %s", key,
+				       pairs[i].column);
+			}
+			ASSERT_EQ(0, proc_status_kb(pid, pairs[i].field, &kb));
+			EXPECT_TRUE(values_close(v[i], kb * KiB, 1, 64 * KiB)) {
+				TH_LOG("round %d: %s %llu, %s %llu", round,
+				       pairs[i].column,
+				       (unsigned long long)v[i],
+				       pairs[i].field,
+				       (unsigned long long)(kb * KiB));
+			}
+		}
+		/* What the child mapped is there: the match is not 0 == 0. */
+		EXPECT_LE(RSS_ANON, v[1]);
+		EXPECT_LE(RSS_FILE, v[2]);
+		EXPECT_LE(RSS_SHMEM, v[3]);
+
+		ASSERT_EQ(0, mp_row_u64(&t, "pid", key, "peak_rss_bytes", &peak));
+		EXPECT_LE(v[0], peak);
+
+		ASSERT_EQ(0, mp_row_str(&t, "pid", key, "cgroup", comm,
+					sizeof(comm)));
+		EXPECT_STREQ("/", comm);
+		ASSERT_EQ(0, mp_row_str(&t, "pid", key, "comm", comm,
+					sizeof(comm)));
+		ASSERT_EQ(0, proc_comm(pid, want_comm, sizeof(want_comm)));
+		EXPECT_STREQ(want_comm, comm);
+		EXPECT_STREQ("mp-rss", comm);
+		mp_table_free(&t);
+		if (round == 0)
+			TH_LOG("pid %d: rss %llu anon %llu file %llu shmem %llu",
+			       pid, (unsigned long long)v[0],
+			       (unsigned long long)v[1],
+			       (unsigned long long)v[2],
+			       (unsigned long long)v[3]);
+	}
+	reap(self, pid);
+}
+
+struct growth_arg {
+	bool grow;	/* true: grow at GROWTH_RATE, false: shrink */
+	int go_fd;	/* the parent writes the start time here */
+};
+
+/*
+ * Change RSS at GROWTH_RATE from the start time the parent sends: every
+ * GROWTH_STEP_NS, bring the resident size to where the clock says it
+ * should be.  Paced by absolute time, so a slow step does not slow the rate.
+ */
+static void growth_child(const void *varg, int ready_fd)
+{
+	const struct growth_arg *arg = varg;
+	size_t len = arg->grow ? GROW_REGION : SHRINK_START;
+	size_t resident;
+	int64_t start, step;
+	char *p;
+
+	prctl(PR_SET_NAME, arg->grow ? "mp-grow" : "mp-shrink");
+	p = map_anon(len);
+	if (!p)
+		_exit(1);
+	if (!arg->grow)
+		touch_pages(p, len);
+	resident = arg->grow ? 0 : len;
+	if (write(ready_fd, "r", 1) != 1 ||
+	    read(arg->go_fd, &start, sizeof(start)) != sizeof(start))
+		_exit(1);
+
+	for (step = 1;; step++) {
+		double elapsed = (double)(now_ns() - start) / 1e9;
+		double change = elapsed * (double)GROWTH_RATE;
+		size_t want;
+
+		if (change < 0)
+			change = 0;
+		if (change > (double)len)
+			change = (double)len;
+		want = arg->grow ? (size_t)change : len - (size_t)change;
+		want = want / (size_t)page_size * (size_t)page_size;
+		if (arg->grow && want > resident) {
+			touch_pages(p + resident, want - resident);
+			resident = want;
+		} else if (!arg->grow && want < resident) {
+			madvise(p + want, resident - want, MADV_DONTNEED);
+			resident = want;
+		}
+		sleep_until_ns(start + step * GROWTH_STEP_NS);
+	}
+}
+
+/*
+ * growth10 follows a steady rate: one child grows by 2 MiB/s, one shrinks
+ * by 2 MiB/s, both from the same instant.  After 15 s the 10 s window lies
+ * entirely within the steady phase, so the slope must be the rate.
+ */
+TEST_F_TIMEOUT(processes, growth_rate, 120)
+{
+	struct growth_arg args[2] = { { .grow = true }, { .grow = false } };
+	int64_t growth10[2], growth60, growth300, start;
+	int ready[2], go[2][2], i;
+	char key[2][16];
+	struct mp_table t;
+	pid_t pid[2];
+
+	ASSERT_EQ(0, mp_wait_more_samples(1, MP_WAIT_MS));
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, pipe2(go[i], O_CLOEXEC));
+		args[i].go_fd = go[i][0];
+		pid[i] = spawn(self, growth_child, &args[i], ready[1]);
+		ASSERT_LT(0, pid[i]);
+		close(go[i][0]);
+		snprintf(key[i], sizeof(key[i]), "%d", pid[i]);
+	}
+	close(ready[1]);
+	/* Both set up (the shrinking one has touched its 40 MiB). */
+	ASSERT_EQ(0, mp_pipe_wait(ready[0], 2, MP_WAIT_MS));
+	close(ready[0]);
+
+	start = now_ns();
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ((ssize_t)sizeof(start),
+			  write(go[i][1], &start, sizeof(start)));
+		close(go[i][1]);
+	}
+	sleep_until_ns(start + GROWTH_SECONDS * 1000000000LL);
+	ASSERT_EQ(0, mp_wait_more_samples(1, MP_WAIT_MS));
+
+	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, mp_row_s64(&t, "pid", key[i],
+					"growth10_bytes_per_sec", &growth10[i]));
+	}
+	ASSERT_EQ(0, mp_row_s64(&t, "pid", key[0], "growth60_bytes_per_sec",
+				&growth60));
+	ASSERT_EQ(0, mp_row_s64(&t, "pid", key[0], "growth300_bytes_per_sec",
+				&growth300));
+	mp_table_free(&t);
+
+	TH_LOG("after %.1f s at %llu B/s: growing growth10 %lld (%+.1f%%), shrinking growth10 %lld (%+.1f%%); growing growth60 %lld growth300 %lld",
+	       (double)(now_ns() - start) / 1e9,
+	       (unsigned long long)GROWTH_RATE, (long long)growth10[0],
+	       100.0 * ((double)growth10[0] / GROWTH_RATE - 1),
+	       (long long)growth10[1],
+	       100.0 * ((double)-growth10[1] / GROWTH_RATE - 1),
+	       (long long)growth60, (long long)growth300);
+
+	/* Within 20% of the rate, each way. */
+	EXPECT_LE((int64_t)GROWTH_RATE * 8 / 10, growth10[0]);
+	EXPECT_GE((int64_t)GROWTH_RATE * 12 / 10, growth10[0]);
+	EXPECT_GT(0, growth10[1]);
+	EXPECT_GE(-(int64_t)GROWTH_RATE * 8 / 10, growth10[1]);
+	EXPECT_LE(-(int64_t)GROWTH_RATE * 12 / 10, growth10[1]);
+	/* A process younger than a window: the window spans its life. */
+	EXPECT_LT(0, growth60);
+	EXPECT_LT(0, growth300);
+
+	for (i = 0; i < 2; i++)
+		reap(self, pid[i]);
+}
+
+/*
+ * Wait sample by sample, up to @max more, until @pid's listing is @want.
+ * Returns the samples it took, or -errno (-ETIME: never within @max).
+ */
+static int samples_until_listed(pid_t pid, bool want, uint64_t from,
+				unsigned int max)
+{
+	unsigned int n;
+	bool listed;
+	int err;
+
+	for (n = 1; n <= max; n++) {
+		err = mp_wait_samples(from + n, MP_WAIT_MS);
+		if (err)
+			return err;
+		err = mp_process_listed(pid, &listed);
+		if (err)
+			return err;
+		if (listed == want)
+			return (int)n;
+	}
+	return -ETIME;
+}
+
+/*
+ * A process is listed from the second sample after it was forked at the
+ * latest (the first may have begun before the fork), and gone from the
+ * second after it was reaped.
+ */
+TEST_F(processes, appear_and_exit)
+{
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		uint64_t s0, s1;
+		int appear, gone;
+		pid_t pid;
+
+		pid = mp_fork_idle();
+		ASSERT_LT(0, pid);
+		self->children[self->nr_children++] = pid;
+		ASSERT_EQ(0, mp_status_u64("samples", &s0));
+		appear = samples_until_listed(pid, true, s0, 2);
+		EXPECT_LT(0, appear) {
+			TH_LOG("child %d not listed 2 samples after fork (%d)",
+			       pid, appear);
+		}
+
+		reap(self, pid);
+		ASSERT_EQ(0, mp_status_u64("samples", &s1));
+		gone = samples_until_listed(pid, false, s1, 2);
+		EXPECT_LT(0, gone) {
+			TH_LOG("child %d still listed 2 samples after exit (%d)",
+			       pid, gone);
+		}
+		TH_LOG("child %d: listed after %d sample(s), gone after %d",
+		       pid, appear, gone);
+	}
+}
+
+/*
+ * Only user processes, each once, in pid order: init and this process are
+ * listed, kthreadd and every other kernel thread are not.
+ */
+TEST_F(processes, kernel_threads_excluded_and_order)
+{
+	unsigned int kthreads = 0;
+	uint64_t prev = 0, pid;
+	struct mp_table t;
+	struct dirent *de;
+	char key[16];
+	bool listed;
+	size_t row;
+	DIR *dir;
+	int col;
+
+	ASSERT_EQ(0, mp_wait_more_samples(1, MP_WAIT_MS));
+	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t));
+	col = mp_table_column(&t, "pid");
+	ASSERT_LE(0, col);
+
+	EXPECT_LE(0, mp_table_find(&t, col, "1"));
+	snprintf(key, sizeof(key), "%d", getpid());
+	EXPECT_LE(0, mp_table_find(&t, col, key));
+	/* pid 2 is kthreadd, on every kernel this runs on. */
+	EXPECT_GT(0, mp_table_find(&t, col, "2"));
+
+	for (row = 0; row < t.nr_rows; row++) {
+		ASSERT_EQ(0, mp_parse_u64(mp_table_cell(&t, row, col), &pid));
+		EXPECT_LT(prev, pid) {
+			TH_LOG("row %zu: pid %llu after %llu", row,
+			       (unsigned long long)pid,
+			       (unsigned long long)prev);
+		}
+		prev = pid;
+	}
+
+	/* No kernel thread at all: they are long-lived, so this is stable. */
+	dir = opendir("/proc");
+	ASSERT_NE(NULL, dir);
+	while ((de = readdir(dir))) {
+		unsigned long flags;
+		char *end;
+		long p = strtol(de->d_name, &end, 10);
+
+		if (*end || p <= 0 || proc_flags((pid_t)p, &flags) ||
+		    !(flags & PF_KTHREAD))
+			continue;
+		kthreads++;
+		EXPECT_GT(0, mp_table_find(&t, col, de->d_name)) {
+			TH_LOG("kernel thread %s is listed", de->d_name);
+		}
+	}
+	closedir(dir);
+	mp_table_free(&t);
+	EXPECT_LT(0, kthreads);
+	TH_LOG("%zu processes listed in order, %u kernel threads not listed",
+	       row, kthreads);
+
+	ASSERT_EQ(0, mp_process_listed(2, &listed));
+	EXPECT_FALSE(listed);
+}
+
+static void named_child(const void *arg, int ready_fd)
+{
+	prctl(PR_SET_NAME, arg);
+	ready_and_pause(ready_fd);
+}
+
+/*
+ * Command names with the characters the format escapes come out as \ooo,
+ * a name that is "-" as \055 so it is not read as "not applicable", and
+ * both decode back to the name.
+ */
+TEST_F(processes, comm_escaping)
+{
+	static const struct {
+		const char *comm, *cell;
+	} cases[] = {
+		{ "a b\tc\\d", "a\\040b\\011c\\134d" },
+		{ "-", "\\055" },
+		{ "x\ny", "x\\012y" },
+	};
+	pid_t pid[ARRAY_SIZE(cases)];
+	struct mp_table t;
+	int pipefd[2];
+	size_t i;
+
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		pid[i] = spawn(self, named_child, cases[i].comm, pipefd[1]);
+		ASSERT_LT(0, pid[i]);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(0, mp_pipe_wait(pipefd[0], ARRAY_SIZE(cases), MP_WAIT_MS));
+	close(pipefd[0]);
+	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+
+	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		char key[16], comm[64];
+		const char *cell;
+
+		snprintf(key, sizeof(key), "%d", pid[i]);
+		ASSERT_EQ(0, mp_row_raw(&t, "pid", key, "comm", &cell));
+		EXPECT_STREQ(cases[i].cell, cell);
+		ASSERT_EQ(0, mp_row_str(&t, "pid", key, "comm", comm,
+					sizeof(comm)));
+		EXPECT_STREQ(cases[i].comm, comm);
+	}
+	mp_table_free(&t);
+}
+
+TEST_HARNESS_MAIN
