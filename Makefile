@@ -1,0 +1,114 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mempressure: make builds the module (against KDIR), the userspace parts
+# and the selftests.  make check runs every test; see README.md.
+
+VERSION := $(shell cat VERSION)
+KDIR ?= /lib/modules/$(shell uname -r)/build
+BUILD ?= build
+CC ?= gcc
+
+# Kernels the VM tests boot: Debian's 6.1 and 6.12 cloud kernels by series,
+# or directories holding a bzImage and a module build/ tree.
+KERNELS ?= 6.1 6.12
+
+# Debian's kernel source: kselftest headers and checkpatch come from it.
+LINUX_SOURCE ?= /usr/src/linux-source-6.12.tar.xz
+KSRC := $(BUILD)/linux-source
+
+WARN := -Wall -Wextra -Werror
+INCLUDES := -Iinclude/uapi -Iuserspace/common
+USER_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCLUDES) $(CFLAGS)
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	    -fno-omit-frame-pointer
+# The selftests run in an initramfs with no libc: link them statically.
+# kselftest_harness.h needs GNU C.
+TEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+	       -Iselftests/mempressure -static
+
+COMMON_SRC := userspace/common/mp_table.c
+COMMON_HDR := userspace/common/mp_table.h include/uapi/linux/mempressure.h
+
+SELFTESTS := load processes cgroups
+SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
+# Not tests: the sampling benchmark and memhog, a process with a planned RSS.
+TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/memhog
+SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h
+
+HOST_TESTS := test_window test_table
+HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
+
+.PHONY: all module userspace selftests host-tests check demo bench clean
+
+all: module userspace selftests
+
+module:
+	@test -d "$(KDIR)" || { \
+		echo "error: no kernel build tree at $(KDIR)." >&2; \
+		echo "Install the headers of the kernel to build for (linux-headers-...)" >&2; \
+		echo "or name a tree: make KDIR=/usr/src/linux-headers-<release>" >&2; \
+		exit 1; }
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules
+
+userspace: $(BUILD)/userspace/libmpcommon.a
+
+selftests: $(SELFTEST_BINS) $(TOOL_BINS)
+
+host-tests: $(HOST_TEST_BINS)
+
+$(BUILD)/userspace/%.o: userspace/common/%.c $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(BUILD)/userspace/libmpcommon.a: $(BUILD)/userspace/mp_table.o
+	$(AR) rcs $@ $^
+
+# kselftest.h, kselftest_harness.h and checkpatch.pl, from Debian's source.
+$(KSRC)/.stamp:
+	@test -r "$(LINUX_SOURCE)" || { \
+		echo "error: $(LINUX_SOURCE) is missing: apt-get install linux-source-6.12" >&2; \
+		echo "(make check installs it with the rest: scripts/deps)" >&2; exit 1; }
+	@mkdir -p $(KSRC)
+	tar -xJf "$(LINUX_SOURCE)" -C $(KSRC) --strip-components=1 \
+		--wildcards '*/tools/testing/selftests/kselftest.h' \
+		'*/tools/testing/selftests/kselftest_harness.h' \
+		'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
+		'*/scripts/const_structs.checkpatch'
+	@touch $@
+
+$(BUILD)/selftests/%: selftests/mempressure/%.c $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c $(COMMON_SRC)
+
+$(BUILD)/selftests/memhog: selftests/mempressure/memhog.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -static -o $@ $<
+
+$(BUILD)/host-tests/test_window: selftests/host/test_window.c module/window.c module/window.h module/pure.h $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< module/window.c
+
+$(BUILD)/host-tests/test_table: selftests/host/test_table.c $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< $(COMMON_SRC)
+
+# Everything: host unit tests, then the selftests in a VM per kernel.
+check:
+	scripts/check $(KERNELS)
+
+# Boot the newest kernel and show the module at work.
+demo:
+	scripts/demo
+
+# Sampling cost against a /proc/PID/statm scan, in the VM.
+bench:
+	scripts/bench
+
+clean:
+	rm -rf $(BUILD)
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean 2>/dev/null || \
+		rm -f module/*.o module/.*.cmd module/*.ko module/*.mod* \
+		      module/compat_probes.h module/modules.order \
+		      Module.symvers modules.order .*.cmd
