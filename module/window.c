@@ -12,9 +12,9 @@
  *
  * Keeping a value per sample for 300 s would cost a process 1.2 KiB at a 1 s
  * interval.  Instead each window keeps MP_WINDOW_SLOTS checkpoints taken every
- * W / (SLOTS - 1): the oldest checkpoint is between W and 1.25 W old, which is
+ * W / (SLOTS - 1): the oldest checkpoint is between W and 4/3 W old, which is
  * what the slope is measured against.  The checkpoint times are the same for
- * every object (one mp_clock), so an object stores only 6 values per window.
+ * every object (one mp_clock), so an object stores only 4 values per window.
  *
  * An object that appears after some checkpoints were taken fills its ring
  * with its first value; its slope then spans only the time since it began

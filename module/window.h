@@ -15,9 +15,10 @@ enum mp_window {
 /*
  * Checkpoints kept per window.  A window of W seconds takes a checkpoint
  * every W / (MP_WINDOW_SLOTS - 1) seconds, so the oldest one is between W
- * and 1.25 W old: five 4-byte values per window are all an object pays.
+ * and 4/3 W old: four 4-byte values per window are all an object pays (a
+ * process's record must stay small, see struct mp_proc).
  */
-#define MP_WINDOW_SLOTS	5
+#define MP_WINDOW_SLOTS	4
 
 /*
  * When the checkpoints were taken.  One clock serves every object: all of

@@ -138,30 +138,34 @@ TEST(checkpoints_keep_cadence_with_jittered_samples)
 
 	mp_clock_init(&c);
 	/*
-	 * 1 s samples arriving up to 200 ms late: checkpoints every 2.5 s
-	 * keep that cadence, 40 in 100 s, rather than drifting to every 3 s.
+	 * 1 s samples arriving up to 200 ms late: checkpoints every 10/3 s
+	 * keep that cadence, 30 in 100 s, rather than drifting to every 4 s
+	 * (25 in 100 s).
 	 */
-	ASSERT_EQ(10 * SEC / 4, mp_checkpoint_period_ns(MP_WIN_10S));
+	ASSERT_EQ(10 * SEC / (MP_WINDOW_SLOTS - 1),
+		  mp_checkpoint_period_ns(MP_WIN_10S));
 	for (i = 0; i < 100; i++) {
 		t = (u64)i * SEC + (i % 3) * 100000000ULL;
 		mp_clock_advance(&c, t);
 		pushes += c.pushed[MP_WIN_10S];
 	}
-	ASSERT_GE(pushes, 39);
-	ASSERT_LE(pushes, 41);
+	ASSERT_GE(pushes, 100 * SEC / mp_checkpoint_period_ns(MP_WIN_10S) - 1);
+	ASSERT_LE(pushes, 100 * SEC / mp_checkpoint_period_ns(MP_WIN_10S) + 1);
 }
 
 TEST(stall_restarts_cadence)
 {
+	u64 period = mp_checkpoint_period_ns(MP_WIN_10S);
 	struct mp_clock c;
 
 	mp_clock_init(&c);
 	mp_clock_advance(&c, 0);
 	mp_clock_advance(&c, 1000 * SEC);	/* a long stall */
 	ASSERT_TRUE(c.pushed[MP_WIN_10S]);
-	mp_clock_advance(&c, 1001 * SEC);
+	/* The next checkpoint is one period after the stall's end. */
+	mp_clock_advance(&c, 1000 * SEC + period - SEC / 10);
 	ASSERT_FALSE(c.pushed[MP_WIN_10S]);
-	mp_clock_advance(&c, 1002 * SEC + SEC / 2);
+	mp_clock_advance(&c, 1000 * SEC + period);
 	ASSERT_TRUE(c.pushed[MP_WIN_10S]);
 }
 
