@@ -25,19 +25,36 @@
 #endif
 
 /*
- * An mm counter as /proc/PID/status shows it.  Since 6.2 the counters are
- * per-CPU and get_mm_counter() may be off by nr_cpus x batch pages;
- * get_mm_counter_sum() is exact.  Before, the counters were atomic (with
- * per-thread caches that /proc/PID/status does not see either).
+ * The mm counters.  Since 6.2 they are per-CPU: get_mm_counter() reads the
+ * shared count only, which lags by what each CPU holds back (less than
+ * percpu_counter_batch pages per CPU), and get_mm_counter_sum(), what
+ * /proc/PID/status shows, visits every CPU under the counter's lock.  Before,
+ * they were atomic and get_mm_counter() was both cheap and what
+ * /proc/PID/status showed (it has the same per-thread caches in view).
  */
-static inline unsigned long mp_mm_counter(struct mm_struct *mm, int member)
-{
 #ifdef MP_HAVE_GET_MM_COUNTER_SUM
-	return get_mm_counter_sum(mm, member);
-#else
-	return get_mm_counter(mm, member);
-#endif
+static inline bool mp_mm_counters_percpu(void)
+{
+	return true;
 }
+
+static inline unsigned long mp_mm_counter_exact(struct mm_struct *mm,
+						int member)
+{
+	return get_mm_counter_sum(mm, member);
+}
+#else
+static inline bool mp_mm_counters_percpu(void)
+{
+	return false;
+}
+
+static inline unsigned long mp_mm_counter_exact(struct mm_struct *mm,
+						int member)
+{
+	return get_mm_counter(mm, member);
+}
+#endif
 
 #ifdef CONFIG_PSI
 /* cgroup_psi() would reference psi_system, which is not exported. */

@@ -57,7 +57,7 @@
 #define MP_WALK_BATCH	256
 
 /* Slack for objects appearing between two samples. */
-#define MP_MIN_CAP	64
+#define MP_MIN_CAP	16
 
 struct mp_sampler {
 	struct mp_params params;
@@ -77,7 +77,7 @@ struct mp_sampler {
 
 static struct mp_sampler *mp_sampler;
 
-static_assert(sizeof(struct mp_proc) <= 112,
+static_assert(sizeof(struct mp_proc) <= 104,
 	      "two samples must hold a process in under 256 bytes");
 
 /* Only the work item writes mp_sampler->published. */
@@ -119,13 +119,13 @@ static int mp_resize(void **array, u32 nr, u32 *cap, u32 new_cap, size_t size)
 }
 
 /*
- * Sizing.  A sample's arrays hold what the last sample needed plus 1/16 for
+ * Sizing.  A sample's arrays hold what the last sample needed plus 1/32 for
  * growth; a walk that finds more grows them by a quarter, up to the bound.
  * Tight sizing is what keeps two samples under 256 bytes a process.
  */
 static u32 mp_cap_for(u32 nr, u32 max)
 {
-	return min_t(u32, nr + nr / 16 + MP_MIN_CAP, max);
+	return min_t(u32, nr + nr / 32 + MP_MIN_CAP, max);
 }
 
 /* Before a walk: fit the array to the last sample, if it is far off. */
@@ -134,8 +134,11 @@ static void mp_reserve(void **array, u32 *cap, u32 last_nr, u32 max,
 {
 	u32 want = mp_cap_for(last_nr, max);
 
-	/* On failure the walk grows the array, or counts what is skipped. */
-	if (*cap < want || *cap > 2 * want)
+	/*
+	 * Trim what a walk's growth left over, too.  On failure the walk
+	 * grows the array, or counts what is skipped.
+	 */
+	if (*cap < want || *cap > want + want / 8)
 		mp_resize(array, 0, cap, want, size);
 }
 
@@ -378,11 +381,68 @@ static void mp_count_cgroup_procs(struct mp_sample *next)
 /* --- processes ---------------------------------------------------------- */
 
 /*
- * Read the mm counters through any thread of @p that still has an mm (the
- * leader may have exited before its threads), as find_lock_task_mm() finds
- * it.  False when none has: the process is exiting.
+ * Exact mm counters cost a visit to every CPU's share of each (compat.h),
+ * a price that grows with the machine.  So a process's exact counts are
+ * carried over from the last sample while its cheap approximate counters
+ * stay put, and summed afresh when they move, when it is first seen, and
+ * every MP_EXACT_EVERY samples regardless.  In between, a count may lag by
+ * what the CPUs hold back, which is the kernel's own bound for
+ * get_mm_counter() (nr_cpus x percpu_counter_batch pages), for at most
+ * MP_EXACT_EVERY samples.
  */
-static bool mp_read_mm(struct task_struct *p, struct mp_proc *pr)
+#define MP_EXACT_EVERY	16
+
+/* Where a walk over the processes is, and what it can reuse. */
+struct mp_proc_walk {
+	const struct mp_proc *old, *old_end;	/* the last sample, by pid */
+	const struct mp_clock *clock;
+	u64 seq;				/* of the sample being taken */
+	struct mem_cgroup *memcg;		/* the last cgroup looked up */
+	u32 cgroup_idx;
+};
+
+static u32 mp_proc_rss(const struct mp_proc *pr)
+{
+	return pr->anon + pr->file + pr->shmem;
+}
+
+/* The cheap counters into @pr; their sum tells whether they moved. */
+static u32 mp_read_approx(struct mm_struct *mm, struct mp_proc *pr)
+{
+	pr->anon = get_mm_counter(mm, MM_ANONPAGES);
+	pr->file = get_mm_counter(mm, MM_FILEPAGES);
+	pr->shmem = get_mm_counter(mm, MM_SHMEMPAGES);
+	pr->swap = get_mm_counter(mm, MM_SWAPENTS);
+	return pr->anon + pr->file + pr->shmem + pr->swap;
+}
+
+static void mp_read_counters(struct mm_struct *mm, struct mp_proc *pr,
+			     const struct mp_proc *old, bool refresh)
+{
+	pr->approx_sum = mp_read_approx(mm, pr);
+	if (!mp_mm_counters_percpu())
+		return;		/* the cheap counters are the exact ones */
+	if (old && !refresh && old->approx_sum == pr->approx_sum) {
+		pr->anon = old->anon;
+		pr->file = old->file;
+		pr->shmem = old->shmem;
+		pr->swap = old->swap;
+		return;
+	}
+	pr->anon = mp_mm_counter_exact(mm, MM_ANONPAGES);
+	pr->file = mp_mm_counter_exact(mm, MM_FILEPAGES);
+	pr->shmem = mp_mm_counter_exact(mm, MM_SHMEMPAGES);
+	pr->swap = mp_mm_counter_exact(mm, MM_SWAPENTS);
+}
+
+/*
+ * Read the counters and the command of @p through any thread that still
+ * has an mm (the leader may have exited before its threads), as
+ * find_lock_task_mm() finds it.  False when none has: the process is
+ * exiting.
+ */
+static bool mp_read_mm(struct task_struct *p, struct mp_proc *pr,
+		       const struct mp_proc *old, bool refresh)
 {
 	struct task_struct *t;
 
@@ -392,41 +452,104 @@ static bool mp_read_mm(struct task_struct *p, struct mp_proc *pr)
 		task_lock(t);
 		mm = t->mm;
 		if (mm) {
-			pr->anon = mp_mm_counter(mm, MM_ANONPAGES);
-			pr->file = mp_mm_counter(mm, MM_FILEPAGES);
-			pr->shmem = mp_mm_counter(mm, MM_SHMEMPAGES);
-			pr->swap = mp_mm_counter(mm, MM_SWAPENTS);
+			mp_read_counters(mm, pr, old, refresh);
+			/* What __get_task_comm() does, under the lock held. */
+			if (t == p)
+				strscpy_pad(pr->comm, p->comm, sizeof(pr->comm));
 		}
 		task_unlock(t);
-		if (mm)
+		if (mm) {
+			if (t != p)
+				__get_task_comm(pr->comm, sizeof(pr->comm), p);
 			return true;
+		}
 	}
 	return false;
+}
+
+/* Processes of one cgroup tend to be neighbours: remember the last one. */
+static u32 mp_proc_cgroup(struct mp_proc_walk *w, const struct mp_sample *next,
+			  struct task_struct *p)
+{
+	struct mem_cgroup *memcg = mem_cgroup_from_task(p);
+
+	/*
+	 * A memcg in the sample is pinned and cannot be freed and reused
+	 * under another cgroup's name; one that is not has no index.
+	 */
+	if (memcg != w->memcg) {
+		w->memcg = memcg;
+		w->cgroup_idx = memcg ?
+			mp_cgroup_index(next, cgroup_id(memcg->css.cgroup)) :
+			MP_NO_CGROUP;
+	}
+	return w->cgroup_idx;
+}
+
+/* The same process in the last sample, or NULL; pids come in order. */
+static const struct mp_proc *mp_old_proc(struct mp_proc_walk *w, pid_t pid,
+					 u64 start_ns)
+{
+	while (w->old < w->old_end && w->old->pid < pid)
+		w->old++;
+	if (w->old < w->old_end && w->old->pid == pid &&
+	    w->old->start_ns == start_ns)
+		return w->old;
+	return NULL;
+}
+
+/* Peak and growth history: carried over, or started for a new process. */
+static void mp_record_history(struct mp_proc *pr, const struct mp_proc *old,
+			      const struct mp_clock *c)
+{
+	u32 rss = mp_proc_rss(pr);
+	int w;
+
+	if (old) {
+		pr->peak_rss = max(old->peak_rss, rss);
+		memcpy(pr->rss_hist, old->rss_hist, sizeof(pr->rss_hist));
+	} else {
+		pr->peak_rss = rss;
+		for (w = 0; w < MP_NR_WINDOWS; w++)
+			mp_ring_init(&pr->rss_hist[w], rss);
+	}
+	for (w = 0; w < MP_NR_WINDOWS; w++)
+		mp_ring_record(&pr->rss_hist[w], c, w, rss);
 }
 
 /*
  * Read one thread group into the next slot; a process with no mm left is
  * not recorded.  Under rcu_read_lock().
  */
-static void mp_read_process(struct mp_sample *next, struct task_struct *p)
+static void mp_read_process(struct mp_proc_walk *w, struct mp_sample *next,
+			    struct task_struct *p)
 {
 	struct mp_proc *pr = &next->procs[next->nr_procs];
-	struct mem_cgroup *memcg;
+	const struct mp_proc *old;
+	bool refresh;
 
-	if (!mp_read_mm(p, pr))
-		return;
-	__get_task_comm(pr->comm, sizeof(pr->comm), p);
 	pr->pid = task_tgid_nr(p);
 	pr->start_ns = p->start_time;
-	memcg = mem_cgroup_from_task(p);
-	pr->cgroup_idx = memcg ? mp_cgroup_index(next,
-						 cgroup_id(memcg->css.cgroup)) :
-				 MP_NO_CGROUP;
+	old = mp_old_proc(w, pr->pid, pr->start_ns);
+	/* Spread the forced exact sums over the samples. */
+	refresh = (w->seq + pr->pid) % MP_EXACT_EVERY == 0;
+	if (!mp_read_mm(p, pr, old, refresh))
+		return;
+	pr->cgroup_idx = mp_proc_cgroup(w, next, p);
+	mp_record_history(pr, old, w->clock);
 	next->nr_procs++;
 }
 
-static void mp_walk_processes(struct mp_sampler *s, struct mp_sample *next)
+static void mp_walk_processes(struct mp_sampler *s, struct mp_sample *next,
+			      const struct mp_sample *prev)
 {
+	struct mp_proc_walk w = {
+		.old = prev->procs,
+		.old_end = prev->procs + prev->nr_procs,
+		.clock = &s->clock,
+		.seq = next->seq,
+		.cgroup_idx = MP_NO_CGROUP,
+	};
 	unsigned int visited = 0;
 	struct pid *pid;
 	int nr = 1;
@@ -450,7 +573,7 @@ static void mp_walk_processes(struct mp_sampler *s, struct mp_sample *next)
 					continue;	/* look at @nr again */
 				next->procs_skipped++;
 			} else {
-				mp_read_process(next, p);
+				mp_read_process(&w, next, p);
 			}
 		}
 		nr++;
@@ -461,41 +584,6 @@ static void mp_walk_processes(struct mp_sampler *s, struct mp_sample *next)
 		}
 	}
 	rcu_read_unlock();
-}
-
-static u32 mp_proc_rss(const struct mp_proc *pr)
-{
-	return pr->anon + pr->file + pr->shmem;
-}
-
-/* Carry history over from @prev; both are sorted by pid. */
-static void mp_finish_processes(struct mp_sampler *s, struct mp_sample *next,
-				const struct mp_sample *prev)
-{
-	const struct mp_clock *c = &s->clock;
-	const struct mp_proc *old = prev->procs;
-	const struct mp_proc *old_end = old + prev->nr_procs;
-	u32 i;
-	int w;
-
-	for (i = 0; i < next->nr_procs; i++) {
-		struct mp_proc *pr = &next->procs[i];
-		u32 rss = mp_proc_rss(pr);
-
-		while (old < old_end && old->pid < pr->pid)
-			old++;
-		if (old < old_end && old->pid == pr->pid &&
-		    old->start_ns == pr->start_ns) {
-			pr->peak_rss = max(old->peak_rss, rss);
-			memcpy(pr->rss_hist, old->rss_hist, sizeof(pr->rss_hist));
-		} else {
-			pr->peak_rss = rss;
-			for (w = 0; w < MP_NR_WINDOWS; w++)
-				mp_ring_init(&pr->rss_hist[w], rss);
-		}
-		for (w = 0; w < MP_NR_WINDOWS; w++)
-			mp_ring_record(&pr->rss_hist[w], c, w, rss);
-	}
 }
 
 /* --- derived values ---------------------------------------------------- */
@@ -563,10 +651,9 @@ static void mp_take_sample(struct mp_sampler *s)
 	mp_clock_advance(&s->clock, start);
 	mp_walk_cgroups(s, next);
 	mp_finish_cgroups(s, next, prev);
-	mp_walk_processes(s, next);
-	mp_finish_processes(s, next, prev);
-	mp_count_cgroup_procs(next);
 	next->seq = ++s->seq;
+	mp_walk_processes(s, next, prev);
+	mp_count_cgroup_procs(next);
 	next->time_ns = start;
 	next->clock = s->clock;
 

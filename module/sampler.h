@@ -21,7 +21,7 @@ struct mp_params {
 
 /*
  * One user process (thread group) in a sample.  Counts are in pages.  Two
- * samples hold one of these per process each: keep it at 112 bytes, so a
+ * samples hold one of these per process each: keep it at 104 bytes, so a
  * process costs the module under 256 bytes (see mp_sample_bytes()).
  * Growth rates are derived from rss_hist when printed.
  */
@@ -30,7 +30,8 @@ struct mp_proc {
 	u32 cgroup_idx;			/* into mp_sample.cgroups */
 	u64 start_ns;			/* tells a reused pid from its old owner */
 	char comm[TASK_COMM_LEN];
-	u32 anon, file, shmem, swap;
+	u32 anon, file, shmem, swap;	/* exact, see mp_read_counters() */
+	u32 approx_sum;			/* of the cheap counters: did they move? */
 	u32 peak_rss;
 	struct mp_ring rss_hist[MP_NR_WINDOWS];
 };
