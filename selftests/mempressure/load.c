@@ -477,7 +477,7 @@ TEST_F_TIMEOUT(load, unload_with_open_readers, 600)
 		ASSERT_EQ((ssize_t)sizeof(buf), read(fds[1], buf, sizeof(buf)));
 
 		ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
-		pid = fork();
+		pid = mp_fork();
 		ASSERT_LE(0, pid);
 		if (!pid) {
 			close(pipefd[0]);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -369,9 +370,22 @@ int cg_id(const char *name, uint64_t *id)
 	return 0;
 }
 
+pid_t mp_fork(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	/* The parent may have died before the request: then go too. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+		_exit(127);
+	return 0;
+}
+
 pid_t cg_run_nowait(const char *name, int (*fn)(void *arg), void *arg)
 {
-	pid_t pid = fork();
+	pid_t pid = mp_fork();
 
 	if (pid)
 		return pid;
@@ -382,7 +396,7 @@ pid_t cg_run_nowait(const char *name, int (*fn)(void *arg), void *arg)
 
 pid_t mp_fork_idle(void)
 {
-	pid_t pid = fork();
+	pid_t pid = mp_fork();
 
 	if (pid)
 		return pid;

@@ -107,6 +107,11 @@ int cg_id(const char *name, uint64_t *id);
  * Fork a child that moves itself into cgroup @name (NULL: stay) and runs
  * @fn(@arg); the child exits with fn's return value.  Returns the pid.
  */
+/*
+ * fork(), but the child is killed when its parent dies: a test that stops
+ * at a failed assertion leaves nothing running behind it.
+ */
+pid_t mp_fork(void);
 pid_t cg_run_nowait(const char *name, int (*fn)(void *arg), void *arg);
 
 /*
