@@ -7,11 +7,11 @@
  *
  * Not a pass/fail test: it prints figures ("# " lines, then a summary
  * table) for make bench.  For each N it forks N idle children, loads the
- * module, lets it take three samples and reads its own timing from the
- * status file; then it times open+read+close of /proc/PID/statm and of
+ * module, lets it take three samples to warm up and eight more to measure,
+ * reading its own timing from the status file; then it times open+read+close of /proc/PID/statm and of
  * /proc/PID/status for every process (five passes, the median one).  The
- * module's figure is the mean time of a whole sample (cgroups included)
- * divided by the processes it tracked.
+ * module's figure is the mean time of a whole steady sample (cgroups
+ * included) divided by the processes it tracked.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -33,6 +33,8 @@
 #endif
 
 #define PASSES		5
+#define WARMUP_SAMPLES	3
+#define MEASURED_SAMPLES	8
 #define MAX_RUNS	16
 /* Samples at 1 s take longer than a test's wait with 10000 processes. */
 #define BENCH_WAIT_MS	(120 * 1000)
@@ -43,6 +45,7 @@ struct result {
 	uint64_t tracked;		/* status "processes" */
 	uint64_t skipped;
 	uint64_t last_us, avg_us, max_us;
+	double steady_us;		/* mean sample after the warm-up */
 	uint64_t memory_bytes;
 	double module_ns, statm_ns, status_ns;
 	size_t scanned;			/* pids in /proc */
@@ -174,6 +177,7 @@ static void make_room(unsigned long n)
 
 static int run(unsigned long n, struct result *r)
 {
+	uint64_t n0 = 0, n1 = 0, avg0 = 0;
 	pid_t *children, *pids;
 	double start;
 	size_t nr;
@@ -207,11 +211,24 @@ static int run(unsigned long n, struct result *r)
 		       strerror(-err));
 		goto out;
 	}
-	err = mp_wait_more_samples(3, BENCH_WAIT_MS);
+	/*
+	 * Steady state: the first samples see every process for the first
+	 * time and grow their arrays.  Then the mean of the next ones, from
+	 * the status file's running mean (whole microseconds).
+	 */
+	err = mp_wait_more_samples(WARMUP_SAMPLES, BENCH_WAIT_MS);
 	if (!err)
-		err = mp_status_u64("sample_last_usec", &r->last_us);
+		err = mp_status_u64("samples", &n0);
+	if (!err)
+		err = mp_status_u64("sample_avg_usec", &avg0);
+	if (!err)
+		err = mp_wait_more_samples(MEASURED_SAMPLES, BENCH_WAIT_MS);
+	if (!err)
+		err = mp_status_u64("samples", &n1);
 	if (!err)
 		err = mp_status_u64("sample_avg_usec", &r->avg_us);
+	if (!err)
+		err = mp_status_u64("sample_last_usec", &r->last_us);
 	if (!err)
 		err = mp_status_u64("sample_max_usec", &r->max_us);
 	if (!err)
@@ -225,12 +242,15 @@ static int run(unsigned long n, struct result *r)
 		       strerror(-err));
 		goto out;
 	}
-	r->module_ns = r->tracked ?
-		(double)r->avg_us * 1000.0 / (double)r->tracked : 0;
-	printf("# N=%lu: module tracks %llu processes (%llu skipped); sample last %llu us, mean %llu us, max %llu us; %.0f ns per process\n",
+	r->steady_us = n1 > n0 ? (double)(r->avg_us * n1 - avg0 * n0) /
+				 (double)(n1 - n0) : 0;
+	r->module_ns = r->tracked ? r->steady_us * 1000.0 /
+				    (double)r->tracked : 0;
+	printf("# N=%lu: module tracks %llu processes (%llu skipped); steady sample mean %.0f us (samples %llu-%llu), last %llu us, max %llu us; %.0f ns per process\n",
 	       n, (unsigned long long)r->tracked,
-	       (unsigned long long)r->skipped,
-	       (unsigned long long)r->last_us, (unsigned long long)r->avg_us,
+	       (unsigned long long)r->skipped, r->steady_us,
+	       (unsigned long long)n0 + 1, (unsigned long long)n1,
+	       (unsigned long long)r->last_us,
 	       (unsigned long long)r->max_us, r->module_ns);
 	printf("# N=%lu: module memory %llu bytes, %.0f per tracked process (both sample buffers: current and next)\n",
 	       n, (unsigned long long)r->memory_bytes,
@@ -300,7 +320,7 @@ int main(int argc, char **argv)
 		       r->tracked ? (double)r->memory_bytes /
 				    (double)r->tracked : 0);
 	}
-	printf("# module_ns: mean sample time / processes tracked (cgroup walk included);\n");
+	printf("# module_ns: mean steady sample time / processes tracked (cgroup walk included);\n");
 	printf("# statm_ns, status_ns: open+read+close per process, median of %d passes;\n",
 	       PASSES);
 	printf("# bytes/proc: memory_bytes / processes, memory_bytes counting both sample buffers.\n");
