@@ -32,6 +32,8 @@
 #define MEMPRESSURE_FILE_STATUS		"status"
 #define MEMPRESSURE_FILE_PROCESSES	"processes"
 #define MEMPRESSURE_FILE_CGROUPS	"cgroups"
+#define MEMPRESSURE_FILE_EVENTS		"events"
+#define MEMPRESSURE_FILE_CONTROL	"control"
 
 /* Printed for a value that does not apply, and for an unlimited limit. */
 #define MEMPRESSURE_NA			"-"
@@ -57,7 +59,10 @@
 	X(GROWTH10,	"growth10_bytes_per_sec")			\
 	X(GROWTH60,	"growth60_bytes_per_sec")			\
 	X(GROWTH300,	"growth300_bytes_per_sec")			\
-	X(AGE,		"age_usec")
+	X(AGE,		"age_usec")					\
+	X(SOFT_LIMIT,	"soft_limit_bytes")				\
+	X(LEAK,		"leak")						\
+	X(TIME_TO_LIMIT, "time_to_limit_sec")
 
 /*
  * /proc/mempressure/cgroups: one row per cgroup v2 memory controller,
@@ -85,7 +90,12 @@
 	X(PROCESSES,	"processes")					\
 	X(GROWTH10,	"growth10_bytes_per_sec")			\
 	X(GROWTH60,	"growth60_bytes_per_sec")			\
-	X(GROWTH300,	"growth300_bytes_per_sec")
+	X(GROWTH300,	"growth300_bytes_per_sec")			\
+	X(LEVEL,	"level")					\
+	X(LIMIT,	"limit_bytes")					\
+	X(HARD_LIMIT,	"hard_limit_bytes")				\
+	X(SOFT_LIMIT,	"soft_limit_bytes")				\
+	X(SOFT_OVER,	"soft_over")
 
 /* /proc/mempressure/status: "key value" lines, in this order. */
 #define MEMPRESSURE_STATUS_KEYS(X)				\
@@ -102,11 +112,105 @@
 	X(SAMPLE_LAST,		"sample_last_usec")			\
 	X(SAMPLE_AVG,		"sample_avg_usec")			\
 	X(SAMPLE_MAX,		"sample_max_usec")			\
-	X(MEMORY,		"memory_bytes")
+	X(MEMORY,		"memory_bytes")				\
+	X(EVENTS,		"events")				\
+	X(EVENTS_BUFFERED,	"events_buffered")			\
+	X(FAST_PATH_RUNS,	"fast_path_runs")
+
+/*
+ * Pressure levels, lowest first (docs/signals.md says when each applies).
+ * X(ENUM_SUFFIX, "name")
+ */
+#define MEMPRESSURE_LEVELS(X)					\
+	X(NONE,		"none")						\
+	X(LOW,		"low")						\
+	X(MEDIUM,	"medium")					\
+	X(CRITICAL,	"critical")
+
+/*
+ * /proc/mempressure/events: one line per event, "key=value" pairs separated
+ * by single spaces, always starting with seq, time_usec and kind, then the
+ * subject (cgroup=PATH, or pid=N comm=NAME cgroup=PATH), then the kind's
+ * fields (docs/events.md).  X(ENUM_SUFFIX, "kind")
+ */
+#define MEMPRESSURE_EVENT_KINDS(X)				\
+	X(LEVEL,	"level")					\
+	X(SOFT_OVER,	"soft_over")					\
+	X(SOFT_UNDER,	"soft_under")					\
+	X(LEAK_SUSPECTED, "leak_suspected")				\
+	X(LEAK_CLEARED,	"leak_cleared")					\
+	X(HIGH,		"high")						\
+	X(MAX,		"max")						\
+	X(OOM,		"oom")						\
+	X(OOM_KILL,	"oom_kill")					\
+	X(LOST,		"lost")
+
+/* The keys of event lines.  X(ENUM_SUFFIX, "key") */
+#define MEMPRESSURE_EVENT_KEYS(X)				\
+	X(SEQ,		"seq")						\
+	X(TIME,		"time_usec")					\
+	X(KIND,		"kind")						\
+	X(PID,		"pid")						\
+	X(COMM,		"comm")						\
+	X(CGROUP,	"cgroup")					\
+	X(LEVEL,	"level")					\
+	X(OLD_LEVEL,	"old_level")					\
+	X(REASON,	"reason")					\
+	X(USAGE,	"usage_bytes")					\
+	X(LIMIT,	"limit_bytes")					\
+	X(SOFT_LIMIT,	"soft_limit_bytes")				\
+	X(RSS,		"rss_bytes")					\
+	X(GROWTH,	"growth_bytes_per_sec")				\
+	X(TIME_TO_LIMIT, "time_to_limit_sec")				\
+	X(COUNT,	"count")					\
+	X(DELTA,	"delta")
+
+/* What raised a level (the reason key of a level event). */
+#define MEMPRESSURE_REASONS(X)					\
+	X(USAGE,	"usage")					\
+	X(PSI,		"psi")						\
+	X(HIGH,		"high")						\
+	X(MAX,		"max")						\
+	X(OOM,		"oom")						\
+	X(CALM,		"calm")
+
+/*
+ * /proc/mempressure/control: settings written as "set NAME VALUE".
+ * X(ENUM_SUFFIX, "name", min, max, default).  Percentages of a limit are
+ * whole percents; PSI thresholds are hundredths of a percent, written with
+ * two decimals ("10.00"), as the tables print PSI.
+ */
+#define MEMPRESSURE_TUNABLES(X)					\
+	X(INTERVAL_MS,	  "interval_ms",	100, 60000, 1000)		\
+	X(LOW_PCT,	  "low_pct",		1, 100, 75)			\
+	X(SOFT_PCT,	  "soft_pct",		1, 100, 85)			\
+	X(CRITICAL_PCT,	  "critical_pct",	1, 100, 95)			\
+	X(SOFT_MARGIN_PCT, "soft_margin_pct",	0, 50, 5)			\
+	X(PSI_LOW,	  "psi_low",		1, 10000, 100)			\
+	X(PSI_MEDIUM,	  "psi_medium",		1, 10000, 1000)			\
+	X(PSI_CRITICAL,	  "psi_critical",	1, 10000, 1000)			\
+	X(CALM_MS,	  "calm_ms",		0, 3600000, 10000)		\
+	X(LEAK_RATE,	  "leak_rate",		1, 1073741824, 16384)		\
+	X(LEAK_WINDOW,	  "leak_window",	10, 300, 60)			\
+	X(LEAK_MIN_BYTES, "leak_min_bytes",	0, 1099511627776ULL, 4194304)
+
+/* Control commands, and the bounds on what one write may hold. */
+#define MEMPRESSURE_CTL_SET		"set"
+#define MEMPRESSURE_CTL_SOFT		"soft"
+#define MEMPRESSURE_CTL_SOFT_PID	"soft-pid"
+#define MEMPRESSURE_CTL_DEFAULT		"default"
+#define MEMPRESSURE_CTL_NONE		"none"
+#define MEMPRESSURE_CTL_WRITE_MAX	4096	/* bytes in one write(2) */
+#define MEMPRESSURE_CTL_PID_SOFT_MAX	4096	/* per-process soft limits */
 
 #define __MEMPRESSURE_ENUM_PROC(e, name)	MEMPRESSURE_PROC_##e,
 #define __MEMPRESSURE_ENUM_CG(e, name)		MEMPRESSURE_CG_##e,
 #define __MEMPRESSURE_ENUM_STATUS(e, name)	MEMPRESSURE_STATUS_##e,
+#define __MEMPRESSURE_ENUM_LEVEL(e, name)	MEMPRESSURE_LEVEL_##e,
+#define __MEMPRESSURE_ENUM_EVENT(e, name)	MEMPRESSURE_EVENT_##e,
+#define __MEMPRESSURE_ENUM_EKEY(e, name)	MEMPRESSURE_EKEY_##e,
+#define __MEMPRESSURE_ENUM_REASON(e, name)	MEMPRESSURE_REASON_##e,
+#define __MEMPRESSURE_ENUM_TUNABLE(e, name, min, max, def) MEMPRESSURE_TUNABLE_##e,
 
 enum mempressure_process_column {
 	MEMPRESSURE_PROCESS_COLUMNS(__MEMPRESSURE_ENUM_PROC)
@@ -121,6 +225,31 @@ enum mempressure_cgroup_column {
 enum mempressure_status_key {
 	MEMPRESSURE_STATUS_KEYS(__MEMPRESSURE_ENUM_STATUS)
 	MEMPRESSURE_STATUS_NR
+};
+
+enum mempressure_level {
+	MEMPRESSURE_LEVELS(__MEMPRESSURE_ENUM_LEVEL)
+	MEMPRESSURE_LEVEL_NR
+};
+
+enum mempressure_event_kind {
+	MEMPRESSURE_EVENT_KINDS(__MEMPRESSURE_ENUM_EVENT)
+	MEMPRESSURE_EVENT_NR
+};
+
+enum mempressure_event_key {
+	MEMPRESSURE_EVENT_KEYS(__MEMPRESSURE_ENUM_EKEY)
+	MEMPRESSURE_EKEY_NR
+};
+
+enum mempressure_reason {
+	MEMPRESSURE_REASONS(__MEMPRESSURE_ENUM_REASON)
+	MEMPRESSURE_REASON_NR
+};
+
+enum mempressure_tunable {
+	MEMPRESSURE_TUNABLES(__MEMPRESSURE_ENUM_TUNABLE)
+	MEMPRESSURE_TUNABLE_NR
 };
 
 #endif /* _UAPI_LINUX_MEMPRESSURE_H */
