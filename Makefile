@@ -32,10 +32,11 @@ COMMON_HDR := userspace/common/mp_table.h include/uapi/linux/mempressure.h
 SELFTESTS := load processes cgroups
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 # Not tests: the sampling benchmark and memhog, a process with a planned RSS.
-TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/memhog
+TOOL_BINS := $(BUILD)/selftests/bench_sampling \
+	     $(BUILD)/selftests/memhog
 SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h
 
-HOST_TESTS := test_window test_table
+HOST_TESTS := test_window test_table test_control test_levels
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
 .PHONY: all module userspace selftests host-tests check demo bench clean
@@ -94,9 +95,19 @@ $(BUILD)/host-tests/test_table: selftests/host/test_table.c $(COMMON_SRC) $(COMM
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< $(COMMON_SRC)
 
+$(BUILD)/host-tests/test_control: selftests/host/test_control.c module/control_parse.c module/control_parse.h module/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< module/control_parse.c
+
+$(BUILD)/host-tests/test_levels: selftests/host/test_levels.c module/levels.c module/levels.h module/window.c module/window.h module/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< module/levels.c module/window.c
+
 # Everything: host unit tests, then the selftests in a VM per kernel.
 check:
-	scripts/check $(KERNELS)
+	SELFTESTS="$(SELFTESTS)" scripts/check $(KERNELS)
 
 # Boot the newest kernel and show the module at work.
 demo:

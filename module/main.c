@@ -3,8 +3,10 @@
  * mempressure: early, precise memory-pressure information for every process
  * and every memory cgroup, under /proc/mempressure.
  *
- * This file only wires the parts together: parameters, the sampler
- * (sampler.c) and the procfs files (procfs.c).  Exit undoes init in reverse.
+ * This file only wires the parts together: parameters, the settings
+ * (config.c), the event stream (events.c), the sampler (sampler.c) and its
+ * signals (signals.c), the procfs files (procfs.c) and the fast path
+ * (fastpath.c).  Exit undoes init in reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,8 +17,13 @@
 #include <linux/moduleparam.h>
 #include <linux/threads.h>
 
+#include "config.h"
+#include "control_parse.h"
+#include "events.h"
+#include "fastpath.h"
 #include "procfs.h"
 #include "sampler.h"
+#include "signals.h"
 
 static unsigned int interval_ms = 1000;
 module_param(interval_ms, uint, 0444);
@@ -45,7 +52,9 @@ struct mp_param_range {
 static int __init mp_check_params(struct mp_params *params)
 {
 	const struct mp_param_range ranges[] = {
-		{ "interval_ms", interval_ms, 100, 60000 },
+		{ "interval_ms", interval_ms,
+		  mp_ctl_min(MEMPRESSURE_TUNABLE_INTERVAL_MS),
+		  mp_ctl_max(MEMPRESSURE_TUNABLE_INTERVAL_MS) },
 		{ "max_processes", max_processes, 1, PID_MAX_LIMIT },
 		{ "max_cgroups", max_cgroups, 1, 1048576 },
 	};
@@ -90,26 +99,52 @@ static int __init mp_init(void)
 	if (err)
 		return err;
 
-	err = mp_sampler_start(&params);
+	err = mp_config_init(params.interval_ms);
 	if (err)
 		return err;
+	err = mp_events_init();
+	if (err)
+		goto err_config;
+	err = mp_sampler_start(&params);
+	if (err)
+		goto err_events;
+	err = mp_signals_start();
+	if (err)
+		goto err_sampler;
 	err = mp_procfs_create();
 	if (err)
-		goto err_stop_sampler;
+		goto err_signals;
+	err = mp_fastpath_start();
+	if (err)
+		goto err_procfs;
 
 	pr_info("version %s loaded, sampling every %u ms\n", MP_VERSION,
 		params.interval_ms);
 	return 0;
 
-err_stop_sampler:
+err_procfs:
+	mp_events_shutdown();
+	mp_procfs_remove();
+err_signals:
+	mp_signals_stop();
+err_sampler:
 	mp_sampler_stop();
+err_events:
+	mp_events_exit();
+err_config:
+	mp_config_exit();
 	return err;
 }
 
 static void __exit mp_exit(void)
 {
+	mp_fastpath_stop();
+	mp_events_shutdown();
 	mp_procfs_remove();
+	mp_signals_stop();
 	mp_sampler_stop();
+	mp_events_exit();
+	mp_config_exit();
 }
 
 module_init(mp_init);

@@ -26,28 +26,21 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 
+#include "config.h"
+#include "control.h"
+#include "events.h"
+#include "names.h"
 #include "procfs.h"
 #include "sampler.h"
-
-#define MP_NAME(e, name)	name,
-
-static const char *const mp_process_columns[] = {
-	MEMPRESSURE_PROCESS_COLUMNS(MP_NAME)
-};
-
-static const char *const mp_cgroup_columns[] = {
-	MEMPRESSURE_CGROUP_COLUMNS(MP_NAME)
-};
-
-static const char *const mp_status_keys[] = {
-	MEMPRESSURE_STATUS_KEYS(MP_NAME)
-};
+#include "signals.h"
+#include "view.h"
 
 static struct proc_dir_entry *mp_proc_dir;
 
 /* Per open table file. */
 struct mp_table_iter {
 	const struct mp_sample *sample;	/* the one ->start found */
+	struct mp_view view;		/* the opener's namespaces */
 	char path[PATH_MAX];
 };
 
@@ -107,25 +100,51 @@ static void mp_put_percent(struct seq_file *m, u32 pct100)
 	seq_printf(m, "%u.%02u", pct100 / 100, pct100 % 100);
 }
 
+/*
+ * The path of cgroup @idx as the reader sees it, or NULL if it is not in
+ * the sample or outside the reader's cgroup namespace.
+ */
+static const char *mp_cgroup_path(struct mp_table_iter *it, u32 idx)
+{
+	if (idx == MP_NO_CGROUP)
+		return NULL;
+	/* The sample pins the css; kernfs_path() takes only a spinlock. */
+	if (cgroup_path(it->sample->cgroups[idx].css->cgroup, it->path,
+			sizeof(it->path)) < 0)
+		return NULL;
+	return mp_view_path(&it->view, it->path);
+}
+
 static void mp_put_cgroup_path(struct seq_file *m, struct mp_table_iter *it,
 			       u32 idx)
 {
-	if (idx == MP_NO_CGROUP) {
+	const char *path = mp_cgroup_path(it, idx);
+
+	if (path)
+		mp_put_string(m, path);
+	else
 		seq_puts(m, MEMPRESSURE_NA);
-		return;
-	}
-	/* The sample pins the css; kernfs_path() takes only a spinlock. */
-	cgroup_path(it->sample->cgroups[idx].css->cgroup, it->path,
-		    sizeof(it->path));
-	mp_put_string(m, it->path);
+}
+
+/* Bytes, or "-" for 0 (none set). */
+static void mp_put_bytes_or_na(struct seq_file *m, u64 bytes)
+{
+	if (bytes)
+		mp_put_u64(m, bytes);
+	else
+		seq_puts(m, MEMPRESSURE_NA);
 }
 
 /* --- processes ------------------------------------------------------------ */
 
-/* The first process with pid >= @pos. */
-static const struct mp_proc *mp_proc_from(const struct mp_sample *s,
+/*
+ * The first process with pid >= @pos that the reader may see.  Rows stay
+ * in the order of the initial namespace's pids, the position's key.
+ */
+static const struct mp_proc *mp_proc_from(struct mp_table_iter *it,
 					  loff_t pos)
 {
+	const struct mp_sample *s = it->sample;
 	u32 lo = 0, hi = s->nr_procs;
 
 	while (lo < hi) {
@@ -135,6 +154,11 @@ static const struct mp_proc *mp_proc_from(const struct mp_sample *s,
 			lo = mid + 1;
 		else
 			hi = mid;
+	}
+	if (!mp_view_is_init(&it->view)) {
+		while (lo < s->nr_procs &&
+		       !mp_view_pid_nr(&it->view, s->procs[lo].pid))
+			lo++;
 	}
 	return lo < s->nr_procs ? &s->procs[lo] : NULL;
 }
@@ -148,7 +172,7 @@ static void *mp_procs_start(struct seq_file *m, loff_t *pos)
 	it->sample = mp_sampler_current();
 	if (!*pos)
 		return SEQ_START_TOKEN;
-	return (void *)mp_proc_from(it->sample, *pos);
+	return (void *)mp_proc_from(it, *pos);
 }
 
 static void *mp_procs_next(struct seq_file *m, void *v, loff_t *pos)
@@ -157,7 +181,7 @@ static void *mp_procs_next(struct seq_file *m, void *v, loff_t *pos)
 	const struct mp_proc *pr = v;
 
 	*pos = v == SEQ_START_TOKEN ? 1 : (loff_t)pr->pid + 1;
-	return (void *)mp_proc_from(it->sample, *pos);
+	return (void *)mp_proc_from(it, *pos);
 }
 
 static void mp_table_stop(struct seq_file *m, void *v)
@@ -172,7 +196,7 @@ static void mp_put_process_column(struct seq_file *m, struct mp_table_iter *it,
 {
 	switch (col) {
 	case MEMPRESSURE_PROC_PID:
-		mp_put_u64(m, pr->pid);
+		mp_put_u64(m, mp_view_pid_nr(&it->view, pr->pid));
 		break;
 	case MEMPRESSURE_PROC_COMM:
 		mp_put_string(m, pr->comm);
@@ -212,6 +236,26 @@ static void mp_put_process_column(struct seq_file *m, struct mp_table_iter *it,
 		mp_put_u64(m, div_u64(it->sample->time_ns - pr->start_ns,
 				      NSEC_PER_USEC));
 		break;
+	case MEMPRESSURE_PROC_SOFT_LIMIT: {
+		u64 soft;
+
+		mp_put_bytes_or_na(m, mp_process_soft(pr->pid, pr->start_ns,
+						      &soft) ? soft : 0);
+		break;
+	}
+	case MEMPRESSURE_PROC_LEAK:
+		mp_put_u64(m, !!(pr->flags & MP_PROC_LEAK));
+		break;
+	case MEMPRESSURE_PROC_TIME_TO_LIMIT: {
+		u64 ttl = mp_proc_time_to_limit(it->sample, pr,
+						mp_leak_window());
+
+		if (ttl == U64_MAX)
+			seq_puts(m, MEMPRESSURE_NA);
+		else
+			mp_put_u64(m, ttl);
+		break;
+	}
 	case MEMPRESSURE_PROC_NR:
 		break;
 	}
@@ -244,10 +288,11 @@ static const struct seq_operations mp_procs_seq_ops = {
 
 /* --- cgroups -------------------------------------------------------------- */
 
-/* The first cgroup with id >= @pos. */
-static const struct mp_cgroup *mp_cgroup_from(const struct mp_sample *s,
+/* The first cgroup with id >= @pos that the reader may see. */
+static const struct mp_cgroup *mp_cgroup_from(struct mp_table_iter *it,
 					      loff_t pos)
 {
+	const struct mp_sample *s = it->sample;
 	u32 lo = 0, hi = s->nr_cgroups;
 
 	while (lo < hi) {
@@ -257,6 +302,10 @@ static const struct mp_cgroup *mp_cgroup_from(const struct mp_sample *s,
 			lo = mid + 1;
 		else
 			hi = mid;
+	}
+	if (!mp_view_is_init(&it->view)) {
+		while (lo < s->nr_cgroups && !mp_cgroup_path(it, lo))
+			lo++;
 	}
 	return lo < s->nr_cgroups ? &s->cgroups[lo] : NULL;
 }
@@ -270,7 +319,7 @@ static void *mp_cgroups_start(struct seq_file *m, loff_t *pos)
 	it->sample = mp_sampler_current();
 	if (!*pos)
 		return SEQ_START_TOKEN;
-	return (void *)mp_cgroup_from(it->sample, *pos);
+	return (void *)mp_cgroup_from(it, *pos);
 }
 
 static void *mp_cgroups_next(struct seq_file *m, void *v, loff_t *pos)
@@ -279,7 +328,7 @@ static void *mp_cgroups_next(struct seq_file *m, void *v, loff_t *pos)
 	const struct mp_cgroup *cg = v;
 
 	*pos = v == SEQ_START_TOKEN ? 1 : (loff_t)cg->id + 1;
-	return (void *)mp_cgroup_from(it->sample, *pos);
+	return (void *)mp_cgroup_from(it, *pos);
 }
 
 static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
@@ -386,6 +435,22 @@ static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
 	case MEMPRESSURE_CG_GROWTH300:
 		mp_put_s64(m, mp_cgroup_growth(it->sample, cg, MP_WIN_300S));
 		break;
+	case MEMPRESSURE_CG_LEVEL:
+		seq_puts(m, mp_level_names[min_t(u8, READ_ONCE(cg->level),
+						 MEMPRESSURE_LEVEL_NR - 1)]);
+		break;
+	case MEMPRESSURE_CG_LIMIT:
+		mp_put_u64(m, cg->limit);
+		break;
+	case MEMPRESSURE_CG_HARD_LIMIT:
+		mp_put_u64(m, cg->hard);
+		break;
+	case MEMPRESSURE_CG_SOFT_LIMIT:
+		mp_put_u64(m, cg->soft);
+		break;
+	case MEMPRESSURE_CG_SOFT_OVER:
+		mp_put_u64(m, READ_ONCE(cg->sig.soft_over));
+		break;
 	case MEMPRESSURE_CG_NR:
 		break;
 	}
@@ -432,7 +497,7 @@ static void mp_put_status_value(struct seq_file *m,
 		mp_put_u64(m, MEMPRESSURE_ABI_VERSION);
 		break;
 	case MEMPRESSURE_STATUS_INTERVAL_MS:
-		mp_put_u64(m, params->interval_ms);
+		mp_put_u64(m, mp_tunable(MEMPRESSURE_TUNABLE_INTERVAL_MS));
 		break;
 	case MEMPRESSURE_STATUS_MAX_PROCESSES:
 		mp_put_u64(m, params->max_processes);
@@ -467,6 +532,15 @@ static void mp_put_status_value(struct seq_file *m,
 	case MEMPRESSURE_STATUS_MEMORY:
 		mp_put_u64(m, st->memory_bytes);
 		break;
+	case MEMPRESSURE_STATUS_EVENTS:
+		mp_put_u64(m, st->events);
+		break;
+	case MEMPRESSURE_STATUS_EVENTS_BUFFERED:
+		mp_put_u64(m, st->events_buffered);
+		break;
+	case MEMPRESSURE_STATUS_FAST_PATH_RUNS:
+		mp_put_u64(m, mp_signals_fast_runs());
+		break;
 	case MEMPRESSURE_STATUS_NR:
 		break;
 	}
@@ -478,6 +552,7 @@ static int mp_status_show(struct seq_file *m, void *v)
 	int key;
 
 	mp_sampler_stats(&st);
+	mp_events_stats(&st.events, &st.events_buffered);
 	for (key = 0; key < MEMPRESSURE_STATUS_NR; key++) {
 		seq_printf(m, "%s ", mp_status_keys[key]);
 		mp_put_status_value(m, &st, key);
@@ -488,16 +563,36 @@ static int mp_status_show(struct seq_file *m, void *v)
 
 /* --- files -------------------------------------------------------------------- */
 
+static int mp_table_open(struct file *file, const struct seq_operations *ops)
+{
+	struct mp_table_iter *it;
+	int err;
+
+	it = __seq_open_private(file, ops, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	err = mp_view_init(&it->view);
+	if (err)
+		seq_release_private(file->f_inode, file);
+	return err;
+}
+
+static int mp_table_release(struct inode *inode, struct file *file)
+{
+	struct mp_table_iter *it = ((struct seq_file *)file->private_data)->private;
+
+	mp_view_release(&it->view);
+	return seq_release_private(inode, file);
+}
+
 static int mp_procs_open(struct inode *inode, struct file *file)
 {
-	return seq_open_private(file, &mp_procs_seq_ops,
-				sizeof(struct mp_table_iter));
+	return mp_table_open(file, &mp_procs_seq_ops);
 }
 
 static int mp_cgroups_open(struct inode *inode, struct file *file)
 {
-	return seq_open_private(file, &mp_cgroups_seq_ops,
-				sizeof(struct mp_table_iter));
+	return mp_table_open(file, &mp_cgroups_seq_ops);
 }
 
 static int mp_status_open(struct inode *inode, struct file *file)
@@ -509,14 +604,14 @@ static const struct proc_ops mp_procs_fops = {
 	.proc_open = mp_procs_open,
 	.proc_read_iter = seq_read_iter,
 	.proc_lseek = seq_lseek,
-	.proc_release = seq_release_private,
+	.proc_release = mp_table_release,
 };
 
 static const struct proc_ops mp_cgroups_fops = {
 	.proc_open = mp_cgroups_open,
 	.proc_read_iter = seq_read_iter,
 	.proc_lseek = seq_lseek,
-	.proc_release = seq_release_private,
+	.proc_release = mp_table_release,
 };
 
 static const struct proc_ops mp_status_fops = {
@@ -538,7 +633,9 @@ int mp_procfs_create(void)
 	    !proc_create(MEMPRESSURE_FILE_PROCESSES, 0444, mp_proc_dir,
 			 &mp_procs_fops) ||
 	    !proc_create(MEMPRESSURE_FILE_CGROUPS, 0444, mp_proc_dir,
-			 &mp_cgroups_fops)) {
+			 &mp_cgroups_fops) ||
+	    mp_events_create_file(mp_proc_dir) ||
+	    mp_control_create_file(mp_proc_dir)) {
 		pr_err("cannot create the files in %s\n", MEMPRESSURE_PROC_PATH);
 		proc_remove(mp_proc_dir);
 		return -ENOMEM;
@@ -546,7 +643,10 @@ int mp_procfs_create(void)
 	return 0;
 }
 
-/* Waits for reads in progress and releases files still open. */
+/*
+ * Waits for reads in progress and releases files still open; readers
+ * blocked in the events file must have been woken (mp_events_shutdown()).
+ */
 void mp_procfs_remove(void)
 {
 	proc_remove(mp_proc_dir);

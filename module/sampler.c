@@ -51,7 +51,9 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
+#include "config.h"
 #include "sampler.h"
+#include "signals.h"
 
 /* Objects visited between two rcu_read_unlock()/cond_resched() points. */
 #define MP_WALK_BATCH	256
@@ -169,8 +171,7 @@ static int mp_cgroup_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static struct mp_cgroup *mp_find_cgroup(const struct mp_sample *sample,
-					u64 id)
+struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *sample, u64 id)
 {
 	u32 lo = 0, hi = sample->nr_cgroups;
 
@@ -190,7 +191,7 @@ static struct mp_cgroup *mp_find_cgroup(const struct mp_sample *sample,
 
 static u32 mp_cgroup_index(const struct mp_sample *sample, u64 id)
 {
-	struct mp_cgroup *cg = mp_find_cgroup(sample, id);
+	struct mp_cgroup *cg = mp_sample_cgroup(sample, id);
 
 	return cg ? cg - sample->cgroups : MP_NO_CGROUP;
 }
@@ -228,6 +229,17 @@ static bool mp_read_psi(struct psi_group *psi, u64 *total_us)
 	return true;
 }
 
+/* The hierarchical counts, as memory.events shows them. */
+void mp_read_memcg_events(struct mem_cgroup *memcg, u64 *counts)
+{
+	counts[MP_EV_LOW] = atomic_long_read(&memcg->memory_events[MEMCG_LOW]);
+	counts[MP_EV_HIGH] = atomic_long_read(&memcg->memory_events[MEMCG_HIGH]);
+	counts[MP_EV_MAX] = atomic_long_read(&memcg->memory_events[MEMCG_MAX]);
+	counts[MP_EV_OOM] = atomic_long_read(&memcg->memory_events[MEMCG_OOM]);
+	counts[MP_EV_OOM_KILL] =
+		atomic_long_read(&memcg->memory_events[MEMCG_OOM_KILL]);
+}
+
 static void mp_read_memcg(struct mp_cgroup *cg, struct mem_cgroup *memcg)
 {
 	/* Limits change under us; any value read is a value the file showed. */
@@ -238,13 +250,7 @@ static void mp_read_memcg(struct mp_cgroup *cg, struct mem_cgroup *memcg)
 	cg->max = READ_ONCE(memcg->memory.max);
 	cg->swap_current = page_counter_read(&memcg->swap);
 	cg->swap_max = READ_ONCE(memcg->swap.max);
-	/* The hierarchical counts, as memory.events shows them. */
-	cg->events[MP_EV_LOW] = atomic_long_read(&memcg->memory_events[MEMCG_LOW]);
-	cg->events[MP_EV_HIGH] = atomic_long_read(&memcg->memory_events[MEMCG_HIGH]);
-	cg->events[MP_EV_MAX] = atomic_long_read(&memcg->memory_events[MEMCG_MAX]);
-	cg->events[MP_EV_OOM] = atomic_long_read(&memcg->memory_events[MEMCG_OOM]);
-	cg->events[MP_EV_OOM_KILL] =
-		atomic_long_read(&memcg->memory_events[MEMCG_OOM_KILL]);
+	mp_read_memcg_events(memcg, cg->events);
 }
 
 /* The root row is the whole system: RAM in use against RAM. */
@@ -327,7 +333,25 @@ static void mp_walk_cgroups(struct mp_sampler *s, struct mp_sample *next)
 	     mp_cgroup_cmp, NULL);
 }
 
-/* Link parents and carry history over from @prev. */
+/*
+ * The effective limit (memory.high, else memory.max) or, if @hard, the hard
+ * one (memory.max), of @cg or its nearest ancestor that has one; the
+ * system row's is RAM.  Bytes.
+ */
+static u64 mp_inherited_limit(const struct mp_sample *s, u32 idx, bool hard)
+{
+	for (; idx != MP_NO_CGROUP; idx = s->cgroups[idx].parent_idx) {
+		const struct mp_cgroup *cg = &s->cgroups[idx];
+
+		if (!hard && cg->high < PAGE_COUNTER_MAX)
+			return (u64)cg->high << PAGE_SHIFT;
+		if (cg->max < PAGE_COUNTER_MAX)
+			return (u64)cg->max << PAGE_SHIFT;
+	}
+	return (u64)totalram_pages() << PAGE_SHIFT;
+}
+
+/* Link parents, find limits and carry history over from @prev. */
 static void mp_finish_cgroups(struct mp_sampler *s, struct mp_sample *next,
 			      const struct mp_sample *prev)
 {
@@ -337,13 +361,19 @@ static void mp_finish_cgroups(struct mp_sampler *s, struct mp_sample *next,
 
 	for (i = 0; i < next->nr_cgroups; i++) {
 		struct mp_cgroup *cg = &next->cgroups[i];
-		const struct mp_cgroup *old = mp_find_cgroup(prev, cg->id);
 
 		if (cg->css->parent) {
 			u64 parent_id = cgroup_id(cg->css->parent->cgroup);
 
 			cg->parent_idx = mp_cgroup_index(next, parent_id);
 		}
+	}
+	for (i = 0; i < next->nr_cgroups; i++) {
+		struct mp_cgroup *cg = &next->cgroups[i];
+		const struct mp_cgroup *old = mp_sample_cgroup(prev, cg->id);
+
+		cg->limit = mp_inherited_limit(next, i, false);
+		cg->hard = mp_inherited_limit(next, i, true);
 
 		if (old) {
 			cg->first_seen_ns = old->first_seen_ns;
@@ -400,11 +430,6 @@ struct mp_proc_walk {
 	struct mem_cgroup *memcg;		/* the last cgroup looked up */
 	u32 cgroup_idx;
 };
-
-static u32 mp_proc_rss(const struct mp_proc *pr)
-{
-	return pr->anon + pr->file + pr->shmem;
-}
 
 /* The cheap counters into @pr; their sum tells whether they moved. */
 static u32 mp_read_approx(struct mm_struct *mm, struct mp_proc *pr)
@@ -506,9 +531,11 @@ static void mp_record_history(struct mp_proc *pr, const struct mp_proc *old,
 	int w;
 
 	if (old) {
+		pr->flags = old->flags;
 		pr->peak_rss = max(old->peak_rss, rss);
 		memcpy(pr->rss_hist, old->rss_hist, sizeof(pr->rss_hist));
 	} else {
+		pr->flags = 0;
 		pr->peak_rss = rss;
 		for (w = 0; w < MP_NR_WINDOWS; w++)
 			mp_ring_init(&pr->rss_hist[w], rss);
@@ -635,9 +662,11 @@ static void mp_take_sample(struct mp_sampler *s)
 	struct mp_sample *prev = mp_published(s);
 	struct mp_sample *next = prev == &s->samples[0] ? &s->samples[1] :
 							  &s->samples[0];
-	u64 start = ktime_get_ns();
+	u64 start;
 	u64 took_us;
 
+	mutex_lock(&mp_signal_lock);
+	start = ktime_get_ns();
 	/* @next was retired a grace period ago, references dropped. */
 	mp_reserve((void **)&next->procs, &next->cap_procs, prev->nr_procs,
 		   s->params.max_processes, sizeof(*next->procs));
@@ -656,6 +685,7 @@ static void mp_take_sample(struct mp_sampler *s)
 	mp_count_cgroup_procs(next);
 	next->time_ns = start;
 	next->clock = s->clock;
+	mp_signals_sample(next, prev);
 
 	rcu_assign_pointer(s->published, next);
 
@@ -673,11 +703,14 @@ static void mp_take_sample(struct mp_sampler *s)
 	/* Readers of @prev are gone after this; then its pins can go. */
 	synchronize_rcu();
 	mp_put_cgroups(prev);
+	mutex_unlock(&mp_signal_lock);
+	mp_config_prune(next);
 }
 
 static void mp_schedule(struct mp_sampler *s)
 {
-	unsigned long interval = msecs_to_jiffies(s->params.interval_ms);
+	unsigned long interval =
+		msecs_to_jiffies(mp_tunable(MEMPRESSURE_TUNABLE_INTERVAL_MS));
 	long delay;
 
 	/* Keep the cadence; after a long stall start afresh from now. */
@@ -700,6 +733,49 @@ static void mp_sample_work(struct work_struct *work)
 }
 
 /* --- interface ---------------------------------------------------------- */
+
+struct mp_sample *mp_sampler_published(void)
+{
+	return rcu_dereference_protected(mp_sampler->published,
+					 lockdep_is_held(&mp_signal_lock));
+}
+
+/* The process with @pid, or NULL. */
+const struct mp_proc *mp_sample_proc(const struct mp_sample *s, pid_t pid)
+{
+	u32 lo = 0, hi = s->nr_procs;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (s->procs[mid].pid == pid)
+			return &s->procs[mid];
+		if (s->procs[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/*
+ * Seconds until the process's cgroup reaches its effective limit if the
+ * process keeps growing at its rate over @w; U64_MAX for never.
+ */
+u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
+			  enum mp_window w)
+{
+	const struct mp_cgroup *cg;
+	u64 seconds;
+
+	if (pr->cgroup_idx == MP_NO_CGROUP)
+		return U64_MAX;
+	cg = &s->cgroups[pr->cgroup_idx];
+	if (!mp_time_to_limit((u64)cg->usage << PAGE_SHIFT, cg->limit,
+			      mp_proc_growth(s, pr, w), &seconds))
+		return U64_MAX;
+	return seconds;
+}
 
 /* Under rcu_read_lock(); valid until rcu_read_unlock(). */
 const struct mp_sample *mp_sampler_current(void)

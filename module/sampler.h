@@ -7,6 +7,7 @@
 #include <linux/sched.h>
 #include <linux/workqueue.h>
 
+#include "levels.h"
 #include "window.h"
 
 /* The load-time parameters, validated by main.c. */
@@ -16,8 +17,15 @@ struct mp_params {
 	unsigned int max_cgroups;
 };
 
-/* mp_proc.cgroup_idx of a process whose cgroup is not in the sample. */
-#define MP_NO_CGROUP	U32_MAX
+/*
+ * mp_proc.cgroup_idx of a process whose cgroup is not in the sample.  The
+ * index has 24 bits: max_cgroups is at most 2^20.
+ */
+#define MP_NO_CGROUP	0xffffffu
+
+/* mp_proc.flags: signal state (docs/signals.md), kept by signals.c. */
+#define MP_PROC_LEAK		0x1	/* leak suspected */
+#define MP_PROC_SOFT_OVER	0x2	/* over its own soft limit */
 
 /*
  * One user process (thread group) in a sample.  Counts are in pages.  Two
@@ -27,7 +35,8 @@ struct mp_params {
  */
 struct mp_proc {
 	pid_t pid;			/* in the initial pid namespace */
-	u32 cgroup_idx;			/* into mp_sample.cgroups */
+	u32 cgroup_idx : 24;		/* into mp_sample.cgroups */
+	u32 flags : 8;			/* MP_PROC_* */
 	u64 start_ns;			/* tells a reused pid from its old owner */
 	char comm[TASK_COMM_LEN];
 	u32 anon, file, shmem, swap;	/* exact, see mp_read_counters() */
@@ -55,9 +64,18 @@ enum mp_psi_state {
 #define MP_CG_SYSTEM	0x1	/* the root: values are the whole system's */
 #define MP_CG_PSI	0x2	/* psi_total and psi_avg10 are valid */
 
+/* A cgroup's signal state, carried from sample to sample (signals.c). */
+struct mp_cg_signal {
+	struct mp_level_state level;
+	bool soft_over;
+	u64 reported[MP_NR_EVENTS];	/* memory.events counts reported */
+};
+
 /*
  * One memory cgroup in a sample.  Counts are in pages; a limit of
  * PAGE_COUNTER_MAX is "max".  The sample holds a reference on @css.
+ * @sig and @level change after publication (the fast path, under
+ * mp_signal_lock); readers take @level with READ_ONCE().
  */
 struct mp_cgroup {
 	u64 id;
@@ -70,6 +88,9 @@ struct mp_cgroup {
 	u64 psi_total_us[MP_NR_PSI];
 	u32 nr_procs;			/* here and in descendants */
 	u64 first_seen_ns;
+	u64 limit, hard, soft;		/* bytes, docs/signals.md */
+	u8 level;			/* enum mempressure_level */
+	struct mp_cg_signal sig;
 	struct mp_ring usage_hist[MP_NR_WINDOWS];
 	struct mp_ring psi_hist[MP_NR_PSI];	/* over MP_WIN_10S */
 };
@@ -96,11 +117,16 @@ struct mp_sampler_stats {
 	u64 memory_bytes;
 	u32 nr_procs, nr_cgroups;
 	u32 procs_skipped, cgroups_skipped;
+	u64 events, events_buffered;	/* filled in by events.c */
 };
 
 int mp_sampler_start(const struct mp_params *params);
 void mp_sampler_stop(void);
 const struct mp_sample *mp_sampler_current(void);
+struct mp_sample *mp_sampler_published(void);	/* under mp_signal_lock */
+const struct mp_proc *mp_sample_proc(const struct mp_sample *s, pid_t pid);
+struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *s, u64 id);
+void mp_read_memcg_events(struct mem_cgroup *memcg, u64 *counts);
 void mp_sampler_stats(struct mp_sampler_stats *stats);
 const struct mp_params *mp_sampler_params(void);
 
@@ -108,7 +134,14 @@ s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
 		   enum mp_window w);
 s64 mp_cgroup_growth(const struct mp_sample *s, const struct mp_cgroup *cg,
 		     enum mp_window w);
+u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
+			  enum mp_window w);
 u32 mp_cgroup_psi_avg10(const struct mp_sample *s, const struct mp_cgroup *cg,
 			enum mp_psi_state state);
+
+static inline u32 mp_proc_rss(const struct mp_proc *pr)
+{
+	return pr->anon + pr->file + pr->shmem;
+}
 
 #endif /* _MP_SAMPLER_H */

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /proc/mempressure/events: a stream of events, one line each, for readers
+ * that wait with read() or poll() (docs/events.md).
+ *
+ * Events go into one ring of MP_EVENTS_BUFFER records under a spinlock; the
+ * record with sequence number s sits in slot s % MP_EVENTS_BUFFER.  Each
+ * open file is a reader with its own cursor, the next sequence number it
+ * will read, so readers never take events from one another.  A reader
+ * whose cursor fell out of the ring gets one "lost" line for the gap and
+ * continues at the oldest record kept.  Lines are formatted at read time,
+ * for the reader: with the pids of its pid namespace and the cgroup paths
+ * below its cgroup namespace's root, skipping what it may not see.
+ *
+ * Unload: mp_events_shutdown() marks the stream dead and wakes every
+ * reader blocked in read(), which then fails with EIO, so that
+ * proc_remove() can wait for them; mp_events_exit() detaches poll waiters
+ * with wake_up_pollfree() before the ring and its wait queue go away.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+
+#include "events.h"
+#include "names.h"
+#include "view.h"
+
+/* A line: the fixed keys, an escaped path (4 bytes per byte at worst). */
+#define MP_EVENT_LINE_MAX	(4 * PATH_MAX + 512)
+
+static struct {
+	spinlock_t lock;		/* the ring, next_seq and dying */
+	struct mp_event *ring;
+	u64 next_seq;			/* of the next event; the first is 1 */
+	bool dying;
+	wait_queue_head_t wait;
+} mp_ev;
+
+/* Per open file. */
+struct mp_events_reader {
+	struct mutex lock;		/* one read() at a time */
+	u64 next_seq;
+	struct mp_view view;
+	char *line;			/* MP_EVENT_LINE_MAX */
+};
+
+static u64 mp_oldest_seq(void)
+{
+	return mp_ev.next_seq > MP_EVENTS_BUFFER ?
+	       mp_ev.next_seq - MP_EVENTS_BUFFER : 1;
+}
+
+static struct mp_event *mp_slot(u64 seq)
+{
+	return &mp_ev.ring[seq % MP_EVENTS_BUFFER];
+}
+
+static void mp_event_free(struct mp_event *ev)
+{
+	kfree(ev->path);
+	put_pid(ev->pid);
+	ev->path = NULL;
+	ev->pid = NULL;
+}
+
+void mp_event_emit(struct mp_event *ev)
+{
+	struct mp_event old;
+	struct mp_event *slot;
+
+	spin_lock(&mp_ev.lock);
+	slot = mp_slot(mp_ev.next_seq);
+	old = *slot;
+	*slot = *ev;
+	slot->seq = mp_ev.next_seq++;
+	if (!slot->time_ns)
+		slot->time_ns = ktime_get_ns();
+	spin_unlock(&mp_ev.lock);
+	/* What the overwritten record held is freed outside the lock. */
+	mp_event_free(&old);
+	wake_up_interruptible_poll(&mp_ev.wait, EPOLLIN | EPOLLRDNORM);
+}
+
+void mp_events_stats(u64 *raised, u64 *buffered)
+{
+	spin_lock(&mp_ev.lock);
+	*raised = mp_ev.next_seq - 1;
+	*buffered = mp_ev.next_seq - mp_oldest_seq();
+	spin_unlock(&mp_ev.lock);
+}
+
+/* --- what a reader sees ------------------------------------------------ */
+
+/* The process's pid in the reader's namespace, 0 if it is not in it. */
+static pid_t mp_reader_pid(const struct mp_events_reader *r,
+			   const struct mp_event *ev)
+{
+	return mp_view_pid(&r->view, ev->pid);
+}
+
+static bool mp_visible(const struct mp_events_reader *r,
+		       const struct mp_event *ev)
+{
+	if (ev->path && !mp_view_path(&r->view, ev->path))
+		return false;
+	return !ev->pid || mp_reader_pid(r, ev);
+}
+
+/*
+ * Move the cursor over events the reader may not see; true if there is
+ * something to read (an event or a gap).  Under mp_ev.lock.
+ */
+static bool mp_pending(struct mp_events_reader *r)
+{
+	if (r->next_seq < mp_oldest_seq())
+		return true;
+	while (r->next_seq < mp_ev.next_seq &&
+	       !mp_visible(r, mp_slot(r->next_seq)))
+		r->next_seq++;
+	return r->next_seq < mp_ev.next_seq;
+}
+
+/* --- formatting ---------------------------------------------------------- */
+
+struct mp_line {
+	char *buf;
+	size_t len, size;
+};
+
+static __printf(2, 3) void mp_add(struct mp_line *l, const char *fmt, ...)
+{
+	va_list args;
+
+	if (l->len >= l->size)
+		return;
+	va_start(args, fmt);
+	l->len += vscnprintf(l->buf + l->len, l->size - l->len, fmt, args);
+	va_end(args);
+}
+
+static void mp_add_key(struct mp_line *l, enum mempressure_event_key key)
+{
+	mp_add(l, "%s%s=", l->len ? " " : "", mp_event_keys[key]);
+}
+
+static void mp_add_u64(struct mp_line *l, enum mempressure_event_key key,
+		       u64 v)
+{
+	mp_add_key(l, key);
+	mp_add(l, "%llu", v);
+}
+
+/* Escaped as the tables escape strings: \ooo, and "-" itself as \055. */
+static void mp_add_string(struct mp_line *l, enum mempressure_event_key key,
+			  const char *s)
+{
+	mp_add_key(l, key);
+	if (!*s) {
+		mp_add(l, "%s", MEMPRESSURE_NA);
+		return;
+	}
+	if (!strcmp(s, MEMPRESSURE_NA)) {
+		mp_add(l, "\\055");
+		return;
+	}
+	for (; *s; s++) {
+		if (strchr(MEMPRESSURE_ESCAPED_CHARS, *s))
+			mp_add(l, "\\%03o", (unsigned char)*s);
+		else
+			mp_add(l, "%c", *s);
+	}
+}
+
+static void mp_add_level(struct mp_line *l, enum mempressure_event_key key,
+			 u8 level)
+{
+	mp_add_key(l, key);
+	mp_add(l, "%s", mp_level_names[min_t(u8, level, MEMPRESSURE_LEVEL_NR - 1)]);
+}
+
+static size_t mp_format(struct mp_events_reader *r, const struct mp_event *ev)
+{
+	struct mp_line l = { .buf = r->line, .size = MP_EVENT_LINE_MAX };
+
+	mp_add_u64(&l, MEMPRESSURE_EKEY_SEQ, ev->seq);
+	mp_add_u64(&l, MEMPRESSURE_EKEY_TIME, div_u64(ev->time_ns, NSEC_PER_USEC));
+	mp_add_key(&l, MEMPRESSURE_EKEY_KIND);
+	mp_add(&l, "%s", mp_event_kinds[ev->kind]);
+	if (ev->pid) {
+		mp_add_u64(&l, MEMPRESSURE_EKEY_PID, mp_reader_pid(r, ev));
+		mp_add_string(&l, MEMPRESSURE_EKEY_COMM, ev->comm);
+	}
+	if (ev->path)
+		mp_add_string(&l, MEMPRESSURE_EKEY_CGROUP,
+			      mp_view_path(&r->view, ev->path));
+
+	switch (ev->kind) {
+	case MEMPRESSURE_EVENT_LEVEL:
+		mp_add_level(&l, MEMPRESSURE_EKEY_LEVEL, ev->level);
+		mp_add_level(&l, MEMPRESSURE_EKEY_OLD_LEVEL, ev->old_level);
+		mp_add_key(&l, MEMPRESSURE_EKEY_REASON);
+		mp_add(&l, "%s", mp_reasons[min_t(u8, ev->reason,
+						  MEMPRESSURE_REASON_NR - 1)]);
+		mp_add_u64(&l, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
+		mp_add_u64(&l, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
+		break;
+	case MEMPRESSURE_EVENT_SOFT_OVER:
+	case MEMPRESSURE_EVENT_SOFT_UNDER:
+		mp_add_u64(&l, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
+		mp_add_u64(&l, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_EV_LIMIT]);
+		break;
+	case MEMPRESSURE_EVENT_LEAK_SUSPECTED:
+	case MEMPRESSURE_EVENT_LEAK_CLEARED:
+		mp_add_u64(&l, MEMPRESSURE_EKEY_RSS, ev->v[MP_EV_RSS]);
+		mp_add_key(&l, MEMPRESSURE_EKEY_GROWTH);
+		mp_add(&l, "%lld", (s64)ev->v[MP_EV_GROWTH]);
+		mp_add_key(&l, MEMPRESSURE_EKEY_TIME_TO_LIMIT);
+		if (ev->v[MP_EV_TTL] == U64_MAX)
+			mp_add(&l, "%s", MEMPRESSURE_NA);
+		else
+			mp_add(&l, "%llu", ev->v[MP_EV_TTL]);
+		break;
+	case MEMPRESSURE_EVENT_HIGH:
+	case MEMPRESSURE_EVENT_MAX:
+	case MEMPRESSURE_EVENT_OOM:
+	case MEMPRESSURE_EVENT_OOM_KILL:
+	case MEMPRESSURE_EVENT_LOST:
+		mp_add_u64(&l, MEMPRESSURE_EKEY_COUNT, ev->v[MP_EV_COUNT]);
+		if (ev->kind != MEMPRESSURE_EVENT_LOST)
+			mp_add_u64(&l, MEMPRESSURE_EKEY_DELTA,
+				   ev->v[MP_EV_DELTA]);
+		break;
+	}
+	mp_add(&l, "\n");
+	return l.len;
+}
+
+/*
+ * Format the reader's next line under the lock: the gap record, or the
+ * next event it may see.  Returns its length and the cursor after it, or
+ * 0 if there is nothing.
+ */
+static size_t mp_next_line(struct mp_events_reader *r, u64 *next)
+{
+	u64 oldest = mp_oldest_seq();
+	struct mp_event lost = { .kind = MEMPRESSURE_EVENT_LOST };
+
+	if (r->next_seq < oldest) {
+		lost.seq = oldest - 1;
+		lost.time_ns = ktime_get_ns();
+		lost.v[MP_EV_COUNT] = oldest - r->next_seq;
+		*next = oldest;
+		return mp_format(r, &lost);
+	}
+	if (!mp_pending(r))
+		return 0;
+	*next = r->next_seq + 1;
+	return mp_format(r, mp_slot(r->next_seq));
+}
+
+static ssize_t mp_events_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	struct mp_events_reader *r = file->private_data;
+	ssize_t copied = 0;
+	int err = 0;
+
+	if (mutex_lock_interruptible(&r->lock))
+		return -ERESTARTSYS;
+	while (!err) {
+		size_t len;
+		u64 next;
+
+		spin_lock(&mp_ev.lock);
+		len = mp_ev.dying ? 0 : mp_next_line(r, &next);
+		err = mp_ev.dying ? -EIO : 0;
+		spin_unlock(&mp_ev.lock);
+		if (err || (!len && copied))
+			break;
+		if (!len) {
+			if (file->f_flags & O_NONBLOCK) {
+				err = -EAGAIN;
+				break;
+			}
+			err = wait_event_interruptible(mp_ev.wait,
+						       READ_ONCE(mp_ev.dying) ||
+						       READ_ONCE(mp_ev.next_seq) >
+						       r->next_seq);
+			continue;
+		}
+		if (len > count - copied) {
+			/* Whole lines only; a buffer too small for one: EINVAL. */
+			if (!copied)
+				err = -EINVAL;
+			break;
+		}
+		if (copy_to_user(ubuf + copied, r->line, len)) {
+			err = -EFAULT;
+			break;
+		}
+		r->next_seq = next;
+		copied += len;
+	}
+	mutex_unlock(&r->lock);
+	return copied ? copied : err;
+}
+
+static __poll_t mp_events_poll(struct file *file, poll_table *pt)
+{
+	struct mp_events_reader *r = file->private_data;
+	__poll_t mask = 0;
+
+	poll_wait(file, &mp_ev.wait, pt);
+	spin_lock(&mp_ev.lock);
+	if (mp_ev.dying)
+		mask = EPOLLERR | EPOLLHUP;
+	else if (mp_pending(r))
+		mask = EPOLLIN | EPOLLRDNORM;
+	spin_unlock(&mp_ev.lock);
+	return mask;
+}
+
+static int mp_events_release(struct inode *inode, struct file *file)
+{
+	struct mp_events_reader *r = file->private_data;
+
+	mp_view_release(&r->view);
+	kvfree(r->line);
+	kfree(r);
+	return 0;
+}
+
+static int mp_events_open(struct inode *inode, struct file *file)
+{
+	struct mp_events_reader *r;
+	int err;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	mutex_init(&r->lock);
+	r->line = kvmalloc(MP_EVENT_LINE_MAX, GFP_KERNEL);
+	err = r->line ? mp_view_init(&r->view) : -ENOMEM;
+	if (err) {
+		kvfree(r->line);
+		kfree(r);
+		return err;
+	}
+	/* From its open onward. */
+	spin_lock(&mp_ev.lock);
+	r->next_seq = mp_ev.next_seq;
+	spin_unlock(&mp_ev.lock);
+	file->private_data = r;
+	return nonseekable_open(inode, file);
+}
+
+static const struct proc_ops mp_events_fops = {
+	.proc_open = mp_events_open,
+	.proc_read = mp_events_read,
+	.proc_poll = mp_events_poll,
+	.proc_lseek = noop_llseek,
+	.proc_release = mp_events_release,
+};
+
+int mp_events_init(void)
+{
+	spin_lock_init(&mp_ev.lock);
+	init_waitqueue_head(&mp_ev.wait);
+	mp_ev.next_seq = 1;
+	mp_ev.ring = vzalloc(array_size(MP_EVENTS_BUFFER, sizeof(*mp_ev.ring)));
+	return mp_ev.ring ? 0 : -ENOMEM;
+}
+
+int mp_events_create_file(struct proc_dir_entry *dir)
+{
+	return proc_create(MEMPRESSURE_FILE_EVENTS, 0444, dir,
+			   &mp_events_fops) ? 0 : -ENOMEM;
+}
+
+/* Before proc_remove(): wake blocked readers, which then fail with EIO. */
+void mp_events_shutdown(void)
+{
+	spin_lock(&mp_ev.lock);
+	mp_ev.dying = true;
+	spin_unlock(&mp_ev.lock);
+	wake_up_all(&mp_ev.wait);
+}
+
+/* After proc_remove(): no reader is left but poll waiters. */
+void mp_events_exit(void)
+{
+	u32 i;
+
+	wake_up_pollfree(&mp_ev.wait);
+	/* wake_up_pollfree() wants the head freed an RCU period later. */
+	synchronize_rcu();
+	for (i = 0; i < MP_EVENTS_BUFFER; i++)
+		mp_event_free(&mp_ev.ring[i]);
+	vfree(mp_ev.ring);
+	mp_ev.ring = NULL;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _MP_EVENTS_H
+#define _MP_EVENTS_H
+
+#include <linux/mempressure.h>
+#include <linux/pid.h>
+#include <linux/proc_fs.h>
+#include <linux/sched.h>
+
+/* Events kept for readers that fall behind (docs/events.md). */
+#define MP_EVENTS_BUFFER	4096
+
+/* v[] of each kind; U64_MAX in time_to_limit is "-". */
+enum {
+	MP_EV_USAGE = 0, MP_EV_LIMIT = 1,		/* level, soft_* */
+	MP_EV_RSS = 0, MP_EV_GROWTH = 1, MP_EV_TTL = 2,	/* leak_* */
+	MP_EV_COUNT = 0, MP_EV_DELTA = 1,		/* high, max, oom, ... */
+};
+
+/*
+ * One event as raised.  mp_event_emit() takes over @path (kmalloc'ed,
+ * the cgroup's absolute path) and the reference on @pid.
+ */
+struct mp_event {
+	u64 seq, time_ns;			/* set by mp_event_emit() */
+	u8 kind, level, old_level, reason;	/* enum mempressure_* */
+	struct pid *pid;			/* process events only */
+	char comm[TASK_COMM_LEN];
+	char *path;
+	u64 v[3];
+};
+
+int mp_events_init(void);
+int mp_events_create_file(struct proc_dir_entry *dir);
+void mp_events_shutdown(void);
+void mp_events_exit(void);
+
+void mp_event_emit(struct mp_event *ev);
+void mp_events_stats(u64 *raised, u64 *buffered);
+
+#endif /* _MP_EVENTS_H */
