@@ -270,7 +270,7 @@ static size_t check_table_file(struct __test_metadata *_metadata,
 TEST_F(load, files_and_formats)
 {
 	static const char *const process_strings[] = { "comm", "cgroup" };
-	static const char *const cgroup_strings[] = { "cgroup" };
+	static const char *const cgroup_strings[] = { "cgroup", "level" };
 	char version[64];
 	char *text, *copy, *line;
 	uint64_t v;
