@@ -29,20 +29,19 @@
 #include "control_parse.h"
 #include "view.h"
 
-/* The cgroup a path names in the writer's cgroup namespace: its id. */
-static int mp_resolve_cgroup(const struct mp_view *view, const char *path,
-			     char *abs, u64 *id)
+/*
+ * The cgroup a path names: its id.  cgroup_get_from_path() resolves from
+ * the root of the writer's cgroup namespace, as the docs promise.
+ */
+static int mp_resolve_cgroup(const char *path, u64 *id)
 {
 	struct cgroup_subsys_state *css;
 	struct cgroup *cgrp;
 	int err = 0;
 
-	if (snprintf(abs, PATH_MAX, "%s%s", view->root ? view->root : "",
-		     view->root && !strcmp(path, "/") ? "" : path) >= PATH_MAX)
-		return -ENAMETOOLONG;
-	cgrp = cgroup_get_from_path(abs);
-	if (IS_ERR(cgrp))
-		return PTR_ERR(cgrp) == -ENOENT ? -ENOENT : PTR_ERR(cgrp);
+	cgrp = cgroup_get_from_path(path);
+	if (IS_ERR(cgrp))	/* ENOTDIR for a file: not a cgroup either */
+		return PTR_ERR(cgrp) == -ENOMEM ? -ENOMEM : -ENOENT;
 	/* The memory controller must be enabled for the cgroup itself. */
 	css = cgroup_get_e_css(cgrp, &memory_cgrp_subsys);
 	if (!css || css->cgroup != cgrp)
@@ -80,16 +79,8 @@ static int mp_resolve_process(u32 nr, pid_t *pid, u64 *start_ns)
 static int mp_resolve(const struct mp_ctl_batch *batch,
 		      struct mp_config_change *ch, int *bad_line)
 {
-	struct mp_view view;
-	char *abs;
-	int i, err;
+	int i, err = 0;
 
-	abs = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!abs)
-		return -ENOMEM;
-	err = mp_view_init(&view);
-	if (err)
-		goto out;
 	for (i = 0; i < batch->nr_cmds && !err; i++) {
 		const struct mp_ctl_cmd *cmd = &batch->cmds[i];
 
@@ -104,7 +95,7 @@ static int mp_resolve(const struct mp_ctl_batch *batch,
 			ch[i].clear = cmd->soft == MP_CTL_SOFT_DEFAULT;
 			ch[i].cfg.value = cmd->value;
 			ch[i].cfg.percent = cmd->soft == MP_CTL_SOFT_PCT;
-			err = mp_resolve_cgroup(&view, cmd->path, abs, &ch[i].id);
+			err = mp_resolve_cgroup(cmd->path, &ch[i].id);
 			break;
 		default:
 			ch[i].what = MP_CHANGE_PROCESS;
@@ -117,9 +108,6 @@ static int mp_resolve(const struct mp_ctl_batch *batch,
 		if (err)
 			*bad_line = cmd->line;
 	}
-	mp_view_release(&view);
-out:
-	kfree(abs);
 	return err;
 }
 
