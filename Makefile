@@ -24,17 +24,18 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
 # The selftests run in an initramfs with no libc: link them statically.
 # kselftest_harness.h needs GNU C.
 TEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
-	       -Iselftests/mempressure -static
+	       -Iselftests/mempressure -Imodule -static
 
 COMMON_SRC := userspace/common/mp_table.c
 COMMON_HDR := userspace/common/mp_table.h include/uapi/linux/mempressure.h
 
-SELFTESTS := load processes cgroups
+SELFTESTS := load processes cgroups signals events control access
 SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 # Not tests: the sampling benchmark and memhog, a process with a planned RSS.
-TOOL_BINS := $(BUILD)/selftests/bench_sampling \
+TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
 	     $(BUILD)/selftests/memhog
-SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h
+SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h \
+		 module/names.c module/names.h
 
 HOST_TESTS := test_window test_table test_control test_levels
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
@@ -79,7 +80,7 @@ $(KSRC)/.stamp:
 
 $(BUILD)/selftests/%: selftests/mempressure/%.c $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c $(COMMON_SRC)
+	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC)
 
 $(BUILD)/selftests/memhog: selftests/mempressure/memhog.c
 	@mkdir -p $(@D)

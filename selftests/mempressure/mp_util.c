@@ -507,3 +507,387 @@ int kmsg_read_new(int fd, char *buf, size_t size)
 		buf[used] = '\0';
 	}
 }
+
+/* --- signals, events, control --- */
+
+#define MP_TUNABLE_INFO(e, name, lo, hi, def)	{ name, lo, hi, def },
+
+const struct mp_tunable_info mp_tunables[MEMPRESSURE_TUNABLE_NR] = {
+	MEMPRESSURE_TUNABLES(MP_TUNABLE_INFO)
+};
+
+uint64_t mp_now_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+int mp_name_index(const char *const *names, size_t nr, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(names[i], name))
+			return (int)i;
+	return -ENOENT;
+}
+
+bool mp_tunable_hundredths(int tunable)
+{
+	/* The header: "PSI thresholds are hundredths of a percent". */
+	return tunable == MEMPRESSURE_TUNABLE_PSI_LOW ||
+	       tunable == MEMPRESSURE_TUNABLE_PSI_MEDIUM ||
+	       tunable == MEMPRESSURE_TUNABLE_PSI_CRITICAL;
+}
+
+void mp_tunable_format(int tunable, uint64_t value, char *out, size_t size)
+{
+	if (mp_tunable_hundredths(tunable))
+		snprintf(out, size, "%llu.%02llu",
+			 (unsigned long long)(value / 100),
+			 (unsigned long long)(value % 100));
+	else
+		snprintf(out, size, "%llu", (unsigned long long)value);
+}
+
+int mp_control_read(char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+	int fd;
+
+	if (!size)
+		return -EINVAL;
+	fd = open(MP_CONTROL_PATH, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (n + 1 >= size) {
+			close(fd);
+			return -ENOSPC;
+		}
+		r = read(fd, buf + n, size - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	if (r < 0) {
+		r = -errno;
+		close(fd);
+		return (int)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (int)n;
+}
+
+int mp_control_write_fd(int fd, const char *buf, size_t len)
+{
+	ssize_t n = write(fd, buf, len);
+
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+int mp_control_write(const char *buf, size_t len)
+{
+	int fd, err;
+
+	fd = open(MP_CONTROL_PATH, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	err = mp_control_write_fd(fd, buf, len);
+	close(fd);
+	return err;
+}
+
+int mp_control_cmd(const char *cmd)
+{
+	return mp_control_write(cmd, strlen(cmd));
+}
+
+int mp_control_set(int tunable, uint64_t value)
+{
+	char cmd[128], v[32];
+
+	if (tunable < 0 || tunable >= MEMPRESSURE_TUNABLE_NR)
+		return -EINVAL;
+	mp_tunable_format(tunable, value, v, sizeof(v));
+	snprintf(cmd, sizeof(cmd), "%s %s %s\n", MEMPRESSURE_CTL_SET,
+		 mp_tunables[tunable].name, v);
+	return mp_control_cmd(cmd);
+}
+
+/* One key=value pair of an event line into @ev. */
+static int mp_event_field(struct mp_event *ev, int key, const char *value)
+{
+	uint64_t u;
+	int64_t s;
+	int err = 0, idx;
+
+	switch (key) {
+	case MEMPRESSURE_EKEY_SEQ:
+		return mp_parse_u64(value, &ev->seq);
+	case MEMPRESSURE_EKEY_TIME:
+		return mp_parse_u64(value, &ev->time_usec);
+	case MEMPRESSURE_EKEY_KIND:
+		idx = mp_name_index(mp_event_kinds, MEMPRESSURE_EVENT_NR, value);
+		ev->kind = idx < 0 ? -1 : idx;	/* a kind this test does not know */
+		return 0;
+	case MEMPRESSURE_EKEY_PID:
+		err = mp_parse_u64(value, &u);
+		if (!err && u > INT32_MAX)
+			err = -ERANGE;
+		ev->pid = err ? -1 : (pid_t)u;
+		return err;
+	case MEMPRESSURE_EKEY_COMM:
+	case MEMPRESSURE_EKEY_CGROUP: {
+		char *out = key == MEMPRESSURE_EKEY_COMM ? ev->comm : ev->cgroup;
+		size_t size = key == MEMPRESSURE_EKEY_COMM ?
+			      sizeof(ev->comm) : sizeof(ev->cgroup);
+
+		err = mp_unescape(value, out, size);
+		if (err == -ENODATA) {
+			snprintf(out, size, "%s", MEMPRESSURE_NA);
+			err = 0;
+		}
+		return err;
+	}
+	case MEMPRESSURE_EKEY_LEVEL:
+	case MEMPRESSURE_EKEY_OLD_LEVEL:
+		idx = mp_name_index(mp_level_names, MEMPRESSURE_LEVEL_NR, value);
+		if (idx < 0)
+			return -EINVAL;
+		if (key == MEMPRESSURE_EKEY_LEVEL)
+			ev->level = idx;
+		else
+			ev->old_level = idx;
+		return 0;
+	case MEMPRESSURE_EKEY_REASON:
+		idx = mp_name_index(mp_reasons, MEMPRESSURE_REASON_NR,
+				    value);
+		if (idx < 0)
+			return -EINVAL;
+		ev->reason = idx;
+		return 0;
+	case MEMPRESSURE_EKEY_USAGE:
+		return mp_parse_u64(value, &ev->usage_bytes);
+	case MEMPRESSURE_EKEY_LIMIT:
+		return mp_parse_u64(value, &ev->limit_bytes);
+	case MEMPRESSURE_EKEY_SOFT_LIMIT:
+		return mp_parse_u64(value, &ev->soft_limit_bytes);
+	case MEMPRESSURE_EKEY_RSS:
+		return mp_parse_u64(value, &ev->rss_bytes);
+	case MEMPRESSURE_EKEY_GROWTH:
+		return mp_parse_s64(value, &ev->growth);
+	case MEMPRESSURE_EKEY_TIME_TO_LIMIT:
+		err = mp_parse_s64(value, &s);
+		if (err == -ENODATA) {
+			ev->time_to_limit = -1;
+			return 0;
+		}
+		if (!err && s < 0)
+			err = -EINVAL;
+		ev->time_to_limit = err ? -1 : s;
+		return err;
+	case MEMPRESSURE_EKEY_COUNT:
+		return mp_parse_u64(value, &ev->count);
+	case MEMPRESSURE_EKEY_DELTA:
+		return mp_parse_u64(value, &ev->delta);
+	}
+	return 0;
+}
+
+int mp_event_parse(const char *line, size_t len, struct mp_event *ev)
+{
+	char copy[MP_EVENT_LINE_MAX], *tok, *next;
+	int nth = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = ev->level = ev->old_level = ev->reason = -1;
+	ev->pid = -1;
+	ev->time_to_limit = -1;
+	if (len >= sizeof(ev->line))
+		len = sizeof(ev->line) - 1;
+	memcpy(ev->line, line, len);
+	ev->line[len] = '\0';
+	memcpy(copy, ev->line, len + 1);
+
+	for (tok = copy; tok; tok = next, nth++) {
+		char *eq;
+		int key;
+
+		next = strchr(tok, ' ');
+		if (next)
+			*next++ = '\0';
+		eq = strchr(tok, '=');
+		/* Single spaces: no empty token, no empty key or value. */
+		if (!eq || eq == tok || !eq[1])
+			return -EINVAL;
+		*eq = '\0';
+		key = mp_name_index(mp_event_keys, MEMPRESSURE_EKEY_NR, tok);
+		/* seq, time_usec and kind come first, in that order. */
+		if (nth < 3 && key != nth)
+			return -EINVAL;
+		if (key < 0)
+			continue;	/* a key this test does not know */
+		if (mp_event_has(ev, key) || mp_event_field(ev, key, eq + 1))
+			return -EINVAL;
+		ev->keys |= 1ULL << key;
+	}
+	return nth >= 3 ? 0 : -EINVAL;
+}
+
+int mp_events_open(struct mp_events *r, int flags)
+{
+	r->len = r->off = 0;
+	r->fd = open(MP_EVENTS_PATH, O_RDONLY | O_CLOEXEC | flags);
+	return r->fd < 0 ? -errno : 0;
+}
+
+void mp_events_close(struct mp_events *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	r->len = r->off = 0;
+}
+
+int mp_events_next(struct mp_events *r, struct mp_event *ev, int timeout_ms)
+{
+	uint64_t deadline = mp_now_ms() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+
+	for (;;) {
+		char *start = r->buf + r->off;
+		char *eol = memchr(start, '\n', r->len - r->off);
+		struct pollfd pfd = { .fd = r->fd, .events = POLLIN };
+		uint64_t now;
+		ssize_t n;
+		int ret;
+
+		if (eol) {
+			size_t llen = (size_t)(eol - start);
+
+			r->off += llen + 1;
+			return mp_event_parse(start, llen, ev);
+		}
+		/* Keep a partial line (there should be none) at the start. */
+		memmove(r->buf, start, r->len - r->off);
+		r->len -= r->off;
+		r->off = 0;
+		if (r->len == sizeof(r->buf))
+			return -E2BIG;
+
+		now = mp_now_ms();
+		ret = poll(&pfd, 1, now >= deadline ? 0 : (int)(deadline - now));
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return -errno;
+		if (!ret)
+			return -ETIMEDOUT;
+		n = read(r->fd, r->buf + r->len, sizeof(r->buf) - r->len);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -ENODATA;	/* end of file: never expected */
+		r->len += (size_t)n;
+	}
+}
+
+int mp_events_wait(struct mp_events *r, int kind, const char *cgroup,
+		   pid_t pid, struct mp_event *ev, int timeout_ms,
+		   void (*seen)(const struct mp_event *ev, void *arg),
+		   void *arg)
+{
+	uint64_t deadline = mp_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		uint64_t now = mp_now_ms();
+		int err;
+
+		err = mp_events_next(r, ev, now >= deadline ? 0 :
+				     (int)(deadline - now));
+		if (err)
+			return err;
+		if ((kind < 0 || ev->kind == kind) &&
+		    (!cgroup || !strcmp(ev->cgroup, cgroup)) &&
+		    (!pid || ev->pid == pid))
+			return 0;
+		if (seen)
+			seen(ev, arg);
+	}
+}
+
+void mp_cg_path(const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "/%s", name);
+}
+
+int mp_cg_cell(const char *name, const char *col, char *out, size_t size)
+{
+	struct mp_table t;
+	char key[32];
+	uint64_t id;
+	int err;
+
+	err = cg_id(name, &id);
+	if (err)
+		return err;
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+	err = mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	if (err)
+		return err;
+	err = mp_row_str(&t, MP_CGCOL(ID), key, col, out, size);
+	mp_table_free(&t);
+	return err;
+}
+
+int mp_cg_cell_u64(const char *name, const char *col, uint64_t *v)
+{
+	char cell[64];
+	int err = mp_cg_cell(name, col, cell, sizeof(cell));
+
+	return err ? err : mp_parse_u64(cell, v);
+}
+
+int mp_proc_cell(pid_t pid, const char *col, char *out, size_t size)
+{
+	struct mp_table t;
+	char key[16];
+	int err;
+
+	snprintf(key, sizeof(key), "%d", pid);
+	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	if (err)
+		return err;
+	err = mp_row_str(&t, MP_PCOL(PID), key, col, out, size);
+	mp_table_free(&t);
+	return err;
+}
+
+int mp_proc_cell_u64(pid_t pid, const char *col, uint64_t *v)
+{
+	char cell[64];
+	int err = mp_proc_cell(pid, col, cell, sizeof(cell));
+
+	return err ? err : mp_parse_u64(cell, v);
+}
+
+int mp_cg_level(const char *name)
+{
+	char cell[32];
+	int err = mp_cg_cell(name, MP_CGCOL(LEVEL), cell, sizeof(cell));
+
+	if (err)
+		return err;
+	err = mp_name_index(mp_level_names, MEMPRESSURE_LEVEL_NR, cell);
+	return err < 0 ? -EINVAL : err;
+}

@@ -137,4 +137,140 @@ int kmsg_read_new(int fd, char *buf, size_t size);
 /* Monotonic milliseconds. */
 uint64_t mp_now_ms(void);
 
+/* --- signals, events, control --- */
+
+/*
+ * The names of <linux/mempressure.h>, indexed by its enums (module/names.c,
+ * the very tables the module prints from), so that a test never types a
+ * column, key, level, kind, reason or tunable name itself: MP_PCOL(LEAK) is
+ * "leak", MP_KIND(SOFT_OVER) is "soft_over".
+ */
+#include "names.h"
+
+struct mp_tunable_info {
+	const char *name;
+	uint64_t min, max, def;		/* as the header gives them */
+};
+extern const struct mp_tunable_info mp_tunables[MEMPRESSURE_TUNABLE_NR];
+
+#define MP_PCOL(x)	(mp_process_columns[MEMPRESSURE_PROC_##x])
+#define MP_CGCOL(x)	(mp_cgroup_columns[MEMPRESSURE_CG_##x])
+#define MP_STATUS(x)	(mp_status_keys[MEMPRESSURE_STATUS_##x])
+#define MP_LEVEL(x)	(mp_level_names[MEMPRESSURE_LEVEL_##x])
+#define MP_KIND(x)	(mp_event_kinds[MEMPRESSURE_EVENT_##x])
+#define MP_EKEY(x)	(mp_event_keys[MEMPRESSURE_EKEY_##x])
+#define MP_REASON(x)	(mp_reasons[MEMPRESSURE_REASON_##x])
+#define MP_TUNABLE(x)	(mp_tunables[MEMPRESSURE_TUNABLE_##x].name)
+
+#define MP_EVENTS_PATH	MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_EVENTS
+#define MP_CONTROL_PATH	MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_CONTROL
+
+/* Index of @name among @nr @names, or -ENOENT. */
+int mp_name_index(const char *const *names, size_t nr, const char *name);
+
+/*
+ * Tunables kept in hundredths and written with two decimals (the PSI
+ * thresholds, "10.00"); the others are plain integers.
+ */
+bool mp_tunable_hundredths(int tunable);
+/* @value of @tunable as the control file shows it: "75", "10.00". */
+void mp_tunable_format(int tunable, uint64_t value, char *out, size_t size);
+
+/*
+ * The control file.  mp_control_read() reads all of it into @buf (NUL
+ * terminated) and returns its length or -errno.  mp_control_write() opens
+ * it O_WRONLY and writes @len bytes of @buf in one write(2): 0 if all were
+ * taken, -errno if refused (-EIO for a short write).  mp_control_write_fd()
+ * does the write on an fd opened elsewhere; mp_control_cmd() writes a
+ * NUL-terminated string.
+ */
+int mp_control_read(char *buf, size_t size);
+int mp_control_write(const char *buf, size_t len);
+int mp_control_write_fd(int fd, const char *buf, size_t len);
+int mp_control_cmd(const char *cmd);
+/* "set NAME VALUE" for @tunable, VALUE formatted as the file shows it. */
+int mp_control_set(int tunable, uint64_t value);
+
+/*
+ * One line of /proc/mempressure/events, parsed.  Keys that are absent
+ * leave their field at its "absent" value (-1 for the enums and pid,
+ * 0 for the numbers) and their bit clear in @keys; "-" for
+ * time_to_limit_sec is -1 with the bit set.  Unknown keys are ignored.
+ */
+#define MP_EVENT_LINE_MAX	1024
+
+struct mp_event {
+	uint64_t seq, time_usec;
+	int kind;			/* MEMPRESSURE_EVENT_*, -1 if unknown */
+	uint64_t keys;			/* 1 << MEMPRESSURE_EKEY_* present */
+	pid_t pid;
+	char comm[64];			/* decoded */
+	char cgroup[512];		/* decoded */
+	int level, old_level, reason;	/* MEMPRESSURE_LEVEL_*, _REASON_* */
+	uint64_t usage_bytes, limit_bytes, soft_limit_bytes, rss_bytes;
+	uint64_t count, delta;
+	int64_t growth;			/* bytes per second */
+	int64_t time_to_limit;		/* seconds; -1 for "-" */
+	char line[MP_EVENT_LINE_MAX];	/* as read, without the newline */
+};
+
+/*
+ * Parse one line (no newline).  -EINVAL unless it starts with seq,
+ * time_usec and kind in that order and is key=value pairs separated by
+ * single spaces with numbers where numbers belong.
+ */
+int mp_event_parse(const char *line, size_t len, struct mp_event *ev);
+static inline bool mp_event_has(const struct mp_event *ev, int key)
+{
+	return ev->keys & (1ULL << key);
+}
+
+/*
+ * A reader of the events file.  It reads with a large buffer and hands
+ * out one event at a time.  @fd is the open file, for tests that call
+ * read() or poll() on it themselves (bypassing the buffer).
+ */
+struct mp_events {
+	int fd;
+	size_t len, off;
+	char buf[65536];
+};
+
+/* Open with O_RDONLY | O_CLOEXEC | @flags (O_NONBLOCK). */
+int mp_events_open(struct mp_events *r, int flags);
+void mp_events_close(struct mp_events *r);
+/*
+ * The next event, waiting for it with poll() up to @timeout_ms (0: only
+ * what is there).  -ETIMEDOUT if none came, -EINVAL for a line that does
+ * not parse (in ev->line), -errno of read() or poll().
+ */
+int mp_events_next(struct mp_events *r, struct mp_event *ev, int timeout_ms);
+/*
+ * The next event of @kind (-1: any) about cgroup path @cgroup (NULL: any)
+ * and process @pid (0: any), within @timeout_ms; the events before it are
+ * passed to @seen (if not NULL) and dropped.
+ */
+int mp_events_wait(struct mp_events *r, int kind, const char *cgroup,
+		   pid_t pid, struct mp_event *ev, int timeout_ms,
+		   void (*seen)(const struct mp_event *ev, void *arg),
+		   void *arg);
+
+/*
+ * Cells of a fresh read of the tables.  mp_cg_cell() finds cgroup @name
+ * (relative to the cgroup root, as for cg_create()) by its id; mp_proc_cell()
+ * finds process @pid.  The cell is decoded (mp_unescape()): "-" gives
+ * -ENODATA.
+ */
+int mp_cg_cell(const char *name, const char *col, char *out, size_t size);
+int mp_cg_cell_u64(const char *name, const char *col, uint64_t *v);
+int mp_proc_cell(pid_t pid, const char *col, char *out, size_t size);
+int mp_proc_cell_u64(pid_t pid, const char *col, uint64_t *v);
+/* The level column of cgroup @name: MEMPRESSURE_LEVEL_*, or -errno. */
+int mp_cg_level(const char *name);
+/* "/" + @name: cgroup @name's path as the tables, events and control show it. */
+void mp_cg_path(const char *name, char *out, size_t size);
+
+/* Monotonic microseconds, the clock of the events' time_usec. */
+uint64_t mp_now_usec(void);
+
 #endif /* MP_UTIL_H */

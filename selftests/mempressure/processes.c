@@ -259,25 +259,6 @@ static void rss_child(const void *arg, int ready_fd)
 	ready_and_pause(ready_fd);
 }
 
-/* One numeric column of @pid's row in a fresh read of the processes file. */
-static int mp_row_value(struct __test_metadata *_metadata, pid_t pid,
-			const char *column, uint64_t *v)
-{
-	struct mp_table t;
-	char key[16];
-	int err;
-
-	snprintf(key, sizeof(key), "%d", pid);
-	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
-	if (err)
-		return err;
-	err = mp_row_u64(&t, "pid", key, column, v);
-	if (err)
-		TH_LOG("pid %d has no %s", pid, column);
-	mp_table_free(&t);
-	return err;
-}
-
 /*
  * The RSS columns equal /proc/PID/status, which reads the same counters,
  * within max(1%, 64 KiB).  Compared three times to show the readout holds.
@@ -417,7 +398,7 @@ TEST_F(processes, small_step_is_exact)
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 	ASSERT_EQ(0, proc_status_kb(pid, "RssAnon", &kb));
 	before = kb * KiB;
-	ASSERT_EQ(0, mp_row_value(_metadata, pid, "anon_bytes", &v));
+	ASSERT_EQ(0, mp_proc_cell_u64(pid, MP_PCOL(ANON), &v));
 	EXPECT_EQ(before, v);
 
 	ASSERT_EQ(1, write(go[1], "g", 1));
@@ -433,7 +414,7 @@ TEST_F(processes, small_step_is_exact)
 
 	for (samples = 1; samples <= EXACT_WITHIN_SAMPLES + 1; samples++) {
 		ASSERT_EQ(0, mp_wait_more_samples(1, MP_WAIT_MS));
-		ASSERT_EQ(0, mp_row_value(_metadata, pid, "anon_bytes", &v));
+		ASSERT_EQ(0, mp_proc_cell_u64(pid, MP_PCOL(ANON), &v));
 		if (v == want)
 			break;
 	}
