@@ -38,6 +38,15 @@ SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h
 		 module/names.c module/names.h
 
 HOST_TESTS := test_window test_table test_control test_levels
+
+# Programs and libraries built into $(BUILD)/userspace.
+USERSPACE_TARGETS :=
+
+# Each userspace component keeps its rules in a fragment of its own, which
+# adds to the lists above (COMMON_SRC, HOST_TESTS, USERSPACE_TARGETS).
+-include userspace/lib/lib.mk
+-include userspace/daemon/daemon.mk
+
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
 .PHONY: all module userspace selftests host-tests check demo bench clean
@@ -52,7 +61,7 @@ module:
 		exit 1; }
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules
 
-userspace: $(BUILD)/userspace/libmpcommon.a
+userspace: $(BUILD)/userspace/libmpcommon.a $(USERSPACE_TARGETS)
 
 selftests: $(SELFTEST_BINS) $(TOOL_BINS)
 
@@ -62,7 +71,7 @@ $(BUILD)/userspace/%.o: userspace/common/%.c $(COMMON_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c -o $@ $<
 
-$(BUILD)/userspace/libmpcommon.a: $(BUILD)/userspace/mp_table.o
+$(BUILD)/userspace/libmpcommon.a: $(patsubst userspace/common/%.c,$(BUILD)/userspace/%.o,$(COMMON_SRC))
 	$(AR) rcs $@ $^
 
 # kselftest.h, kselftest_harness.h and checkpatch.pl, from Debian's source.
@@ -108,7 +117,7 @@ $(BUILD)/host-tests/test_levels: selftests/host/test_levels.c module/levels.c mo
 
 # Everything: host unit tests, then the selftests in a VM per kernel.
 check:
-	SELFTESTS="$(SELFTESTS)" scripts/check $(KERNELS)
+	SELFTESTS="$(SELFTESTS)" HOST_TESTS="$(HOST_TESTS)" scripts/check $(KERNELS)
 
 # Boot the newest kernel and show the module at work.
 demo:

@@ -211,6 +211,9 @@
 #define __MEMPRESSURE_ENUM_EKEY(e, name)	MEMPRESSURE_EKEY_##e,
 #define __MEMPRESSURE_ENUM_REASON(e, name)	MEMPRESSURE_REASON_##e,
 #define __MEMPRESSURE_ENUM_TUNABLE(e, name, min, max, def) MEMPRESSURE_TUNABLE_##e,
+#define __MEMPRESSURED_ENUM_MSG(e, name)	MEMPRESSURED_MSG_##e,
+#define __MEMPRESSURED_ENUM_KEY(e, name)	MEMPRESSURED_KEY_##e,
+#define __MEMPRESSURED_ENUM_TRIM(e, name)	MEMPRESSURED_TRIM_##e,
 
 enum mempressure_process_column {
 	MEMPRESSURE_PROCESS_COLUMNS(__MEMPRESSURE_ENUM_PROC)
@@ -226,6 +229,50 @@ enum mempressure_status_key {
 	MEMPRESSURE_STATUS_KEYS(__MEMPRESSURE_ENUM_STATUS)
 	MEMPRESSURE_STATUS_NR
 };
+
+/*
+ * mempressured's socket protocol (docs/protocol.md): SOCK_SEQPACKET, one
+ * message per packet, "key=value" pairs, the first always "msg=NAME".
+ */
+#define MEMPRESSURED_SOCKET		"/run/mempressured.sock"
+#define MEMPRESSURED_PROTOCOL_VERSION	1
+#define MEMPRESSURED_MSG_MAX		1024
+
+/* X(ENUM_SUFFIX, "msg") */
+#define MEMPRESSURED_MESSAGES(X)				\
+	X(HELLO,	"hello")					\
+	X(WELCOME,	"welcome")					\
+	X(LEVEL,	"level")					\
+	X(TRIM,		"trim")						\
+	X(TRIMMED,	"trimmed")					\
+	X(STATUS,	"status")					\
+	X(END,		"end")						\
+	X(ERROR,	"error")
+
+/* The keys of messages.  X(ENUM_SUFFIX, "key") */
+#define MEMPRESSURED_KEYS(X)					\
+	X(MSG,		"msg")						\
+	X(VERSION,	"version")					\
+	X(NAME,		"name")						\
+	X(SCOPE,	"scope")					\
+	X(PID,		"pid")						\
+	X(CGROUP,	"cgroup")					\
+	X(LEVEL,	"level")					\
+	X(OLD_LEVEL,	"old_level")					\
+	X(REASON,	"reason")					\
+	X(SOFT_LIMIT,	"soft_limit_bytes")				\
+	X(ID,		"id")						\
+	X(WANT,		"want_bytes")					\
+	X(DEADLINE,	"deadline_ms")					\
+	X(FREED,	"freed_bytes")
+
+/* Why a trim is asked for.  X(ENUM_SUFFIX, "reason") */
+#define MEMPRESSURED_TRIM_REASONS(X)				\
+	X(SOFT,		"soft")						\
+	X(LEVEL,	"level")					\
+	X(LEAK,		"leak")
+
+#define MEMPRESSURED_SCOPE_ALL		"all"
 
 enum mempressure_level {
 	MEMPRESSURE_LEVELS(__MEMPRESSURE_ENUM_LEVEL)
@@ -250,6 +297,21 @@ enum mempressure_reason {
 enum mempressure_tunable {
 	MEMPRESSURE_TUNABLES(__MEMPRESSURE_ENUM_TUNABLE)
 	MEMPRESSURE_TUNABLE_NR
+};
+
+enum mempressured_msg {
+	MEMPRESSURED_MESSAGES(__MEMPRESSURED_ENUM_MSG)
+	MEMPRESSURED_MSG_NR
+};
+
+enum mempressured_key {
+	MEMPRESSURED_KEYS(__MEMPRESSURED_ENUM_KEY)
+	MEMPRESSURED_KEY_NR
+};
+
+enum mempressured_trim_reason {
+	MEMPRESSURED_TRIM_REASONS(__MEMPRESSURED_ENUM_TRIM)
+	MEMPRESSURED_TRIM_NR
 };
 
 #endif /* _UAPI_LINUX_MEMPRESSURE_H */
