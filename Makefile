@@ -43,7 +43,9 @@ HOST_TESTS := test_window test_table test_control test_levels
 USERSPACE_TARGETS :=
 
 # Each userspace component keeps its rules in a fragment of its own, which
-# adds to the lists above (COMMON_SRC, HOST_TESTS, USERSPACE_TARGETS).
+# adds to the lists above (COMMON_SRC, HOST_TESTS, USERSPACE_TARGETS).  The
+# fragments come before the first rule here, so name the default goal.
+.DEFAULT_GOAL := all
 -include userspace/lib/lib.mk
 -include userspace/daemon/daemon.mk
 
