@@ -30,7 +30,7 @@ COMMON_SRC := userspace/common/mp_table.c
 COMMON_HDR := userspace/common/mp_table.h include/uapi/linux/mempressure.h
 
 SELFTESTS := load processes cgroups signals events control access
-SELFTEST_BINS := $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
+SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 # Not tests: the sampling benchmark and memhog, a process with a planned RSS.
 TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
 	     $(BUILD)/selftests/memhog

@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mempressured in the VM: the daemon started from /mp/bin with its log in
+ * a file, subscribers written here against mp_proto.h.
+ *
+ * - headline: a cache that grows past memory.max is OOM-killed without the
+ *   daemon and survives with it, the daemon asking it to trim;
+ * - isolation: a subscriber hears only about its own cgroup; a malformed
+ *   message drops that client alone;
+ * - escalation: an application that ignores its trims gets memory.reclaim,
+ *   then a memory.high clamp, in that order, and the clamp is undone;
+ *   in dry-run nothing is written and the log says "would";
+ * - reload: SIGHUP with a broken configuration keeps the old one.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "mp_util.h"
+#include "mp_proto.h"
+
+#define DAEMON_BIN	"/mp/bin/mempressured"
+#define SOCK_PATH	"/tmp/mpd-test.sock"
+#define CONF_PATH	"/tmp/mpd-test.conf"
+#define LOG_PATH	"/tmp/mpd-test.log"
+#define CHUNK		(1 * MiB)
+#define MAX_CHUNKS	256
+
+/* --- a subscriber: grows to @target at @rate, trims when asked (or not) --- */
+
+struct sub {
+	const char *name;
+	const char *cg;
+	uint64_t target;		/* bytes to grow to */
+	uint64_t rate;			/* bytes per second */
+	bool respond;			/* trims when asked */
+	uint64_t run_ms;
+	const char *raw_hello;		/* sent instead of a hello */
+	int out;			/* pipe: one line per message received */
+};
+
+static int sub_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	strcpy(sa.sun_path, SOCK_PATH);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	return fd;
+}
+
+static int sub_main(void *arg)
+{
+	struct sub *s = arg;
+	static char *chunks[MAX_CHUNKS];
+	static struct mp_msg m;
+	struct mp_msg_out o;
+	uint64_t size = 0, ceiling = s->target, freed_total = 0, start = mp_now_ms();
+	int nr = 0, fd = sub_connect();
+	char buf[MEMPRESSURED_MSG_MAX + 1];
+
+	/* No daemon (the headline's first run): a cache on its own. */
+	if (fd >= 0 && s->raw_hello) {
+		if (send(fd, s->raw_hello, strlen(s->raw_hello), 0) < 0)
+			return 11;
+	} else if (fd >= 0) {
+		mp_msg_begin(&o, MEMPRESSURED_MSG_HELLO);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_VERSION, MEMPRESSURED_PROTOCOL_VERSION);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_NAME, s->name);
+		if (send(fd, o.buf, (size_t)mp_msg_end(&o), 0) < 0)
+			return 11;
+	}
+	while (mp_now_ms() - start < s->run_ms) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t due = s->rate ? (mp_now_ms() - start) * s->rate / 1000 : 0;
+		ssize_t n;
+
+		/* Grow on schedule, in chunks, up to the ceiling. */
+		while (size + CHUNK <= ceiling && size < due && nr < MAX_CHUNKS) {
+			chunks[nr] = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+					  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (chunks[nr] == MAP_FAILED)
+				return 12;
+			memset(chunks[nr], 0x5a, CHUNK);
+			nr++;
+			size += CHUNK;
+		}
+		if (poll(&p, 1, 50) <= 0 || fd < 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0) {
+			dprintf(s->out, "EOF\n");
+			break;
+		}
+		buf[n] = '\0';
+		dprintf(s->out, "%s\n", buf);
+		if (mp_msg_parse(buf, (size_t)n, &m) < 0 || m.type != MEMPRESSURED_MSG_TRIM ||
+		    !s->respond) {
+			continue;
+		} else {
+			uint64_t want = 0, id = 0, freed = 0;
+
+			mp_msg_get_u64(&m, MEMPRESSURED_KEY_WANT, &want);
+			mp_msg_get_u64(&m, MEMPRESSURED_KEY_ID, &id);
+			/* A cache: drop what is asked and stay that small. */
+			while (freed < want && nr > 0) {
+				munmap(chunks[--nr], CHUNK);
+				size -= CHUNK;
+				freed += CHUNK;
+			}
+			ceiling = size;
+			freed_total += freed;
+			mp_msg_begin(&o, MEMPRESSURED_MSG_TRIMMED);
+			mp_msg_add_u64(&o, MEMPRESSURED_KEY_ID, id);
+			mp_msg_add_u64(&o, MEMPRESSURED_KEY_FREED, freed);
+			send(fd, o.buf, (size_t)mp_msg_end(&o), MSG_DONTWAIT);
+		}
+	}
+	dprintf(s->out, "FREED %llu\n", (unsigned long long)freed_total);
+	return 0;
+}
+
+/* Starts @s in its cgroup; *rfd reads what it received. */
+static pid_t sub_start(struct sub *s, int *rfd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	s->out = p[1];
+	pid = cg_run_nowait(s->cg, sub_main, s);
+	close(p[1]);
+	*rfd = p[0];
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	return pid;
+}
+
+/* Appends what the pipe holds to @acc (NUL-terminated, @size bytes). */
+static void drain(int fd, char *acc, size_t size)
+{
+	size_t len = strlen(acc);
+	ssize_t n;
+
+	while (len + 1 < size && (n = read(fd, acc + len, size - len - 1)) > 0)
+		len += (size_t)n;
+	acc[len] = '\0';
+}
+
+/* Wait until @needle shows in what @fd delivered (collected in @acc). */
+static bool wait_pipe(int fd, char *acc, size_t size, const char *needle, int timeout_ms)
+{
+	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
+
+	do {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		drain(fd, acc, size);
+		if (strstr(acc, needle))
+			return true;
+		poll(&p, 1, 100);
+	} while (mp_now_ms() < end);
+	return false;
+}
+
+/* --- the daemon --- */
+
+static char logbuf[1 << 20];
+
+static const char *daemon_log(void)
+{
+	int fd = open(LOG_PATH, O_RDONLY);
+	ssize_t n = fd < 0 ? 0 : read(fd, logbuf, sizeof(logbuf) - 1);
+
+	if (fd >= 0)
+		close(fd);
+	logbuf[n > 0 ? n : 0] = '\0';
+	return logbuf;
+}
+
+/* Wait until the daemon's log has @needle; the log is re-read each time. */
+static bool wait_log(const char *needle, int timeout_ms)
+{
+	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
+
+	do {
+		if (strstr(daemon_log(), needle))
+			return true;
+		poll(NULL, 0, 100);
+	} while (mp_now_ms() < end);
+	return false;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) ? -errno : 0;
+}
+
+static pid_t daemon_start(const char *conf, bool dry)
+{
+	pid_t pid;
+
+	if (write_file(CONF_PATH, conf) < 0)
+		return -1;
+	unlink(LOG_PATH);
+	pid = mp_fork();
+	if (pid == 0) {
+		int fd = open(LOG_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+		dup2(fd, 2);
+		execl(DAEMON_BIN, "mempressured", "-v", "-c", CONF_PATH, dry ? "-n" : NULL,
+		      (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0 && !wait_log("listening on", MP_WAIT_MS))
+		return -1;
+	if (pid > 0 && !wait_log("reading the module's events", MP_WAIT_MS))
+		return -1;
+	return pid;
+}
+
+static int daemon_stop(pid_t pid)
+{
+	int status;
+
+	if (pid <= 0)
+		return 0;
+	kill(pid, SIGTERM);
+	if (mp_wait_child(pid, &status, MP_WAIT_MS) < 0) {
+		mp_kill_child(pid);
+		return -ETIMEDOUT;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+#define BASE_CONF \
+	"[daemon]\n" \
+	"socket = " SOCK_PATH "\n" \
+	"deadline_ms = 300\n" \
+	"stagger_ms = 20\n" \
+	"grace_ms = 1000\n" \
+	"clamp_ms = 3000\n"
+
+FIXTURE(daemon) {
+	pid_t daemon;
+	pid_t kids[4];
+	int nr_kids;
+	char cgs[4][32];
+	int nr_cgs;
+};
+
+FIXTURE_SETUP(daemon)
+{
+	self->daemon = 0;
+	self->nr_kids = 0;
+	self->nr_cgs = 0;
+	if (access(DAEMON_BIN, X_OK))
+		SKIP(return, "no %s", DAEMON_BIN);
+	ASSERT_EQ(0, mp_load("interval_ms=200"));
+}
+
+FIXTURE_TEARDOWN(daemon)
+{
+	for (int i = 0; i < self->nr_kids; i++)
+		mp_kill_child(self->kids[i]);
+	daemon_stop(self->daemon);
+	for (int i = 0; i < self->nr_cgs; i++)
+		cg_destroy(self->cgs[i]);
+	mp_unload();
+	unlink(SOCK_PATH);
+}
+
+static int make_cg(struct __test_metadata *_metadata, FIXTURE_DATA(daemon) *self,
+		   const char *name, uint64_t max)
+{
+	char v[32];
+
+	snprintf(self->cgs[self->nr_cgs++], 32, "%s", name);
+	if (cg_create_leaf(name))
+		return -1;
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)max);
+	cg_write(name, "memory.swap.max", "0");
+	(void)_metadata;
+	return cg_write(name, "memory.max", v);
+}
+
+/* One run of the cache: its memory.events and peak, and what it freed. */
+struct run {
+	uint64_t oom_kill, high, peak, freed;
+	bool survived;
+};
+
+/*
+ * memory.high under memory.max, as a service's limits are set: without
+ * help the cache is throttled at high, then killed at max.
+ */
+#define HL_HIGH		(88 * MiB)
+#define HL_MAX		(96 * MiB)
+#define HL_TARGET	(160 * MiB)
+#define HL_RATE		(8 * MiB)
+#define HL_RUN_MS	20000
+
+static void cache_run(struct __test_metadata *_metadata, const char *cg, struct run *r)
+{
+	static char acc[65536];
+	struct sub s = { .name = "cache", .cg = cg, .target = HL_TARGET, .rate = HL_RATE,
+			 .respond = true, .run_ms = HL_RUN_MS };
+	int fd, status;
+	pid_t pid;
+	char *p;
+
+	acc[0] = '\0';
+	pid = sub_start(&s, &fd);
+	ASSERT_GT(pid, 0);
+	ASSERT_EQ(0, mp_wait_child(pid, &status, HL_RUN_MS + 60000));
+	drain(fd, acc, sizeof(acc));
+	close(fd);
+	r->survived = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	p = strstr(acc, "FREED ");
+	r->freed = p ? strtoull(p + 6, NULL, 10) : 0;
+	ASSERT_EQ(0, cg_read_key_u64(cg, "memory.events", "oom_kill", &r->oom_kill));
+	ASSERT_EQ(0, cg_read_key_u64(cg, "memory.events", "high", &r->high));
+	if (cg_read_u64(cg, "memory.peak", &r->peak))
+		r->peak = 0;
+}
+
+TEST_F_TIMEOUT(daemon, headline, 180)
+{
+	struct run without = { 0 }, with = { 0 };
+
+	char high[32];
+
+	snprintf(high, sizeof(high), "%llu", (unsigned long long)HL_HIGH);
+	/* Without the daemon: throttled at memory.high, killed at max. */
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_hl1", HL_MAX));
+	ASSERT_EQ(0, cg_write("mpd_hl1", "memory.high", high));
+	cache_run(_metadata, "mpd_hl1", &without);
+
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_hl2", HL_MAX));
+	ASSERT_EQ(0, cg_write("mpd_hl2", "memory.high", high));
+	self->daemon = daemon_start(BASE_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	cache_run(_metadata, "mpd_hl2", &with);
+
+	ksft_print_msg("headline: without daemon: oom_kill=%llu high=%llu peak=%llu survived=%d; with mempressured: oom_kill=%llu high=%llu peak=%llu survived=%d freed_by_callbacks=%llu\n",
+		       (unsigned long long)without.oom_kill, (unsigned long long)without.high,
+		       (unsigned long long)without.peak, without.survived,
+		       (unsigned long long)with.oom_kill, (unsigned long long)with.high,
+		       (unsigned long long)with.peak, with.survived,
+		       (unsigned long long)with.freed);
+	ASSERT_GE(without.oom_kill, 1);
+	ASSERT_FALSE(without.survived);
+	ASSERT_EQ(0, with.oom_kill);
+	ASSERT_TRUE(with.survived);
+	ASSERT_GT(with.freed, 0);
+	/* Throttling far lower: at most a quarter of the unhelped run's. */
+	ASSERT_LT(0, without.high);
+	ASSERT_LE(with.high * 4, without.high);
+}
+
+TEST_F(daemon, subscribers_are_isolated)
+{
+	static char acc_a[65536], acc_b[65536], acc_bad[4096];
+	struct sub a = { .name = "grower", .cg = "mpd_a", .target = 60 * MiB, .rate = 16 * MiB,
+			 .respond = true, .run_ms = 20000 };
+	struct sub b = { .name = "idle", .cg = "mpd_b", .run_ms = 20000 };
+	struct sub bad = { .name = "bad", .cg = "mpd_b", .run_ms = 10000,
+			   .raw_hello = "msg=hello version=1 name=x oops" };
+	int fa, fb, fbad;
+
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_a", 64 * MiB));
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_b", 64 * MiB));
+	self->daemon = daemon_start(BASE_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	self->kids[self->nr_kids++] = sub_start(&b, &fb);
+	ASSERT_TRUE(wait_pipe(fb, acc_b, sizeof(acc_b), "msg=welcome", MP_WAIT_MS));
+	ASSERT_NE(NULL, strstr(acc_b, "cgroup=/mpd_b"));
+
+	/* A malformed message: that client gets an error and is closed. */
+	self->kids[self->nr_kids++] = sub_start(&bad, &fbad);
+	ASSERT_TRUE(wait_pipe(fbad, acc_bad, sizeof(acc_bad), "EOF", MP_WAIT_MS));
+	ASSERT_NE(NULL, strstr(acc_bad, "msg=error reason=malformed"));
+
+	self->kids[self->nr_kids++] = sub_start(&a, &fa);
+	ASSERT_TRUE(wait_pipe(fa, acc_a, sizeof(acc_a), "msg=trim ", MP_WAIT_MS))
+		TH_LOG("a got: %s\nlog: %s", acc_a, daemon_log());
+	ASSERT_NE(NULL, strstr(acc_a, "cgroup=/mpd_a"));
+	ASSERT_TRUE(wait_log("claims", MP_WAIT_MS));
+	/* b, still connected, heard nothing about a's cgroup. */
+	drain(fb, acc_b, sizeof(acc_b));
+	ASSERT_EQ(NULL, strstr(acc_b, "mpd_a"));
+	ASSERT_EQ(NULL, strstr(acc_b, "msg=trim"));
+	ASSERT_EQ(NULL, strstr(acc_b, "EOF"));
+	ASSERT_EQ(NULL, strstr(acc_a, "mpd_b"));
+	ASSERT_EQ(NULL, strstr(acc_a, "EOF"));
+	close(fa);
+	close(fb);
+	close(fbad);
+}
+
+#define IGNORER_CONF \
+	BASE_CONF \
+	"[cgroup /mpd_ign]\n" \
+	"grace_ms = 1000\n"
+
+static void ignorer(struct __test_metadata *_metadata, FIXTURE_DATA(daemon) *self, bool dry)
+{
+	static char acc[65536];
+	struct sub s = { .name = "ignorer", .cg = "mpd_ign", .target = 60 * MiB,
+			 .rate = 16 * MiB, .respond = false, .run_ms = 30000 };
+	char high[64], want[64];
+	const char *log, *t, *r, *c;
+	uint64_t soft = 0;
+	int fd;
+
+	acc[0] = '\0';
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_ign", 64 * MiB));
+	self->daemon = daemon_start(IGNORER_CONF, dry);
+	ASSERT_GT(self->daemon, 0);
+	self->kids[self->nr_kids++] = sub_start(&s, &fd);
+	if (dry) {
+		ASSERT_TRUE(wait_log("would clamp", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+		log = daemon_log();
+		ASSERT_NE(NULL, strstr(log, "would ask ignorer"));
+		ASSERT_NE(NULL, strstr(log, "would reclaim"));
+		ASSERT_LT(strstr(log, "would reclaim"), strstr(log, "would clamp"));
+		ASSERT_EQ(NULL, strstr(log, "clamped memory.high"));
+		ASSERT_EQ(0, cg_read("mpd_ign", "memory.high", high, sizeof(high)));
+		ASSERT_STREQ("max\n", high);
+		/* Dry run: the subscriber was never asked. */
+		drain(fd, acc, sizeof(acc));
+		ASSERT_EQ(NULL, strstr(acc, "msg=trim"));
+		close(fd);
+		return;
+	}
+	ASSERT_TRUE(wait_log("clamped memory.high", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	/* While clamped, memory.high is the soft limit the log names. */
+	log = daemon_log();
+	c = strstr(log, "clamped memory.high at ");
+	ASSERT_NE(NULL, c);
+	soft = strtoull(c + strlen("clamped memory.high at "), NULL, 10);
+	ASSERT_EQ(0, cg_read("mpd_ign", "memory.high", high, sizeof(high)));
+	snprintf(want, sizeof(want), "%llu\n", (unsigned long long)soft);
+	ASSERT_STREQ(want, high);
+	t = strstr(log, "timed out");
+	r = strstr(log, "memory.reclaim");
+	ASSERT_NE(NULL, t) TH_LOG("%s", log);
+	ASSERT_NE(NULL, r) TH_LOG("%s", log);
+	ASSERT_LT(t, r);
+	ASSERT_LT(r, c);
+	/* The clamp ends after clamp_ms and memory.high is what it was. */
+	ASSERT_TRUE(wait_log("memory.high restored to max", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_EQ(0, cg_read("mpd_ign", "memory.high", high, sizeof(high)));
+	ASSERT_STREQ("max\n", high);
+	drain(fd, acc, sizeof(acc));
+	ASSERT_NE(NULL, strstr(acc, "msg=trim"));
+	close(fd);
+}
+
+TEST_F(daemon, ignored_trims_escalate)
+{
+	ignorer(_metadata, self, false);
+}
+
+TEST_F(daemon, dry_run_does_nothing)
+{
+	ignorer(_metadata, self, true);
+}
+
+TEST_F(daemon, sighup_broken_config_keeps_old)
+{
+	static char acc[4096];
+	struct sub s = { .name = "late", .cg = "mpd_hup", .run_ms = 5000 };
+	int fd, status;
+	pid_t pid;
+
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_hup", 64 * MiB));
+	self->daemon = daemon_start(BASE_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	ASSERT_EQ(0, write_file(CONF_PATH, "[daemon]\nsocket = /tmp/other.sock\nkill = maybe\n"));
+	kill(self->daemon, SIGHUP);
+	ASSERT_TRUE(wait_log("keeping the old one", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_NE(NULL, strstr(daemon_log(), CONF_PATH ":3:"));
+	/* Still serving on the old socket. */
+	pid = sub_start(&s, &fd);
+	ASSERT_GT(pid, 0);
+	ASSERT_TRUE(wait_pipe(fd, acc, sizeof(acc), "msg=welcome", MP_WAIT_MS));
+	mp_kill_child(pid);
+	close(fd);
+	/* A good one is taken. */
+	ASSERT_EQ(0, write_file(CONF_PATH, BASE_CONF "kill = yes\n"));
+	kill(self->daemon, SIGHUP);
+	ASSERT_TRUE(wait_log("reload: configuration", MP_WAIT_MS));
+	/* SIGTERM: exit 0, socket removed. */
+	status = daemon_stop(self->daemon);
+	self->daemon = 0;
+	ASSERT_EQ(0, status);
+	ASSERT_NE(0, access(SOCK_PATH, F_OK));
+}
+
+TEST_HARNESS_MAIN

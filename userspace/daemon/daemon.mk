@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# mempressured (userspace/daemon): the daemon, a static copy for the test
+# VM, its configuration parser's host test and its VM selftest.  Included
+# by the top Makefile after userspace/lib/lib.mk, which adds the protocol
+# codec (mp_proto.c) to COMMON_SRC.
+
+DAEMON_SRC := userspace/daemon/mempressured.c userspace/daemon/mpd_config.c
+DAEMON_HDR := userspace/daemon/mpd_config.h
+
+USERSPACE_TARGETS += $(BUILD)/userspace/mempressured
+TOOL_BINS += $(BUILD)/selftests/mempressured
+HOST_TESTS += test_config
+SELFTESTS += daemon
+
+$(BUILD)/userspace/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -o $@ $(DAEMON_SRC) $(COMMON_SRC) $(LDFLAGS)
+
+# The VM guest has no libc.
+$(BUILD)/selftests/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -static -o $@ $(DAEMON_SRC) $(COMMON_SRC)
+
+$(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/mpd_config.c $(DAEMON_HDR) userspace/common/mp_table.c $(COMMON_HDR) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
+		-isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< userspace/daemon/mpd_config.c userspace/common/mp_table.c

@@ -1,0 +1,1934 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mempressured: turns the module's events into action (docs/mempressured.md).
+ *
+ * Theory of operation.  One thread, one epoll loop over: the module's event
+ * file, the subscribers' listening socket and each subscriber, a signalfd
+ * (SIGTERM, SIGINT, SIGHUP, SIGCHLD), a timerfd for the module's reopen
+ * backoff and a timerfd armed at the earliest of everything scheduled
+ * (callbacks, trim deadlines, escalation steps, clamp ends, hook timeouts).
+ * Nothing sleeps and nothing blocks on a peer: sends to subscribers are
+ * non-blocking and a message a subscriber has no room for is dropped for it
+ * and counted.
+ *
+ * An "episode" is one cgroup's way back under its soft limit: it starts on a
+ * soft_over event or a level event reaching trim_level, asks every target in
+ * the cgroup (subscribers, signal targets, hooks; stagger_ms apart, the
+ * applications that gave most first), measures at each trim's deadline what
+ * the application really freed, and escalates every grace_ms while the
+ * cgroup stays over the soft limit it had when the episode began:
+ * memory.reclaim, then a memory.high clamp at that soft limit for clamp_ms,
+ * then (kill = yes) SIGKILL for the fastest-growing leak suspect.  The soft
+ * limit is the one of the start: a clamp lowers the effective limit and
+ * with it the default soft limit, which must not move the goal.
+ *
+ * The system row ("/") gets callbacks only: there is no memory.high to
+ * clamp at the root, and reclaiming the whole machine is the kernel's job.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/mempressure.h>
+
+#include "mp_proto.h"
+#include "mp_table.h"
+#include "mpd_config.h"
+
+#define EXIT_CONFIG	1
+#define EXIT_USAGE	2
+#define EXIT_SOCKET	3
+
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+#define BACKOFF_MIN_MS	1000
+#define BACKOFF_MAX_MS	30000
+#define PATH_LEN	512
+#define NAME_LEN	64
+#define APPS_MAX	256
+
+/* --- logging --- */
+
+static int log_max = 6;
+
+static void mpd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mpd_log(int prio, const char *fmt, ...)
+{
+	char buf[1024];
+	int n;
+	va_list ap;
+
+	if (prio > log_max)
+		return;
+	n = snprintf(buf, sizeof(buf), "<%d>", prio);
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	/* One write per line: lines of concurrent writers never mix. */
+	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+		return;
+}
+
+#define log_err(...)	mpd_log(3, __VA_ARGS__)
+#define log_warn(...)	mpd_log(4, __VA_ARGS__)
+#define log_info(...)	mpd_log(6, __VA_ARGS__)
+#define log_debug(...)	mpd_log(7, __VA_ARGS__)
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* --- state --- */
+
+struct app_stats {
+	char name[NAME_LEN];
+	uint64_t requests, replies, timeouts, claimed_bytes, measured_bytes;
+};
+
+struct client {
+	int fd;
+	uint64_t cid;
+	pid_t pid;
+	uid_t uid;
+	bool hello, scope_all;
+	char name[NAME_LEN];
+	char cgroup[PATH_LEN];
+	uint64_t dropped;		/* messages it had no room for */
+	struct client *next;
+};
+
+enum action_kind { ACT_TRIM, ACT_SIGNAL, ACT_HOOK };
+
+/* A callback: scheduled at @at; a sent trim waits here for its deadline. */
+struct action {
+	enum action_kind kind;
+	uint64_t at;
+	bool sent;
+	uint64_t id;
+	uint64_t cid;			/* ACT_TRIM: the subscriber */
+	pid_t pid;
+	char comm[NAME_LEN];		/* ACT_SIGNAL: what the pid must still be */
+	int signo;
+	const char *hook;		/* ACT_HOOK: name, copied below */
+	char hook_name[NAME_LEN];
+	char app[NAME_LEN];
+	char cgroup[PATH_LEN];
+	int level;
+	int reason;			/* MEMPRESSURED_TRIM_* */
+	uint64_t want_bytes;
+	bool replied;
+	uint64_t freed_bytes;
+	uint64_t rss_before, cg_before;
+	struct action *next;
+};
+
+enum stage { ST_RECLAIM, ST_CLAMP, ST_KILL, ST_DONE };
+static const char *const stage_names[] = { "callbacks", "reclaimed", "clamped", "done" };
+
+struct episode {
+	char cgroup[PATH_LEN];
+	enum stage stage;
+	uint64_t next_at;		/* of the next escalation step */
+	uint64_t soft_bytes;		/* the goal, as at the start */
+	int level;
+	struct mpd_policy pol;
+	bool clamped;
+	char old_high[32];
+	uint64_t clamp_until;
+	struct episode *next;
+};
+
+struct hook_child {
+	pid_t pid;
+	char name[NAME_LEN];
+	uint64_t kill_at;
+	struct hook_child *next;
+};
+
+static struct {
+	const char *config_path;
+	bool config_explicit;
+	bool force_dry_run;
+	struct mpd_config cfg;
+
+	int epfd, sigfd, listen_fd, events_fd, retry_tfd, tick_tfd;
+	char socket_path[PATH_LEN];
+	uint64_t backoff_ms;
+	bool said_absent;
+
+	char evbuf[65536];
+	size_t evlen;
+
+	struct client *clients;
+	uint64_t next_cid, next_trim_id, events_seen, events_lost;
+	struct action *actions;
+	struct episode *episodes;
+	struct hook_child *hooks;
+	struct app_stats apps[APPS_MAX];
+	size_t nr_apps;
+	long page_size;
+} d;
+
+/* epoll data: small tags for the fixed fds, else a struct client *. */
+enum { TAG_SIG = 1, TAG_LISTEN, TAG_EVENTS, TAG_RETRY, TAG_TICK, TAG_MAX };
+
+static bool dry_run(const struct mpd_policy *p)
+{
+	return d.force_dry_run || p->dry_run;
+}
+
+static struct app_stats *app_get(const char *name)
+{
+	for (size_t i = 0; i < d.nr_apps; i++)
+		if (!strcmp(d.apps[i].name, name))
+			return &d.apps[i];
+	if (d.nr_apps == APPS_MAX)
+		return &d.apps[APPS_MAX - 1];	/* the last one pools the rest */
+	snprintf(d.apps[d.nr_apps].name, NAME_LEN, "%s", name);
+	return &d.apps[d.nr_apps++];
+}
+
+/* --- files --- */
+
+static int read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[n] = '\0';
+	return 0;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+static void cg_file(const char *cgroup, const char *file, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s/%s", CGROUP_ROOT, strcmp(cgroup, "/") ? cgroup : "", file);
+}
+
+static int cg_read_u64(const char *cgroup, const char *file, uint64_t *v)
+{
+	char path[PATH_LEN + 64], buf[64];
+	int r;
+
+	cg_file(cgroup, file, path, sizeof(path));
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	return mp_parse_u64(buf, v);
+}
+
+static uint64_t proc_rss_bytes(pid_t pid)
+{
+	char path[64], buf[128];
+	unsigned long long size, rss;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	if (read_small(path, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%llu %llu", &size, &rss) != 2)
+		return 0;
+	return rss * (uint64_t)d.page_size;
+}
+
+/* The cgroup v2 path of @pid ("0::PATH"). */
+static int proc_cgroup(pid_t pid, char *out, size_t size)
+{
+	char path[64], buf[1024], *p;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	for (p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, "0::", 3)) {
+			p += 3;
+			p[strcspn(p, "\n")] = '\0';
+			if (strlen(p) >= size)
+				return -ENAMETOOLONG;
+			strcpy(out, p);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int proc_comm(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+	r = read_small(path, out, size);
+	if (r < 0)
+		return r;
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+/* --- the module's tables --- */
+
+struct cg_row {
+	uint64_t current, soft, limit;
+	int level;
+};
+
+static int read_table(const char *file, struct mp_table *t)
+{
+	char path[128], *buf;
+	size_t len;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/%s", MEMPRESSURE_PROC_PATH, file);
+	r = mp_read_file(path, &buf, &len);
+	if (r < 0)
+		return r;
+	r = mp_table_parse(buf, len, t);
+	free(buf);
+	return r;
+}
+
+static int col_u64(const struct mp_table *t, size_t row, const char *name, uint64_t *v)
+{
+	int c = mp_table_column(t, name);
+
+	if (c < 0)
+		return c;
+	return mp_parse_u64(mp_table_cell(t, row, (size_t)c), v);
+}
+
+static int cg_row_read(const char *cgroup, struct cg_row *row)
+{
+	static const char *const cols[] = {
+#define X(e, name) name,
+		MEMPRESSURE_CGROUP_COLUMNS(X)
+#undef X
+	};
+	struct mp_table t;
+	char esc[PATH_LEN * 4];
+	int r, col;
+	long i;
+
+	r = read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	if (r < 0)
+		return r;
+	mpd_escape(cgroup, esc, sizeof(esc));
+	col = mp_table_column(&t, cols[MEMPRESSURE_CG_PATH]);
+	i = col < 0 ? col : mp_table_find(&t, (size_t)col, esc);
+	if (i < 0) {
+		r = -ENOENT;
+		goto out;
+	}
+	r = col_u64(&t, (size_t)i, cols[MEMPRESSURE_CG_CURRENT], &row->current);
+	if (!r)
+		r = col_u64(&t, (size_t)i, cols[MEMPRESSURE_CG_SOFT_LIMIT], &row->soft);
+	if (!r)
+		r = col_u64(&t, (size_t)i, cols[MEMPRESSURE_CG_LIMIT], &row->limit);
+	if (!r) {
+		col = mp_table_column(&t, cols[MEMPRESSURE_CG_LEVEL]);
+		row->level = col < 0 ? MEMPRESSURE_LEVEL_NONE :
+			     mpd_level_parse(mp_table_cell(&t, (size_t)i, (size_t)col));
+		if (row->level < 0)
+			row->level = MEMPRESSURE_LEVEL_NONE;
+	}
+out:
+	mp_table_free(&t);
+	return r;
+}
+
+/* soft_margin_pct from the control file; its default if unreadable. */
+static uint64_t soft_margin_pct(void)
+{
+	char path[128], *buf;
+	size_t len;
+	uint64_t v = 5;
+
+	snprintf(path, sizeof(path), "%s/%s", MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CONTROL);
+	if (mp_read_file(path, &buf, &len) < 0)
+		return v;
+	/* Lines "set NAME VALUE": find the one of soft_margin_pct. */
+	for (char *p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		unsigned long long n;
+
+		if (sscanf(p, "set soft_margin_pct %llu", &n) == 1) {
+			v = n;
+			break;
+		}
+	}
+	free(buf);
+	return v > 50 ? 5 : v;
+}
+
+/* A process of the processes table. */
+struct proc_row {
+	pid_t pid;
+	char comm[NAME_LEN];
+	uint64_t rss;
+	bool leak;
+	int64_t growth;
+};
+
+/* The processes in cgroup @cgroup (all if NULL).  Caller frees *rows. */
+static int procs_in(const char *cgroup, struct proc_row **rows, size_t *nr)
+{
+	struct mp_table t;
+	char esc[PATH_LEN * 4];
+	int cpid, ccomm, ccg, crss, cleak, cgrowth, r;
+	size_t n = 0;
+
+	*rows = NULL;
+	*nr = 0;
+	r = read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	if (r < 0)
+		return r;
+	cpid = mp_table_column(&t, "pid");
+	ccomm = mp_table_column(&t, "comm");
+	ccg = mp_table_column(&t, "cgroup");
+	crss = mp_table_column(&t, "rss_bytes");
+	cleak = mp_table_column(&t, "leak");
+	cgrowth = mp_table_column(&t, "growth60_bytes_per_sec");
+	if (cpid < 0 || ccomm < 0 || ccg < 0 || crss < 0) {
+		mp_table_free(&t);
+		return -EPROTO;
+	}
+	if (cgroup)
+		mpd_escape(cgroup, esc, sizeof(esc));
+	*rows = calloc(t.nr_rows ? t.nr_rows : 1, sizeof(**rows));
+	if (!*rows) {
+		mp_table_free(&t);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t.nr_rows; i++) {
+		struct proc_row *p = &(*rows)[n];
+		uint64_t v;
+
+		if (cgroup && strcmp(mp_table_cell(&t, i, (size_t)ccg), esc))
+			continue;
+		if (mp_parse_u64(mp_table_cell(&t, i, (size_t)cpid), &v) < 0)
+			continue;
+		p->pid = (pid_t)v;
+		if (mp_unescape(mp_table_cell(&t, i, (size_t)ccomm), p->comm, sizeof(p->comm)) < 0)
+			p->comm[0] = '\0';
+		mp_parse_u64(mp_table_cell(&t, i, (size_t)crss), &p->rss);
+		p->leak = cleak >= 0 && !strcmp(mp_table_cell(&t, i, (size_t)cleak), "1");
+		if (cgrowth < 0 || mp_parse_s64(mp_table_cell(&t, i, (size_t)cgrowth), &p->growth) < 0)
+			p->growth = 0;
+		n++;
+	}
+	*nr = n;
+	mp_table_free(&t);
+	return 0;
+}
+
+/* --- pidfds --- */
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(__NR_pidfd_open, pid, 0);
+}
+
+static int pidfd_signal_(int pidfd, int sig)
+{
+	return (int)syscall(__NR_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/*
+ * Signal @pid if it is still the process @comm (when given) in @cgroup
+ * (when given): the pidfd pins the process, then the checks see that it is
+ * the one we meant, so a recycled pid is never signalled.
+ */
+static int signal_process(pid_t pid, const char *comm, const char *cgroup, int sig)
+{
+	char now[PATH_LEN];
+	int fd = pidfd_open_(pid), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (comm && comm[0] && (proc_comm(pid, now, sizeof(now)) < 0 || strcmp(now, comm)))
+		r = -ESRCH;
+	if (!r && cgroup && (proc_cgroup(pid, now, sizeof(now)) < 0 || strcmp(now, cgroup)))
+		r = -ESRCH;
+	if (!r && pidfd_signal_(fd, sig) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* --- subscribers --- */
+
+static void client_drop(struct client *c, const char *reason);
+
+/* Never blocks: a subscriber with a full queue loses this message. */
+static int client_send(struct client *c, struct mp_msg_out *o)
+{
+	int len = mp_msg_end(o);
+
+	if (len < 0) {
+		log_warn("message to %s (pid %d) too long, ignoring", c->name, c->pid);
+		return len;
+	}
+	if (send(c->fd, o->buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (!c->dropped++)
+				log_warn("%s (pid %d) is not reading: dropping its messages",
+					 c->name, c->pid);
+			return -EAGAIN;
+		}
+		return -errno;
+	}
+	return 0;
+}
+
+static void client_error(struct client *c, const char *reason)
+{
+	struct mp_msg_out o;
+
+	mp_msg_begin(&o, MEMPRESSURED_MSG_ERROR);
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON, reason);
+	client_send(c, &o);
+}
+
+static void client_free(struct client *c)
+{
+	struct client **pp;
+
+	for (pp = &d.clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	epoll_ctl(d.epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c);
+}
+
+static void client_drop(struct client *c, const char *reason)
+{
+	log_info("dropping client %s (pid %d): %s", c->hello ? c->name : "?", c->pid,
+		 reason ? reason : "connection error");
+	if (reason)
+		client_error(c, reason);
+	client_free(c);
+}
+
+static struct client *client_by_cid(uint64_t cid)
+{
+	for (struct client *c = d.clients; c; c = c->next)
+		if (c->cid == cid)
+			return c;
+	return NULL;
+}
+
+static void accept_clients(void)
+{
+	for (;;) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct client *c;
+		int fd = accept4(d.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("accept: %m, ignoring");
+			return;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+			log_warn("new client: %s, ignoring", c ? strerror(errno) : "out of memory");
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->cid = ++d.next_cid;
+		c->pid = cred.pid;
+		c->uid = cred.uid;
+		ev.data.ptr = c;
+		if (epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			log_warn("epoll: %m, ignoring client");
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->next = d.clients;
+		d.clients = c;
+		log_debug("client connected: pid %d uid %u", c->pid, c->uid);
+	}
+}
+
+static void on_hello(struct client *c, const struct mp_msg *m)
+{
+	const char *name = mp_msg_get(m, MEMPRESSURED_KEY_NAME);
+	const char *scope = mp_msg_get(m, MEMPRESSURED_KEY_SCOPE);
+	uint64_t version;
+	struct cg_row row = { .level = MEMPRESSURE_LEVEL_NONE };
+	struct mp_msg_out o;
+
+	if (mp_msg_get_u64(m, MEMPRESSURED_KEY_VERSION, &version) < 0) {
+		client_drop(c, "malformed");
+		return;
+	}
+	if (version != MEMPRESSURED_PROTOCOL_VERSION) {
+		client_drop(c, "version");
+		return;
+	}
+	if (scope && strcmp(scope, MEMPRESSURED_SCOPE_ALL)) {
+		client_drop(c, "malformed");
+		return;
+	}
+	if (scope && c->uid != 0) {
+		client_drop(c, "permission");
+		return;
+	}
+	if (proc_cgroup(c->pid, c->cgroup, sizeof(c->cgroup)) < 0) {
+		client_drop(c, "cgroup");
+		return;
+	}
+	c->hello = true;
+	c->scope_all = scope != NULL;
+	snprintf(c->name, sizeof(c->name), "%s", name && *name ? name : "?");
+	cg_row_read(c->cgroup, &row);
+	mp_msg_begin(&o, MEMPRESSURED_MSG_WELCOME);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_VERSION, MEMPRESSURED_PROTOCOL_VERSION);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_PID, (uint64_t)c->pid);
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, c->cgroup);
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(row.level));
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_SOFT_LIMIT, row.soft);
+	client_send(c, &o);
+	app_get(c->name);
+	log_info("subscriber %s: pid %d, cgroup %s%s", c->name, c->pid, c->cgroup,
+		 c->scope_all ? ", every cgroup" : "");
+}
+
+static void on_trimmed(struct client *c, const struct mp_msg *m)
+{
+	uint64_t id, freed;
+
+	if (mp_msg_get_u64(m, MEMPRESSURED_KEY_ID, &id) < 0 ||
+	    mp_msg_get_u64(m, MEMPRESSURED_KEY_FREED, &freed) < 0) {
+		client_drop(c, "malformed");
+		return;
+	}
+	for (struct action *a = d.actions; a; a = a->next) {
+		if (a->kind != ACT_TRIM || a->id != id || a->cid != c->cid || !a->sent)
+			continue;
+		if (a->replied)
+			break;
+		a->replied = true;
+		a->freed_bytes = freed;
+		app_get(a->app)->replies++;
+		app_get(a->app)->claimed_bytes += freed;
+		log_debug("trim %llu: %s says it freed %llu bytes", (unsigned long long)id,
+			  c->name, (unsigned long long)freed);
+		return;
+	}
+	log_debug("trimmed for unknown or late trim %llu from %s, ignoring",
+		  (unsigned long long)id, c->name);
+}
+
+static void send_status(struct client *c)
+{
+	struct mp_msg_out o;
+	char buf[32];
+
+	mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
+	mp_msg_add_name(&o, "module", d.events_fd >= 0 ? "open" : "absent");
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)d.events_seen);
+	mp_msg_add_name(&o, "events", buf);
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)d.events_lost);
+	mp_msg_add_name(&o, "events_lost", buf);
+	client_send(c, &o);
+	for (struct episode *e = d.episodes; e; e = e->next) {
+		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
+		mp_msg_add_name(&o, "cgroup", e->cgroup);
+		mp_msg_add_name(&o, "stage", stage_names[e->stage]);
+		mp_msg_add_name(&o, "clamped", e->clamped ? "yes" : "no");
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->soft_bytes);
+		mp_msg_add_name(&o, "soft_limit_bytes", buf);
+		client_send(c, &o);
+	}
+	for (size_t i = 0; i < d.nr_apps; i++) {
+		const struct app_stats *a = &d.apps[i];
+		uint64_t v[] = { a->requests, a->replies, a->timeouts, a->claimed_bytes,
+				 a->measured_bytes };
+		const char *k[] = { "requests", "replies", "timeouts", "claimed_bytes",
+				    "measured_bytes" };
+
+		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
+		mp_msg_add_name(&o, "app", a->name);
+		for (size_t j = 0; j < 5; j++) {
+			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v[j]);
+			mp_msg_add_name(&o, k[j], buf);
+		}
+		client_send(c, &o);
+	}
+	for (struct client *s = d.clients; s; s = s->next) {
+		if (!s->hello)
+			continue;
+		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
+		mp_msg_add_name(&o, "subscriber", s->name);
+		snprintf(buf, sizeof(buf), "%d", s->pid);
+		mp_msg_add_name(&o, "pid", buf);
+		mp_msg_add_name(&o, "cgroup", s->cgroup);
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)s->dropped);
+		mp_msg_add_name(&o, "dropped", buf);
+		client_send(c, &o);
+	}
+	mp_msg_begin(&o, MEMPRESSURED_MSG_END);
+	client_send(c, &o);
+}
+
+static void client_readable(struct client *c)
+{
+	static struct mp_msg m;
+	char buf[MEMPRESSURED_MSG_MAX + 1];
+	uint64_t cid = c->cid;
+
+	for (;;) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+		int r;
+
+		if (n < 0 && errno != ECONNRESET) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			client_drop(c, NULL);
+			return;
+		}
+		if (n <= 0) {
+			log_debug("client %s (pid %d) left", c->name, c->pid);
+			client_free(c);
+			return;
+		}
+		if (n > MEMPRESSURED_MSG_MAX) {
+			client_drop(c, "too_long");
+			return;
+		}
+		r = mp_msg_parse(buf, (size_t)n, &m);
+		if (r < 0) {
+			client_drop(c, r == -EPROTO ? "unknown" : "malformed");
+			return;
+		}
+		if (!c->hello && m.type != MEMPRESSURED_MSG_HELLO &&
+		    m.type != MEMPRESSURED_MSG_STATUS) {
+			client_drop(c, "malformed");
+			return;
+		}
+		switch (m.type) {
+		case MEMPRESSURED_MSG_HELLO:
+			if (c->hello) {
+				client_drop(c, "malformed");
+				return;
+			}
+			on_hello(c, &m);
+			break;
+		case MEMPRESSURED_MSG_TRIMMED:
+			on_trimmed(c, &m);
+			break;
+		case MEMPRESSURED_MSG_STATUS:
+			if (c->uid != 0) {
+				client_drop(c, "permission");
+				return;
+			}
+			send_status(c);
+			break;
+		default:
+			client_drop(c, "unknown");
+			return;
+		}
+		/* on_hello or on_trimmed may have dropped it. */
+		if (!client_by_cid(cid))
+			return;
+	}
+}
+
+/* --- callbacks --- */
+
+static struct action *action_new(enum action_kind kind, uint64_t at, const char *cgroup,
+				 int level, int reason, uint64_t want)
+{
+	struct action *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		log_err("out of memory, ignoring a callback");
+		return NULL;
+	}
+	a->kind = kind;
+	a->at = at;
+	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
+	a->level = level;
+	a->reason = reason;
+	a->want_bytes = want;
+	a->next = d.actions;
+	d.actions = a;
+	return a;
+}
+
+static void action_free(struct action *a)
+{
+	for (struct action **pp = &d.actions; *pp; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	free(a);
+}
+
+static uint64_t page_round(uint64_t v)
+{
+	uint64_t ps = (uint64_t)d.page_size;
+
+	return v < ps ? ps : v;
+}
+
+static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level,
+		     const char *reason, uint64_t want);
+
+static const struct mpd_hook_cfg *hook_by_name(const char *name)
+{
+	for (size_t i = 0; i < d.cfg.nr_hooks; i++)
+		if (!strcmp(d.cfg.hooks[i].name, name))
+			return &d.cfg.hooks[i];
+	return NULL;
+}
+
+static void trim_send(struct action *a)
+{
+	struct client *c = client_by_cid(a->cid);
+	struct mp_msg_out o;
+	uint64_t current;
+	int r;
+
+	if (!c) {
+		action_free(a);
+		return;
+	}
+	a->rss_before = proc_rss_bytes(a->pid);
+	a->cg_before = cg_read_u64(a->cgroup, "memory.current", &current) < 0 ? 0 : current;
+	mp_msg_begin(&o, MEMPRESSURED_MSG_TRIM);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_ID, a->id);
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(a->level));
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON, mp_trim_reason_names[a->reason]);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_WANT, a->want_bytes);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_DEADLINE, d.cfg.deadline_ms);
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, a->cgroup);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_PID, (uint64_t)a->pid);
+	r = client_send(c, &o);
+	if (r < 0 && r != -EAGAIN) {
+		client_drop(c, NULL);
+		action_free(a);
+		return;
+	}
+	app_get(a->app)->requests++;
+	a->sent = true;
+	a->at = now_ms() + d.cfg.deadline_ms;
+	log_info("trim %llu: asked %s (pid %d) in %s for %llu bytes (reason %s)%s",
+		 (unsigned long long)a->id, a->app, a->pid, a->cgroup,
+		 (unsigned long long)a->want_bytes, mp_trim_reason_names[a->reason],
+		 r == -EAGAIN ? ", but it is not reading" : "");
+}
+
+/* At a trim's deadline: what the application said against what happened. */
+static void trim_measure(struct action *a)
+{
+	struct app_stats *st = app_get(a->app);
+	uint64_t rss = proc_rss_bytes(a->pid), cur = 0;
+	uint64_t rss_freed = a->rss_before > rss ? a->rss_before - rss : 0;
+
+	cg_read_u64(a->cgroup, "memory.current", &cur);
+	if (!a->replied)
+		st->timeouts++;
+	st->measured_bytes += rss_freed;
+	log_info("trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu, %s memory.current %llu -> %llu",
+		 (unsigned long long)a->id, a->app, a->pid,
+		 a->replied ? "claims " : "timed out, claims ",
+		 (unsigned long long)(a->replied ? a->freed_bytes : 0),
+		 (unsigned long long)a->rss_before, (unsigned long long)rss, a->cgroup,
+		 (unsigned long long)a->cg_before, (unsigned long long)cur);
+	action_free(a);
+}
+
+static void action_due(struct action *a)
+{
+	const struct mpd_hook_cfg *h;
+	int r;
+
+	switch (a->kind) {
+	case ACT_TRIM:
+		if (a->sent)
+			trim_measure(a);
+		else
+			trim_send(a);
+		return;
+	case ACT_SIGNAL:
+		r = signal_process(a->pid, a->comm, NULL, a->signo);
+		if (r < 0)
+			log_warn("signal %s: %s (pid %d): %s, ignoring", a->hook_name, a->comm,
+				 a->pid, strerror(-r));
+		else
+			log_info("signal %s: sent signal %d to %s (pid %d) in %s (level %s)",
+				 a->hook_name, a->signo, a->comm, a->pid, a->cgroup,
+				 mpd_level_name(a->level));
+		break;
+	case ACT_HOOK:
+		h = hook_by_name(a->hook_name);
+		if (h)
+			run_hook(h, a->cgroup, a->level,
+				 mp_trim_reason_names[a->reason], a->want_bytes);
+		break;
+	}
+	action_free(a);
+}
+
+/*
+ * Ask every target in @cgroup, @stagger_ms apart, starting at @t0: the
+ * subscribers (the applications that gave most first), then signal and
+ * hook targets whose level is reached.  @pid limits it to one process
+ * (a leak).  Returns how many callbacks were scheduled.
+ */
+static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int level,
+				       int reason, uint64_t want, bool dry)
+{
+	struct client *subs[256];
+	uint64_t rss[256], total_rss = 0, t = now_ms();
+	size_t n = 0;
+	unsigned int nr = 0;
+
+	for (struct client *c = d.clients; c && n < 256; c = c->next) {
+		bool pending = false;
+
+		if (!c->hello || strcmp(c->cgroup, cgroup) || (only_pid && c->pid != only_pid))
+			continue;
+		/* One trim at a time per subscriber. */
+		for (struct action *a = d.actions; a && !pending; a = a->next)
+			pending = a->kind == ACT_TRIM && a->cid == c->cid;
+		if (pending)
+			continue;
+		subs[n] = c;
+		rss[n] = proc_rss_bytes(c->pid);
+		total_rss += rss[n];
+		n++;
+	}
+	/* Best measured yield first: insertion sort, n is small. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && app_get(subs[j - 1]->name)->measured_bytes <
+					   app_get(subs[j]->name)->measured_bytes; j--) {
+			struct client *tc = subs[j];
+			uint64_t tr = rss[j];
+
+			subs[j] = subs[j - 1];
+			rss[j] = rss[j - 1];
+			subs[j - 1] = tc;
+			rss[j - 1] = tr;
+		}
+	for (size_t i = 0; i < n; i++) {
+		uint64_t share = total_rss ? (uint64_t)((double)want * rss[i] / total_rss) : want / n;
+		struct action *a;
+
+		share = page_round(share);
+		if (dry) {
+			log_info("would ask %s (pid %d) in %s for %llu bytes (reason %s)",
+				 subs[i]->name, subs[i]->pid, cgroup, (unsigned long long)share,
+				 mp_trim_reason_names[reason]);
+			nr++;
+			continue;
+		}
+		a = action_new(ACT_TRIM, t + nr * d.cfg.stagger_ms, cgroup, level, reason, share);
+		if (!a)
+			continue;
+		a->id = ++d.next_trim_id;
+		a->cid = subs[i]->cid;
+		a->pid = subs[i]->pid;
+		snprintf(a->app, sizeof(a->app), "%s", subs[i]->name);
+		nr++;
+	}
+
+	for (size_t i = 0; i < d.cfg.nr_signals; i++) {
+		const struct mpd_signal_cfg *s = &d.cfg.signals[i];
+		struct proc_row *rows;
+		size_t nrows;
+
+		if (level < s->level || (s->cgroup && strcmp(s->cgroup, cgroup)))
+			continue;
+		if (procs_in(cgroup, &rows, &nrows) < 0)
+			continue;
+		for (size_t j = 0; j < nrows; j++) {
+			struct action *a;
+
+			if ((s->comm && strcmp(s->comm, rows[j].comm)) ||
+			    (only_pid && rows[j].pid != only_pid))
+				continue;
+			if (dry) {
+				log_info("would send signal %d to %s (pid %d) in %s", s->signo,
+					 rows[j].comm, rows[j].pid, cgroup);
+				nr++;
+				continue;
+			}
+			a = action_new(ACT_SIGNAL, t + nr * d.cfg.stagger_ms, cgroup, level,
+				       reason, want);
+			if (!a)
+				continue;
+			a->pid = rows[j].pid;
+			a->signo = s->signo;
+			snprintf(a->comm, sizeof(a->comm), "%s", rows[j].comm);
+			snprintf(a->hook_name, sizeof(a->hook_name), "%s", s->name);
+			nr++;
+		}
+		free(rows);
+	}
+
+	for (size_t i = 0; i < d.cfg.nr_hooks && !only_pid; i++) {
+		const struct mpd_hook_cfg *h = &d.cfg.hooks[i];
+		struct action *a;
+
+		if (level < h->level || strcmp(h->cgroup, cgroup))
+			continue;
+		if (dry) {
+			log_info("would run hook %s (%s) for %s", h->name, h->command, cgroup);
+			nr++;
+			continue;
+		}
+		a = action_new(ACT_HOOK, t + nr * d.cfg.stagger_ms, cgroup, level, reason, want);
+		if (!a)
+			continue;
+		snprintf(a->hook_name, sizeof(a->hook_name), "%s", h->name);
+		nr++;
+	}
+	return nr;
+}
+
+/* --- hooks --- */
+
+static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level,
+		     const char *reason, uint64_t want)
+{
+	char env_level[64], env_cg[PATH_LEN + 32], env_reason[64], env_want[64];
+	char *envp[] = { env_level, env_cg, env_reason, env_want,
+			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+			 NULL };
+	struct hook_child *hc;
+	sigset_t all;
+	pid_t pid;
+
+	snprintf(env_level, sizeof(env_level), "MEMPRESSURE_LEVEL=%s", mpd_level_name(level));
+	snprintf(env_cg, sizeof(env_cg), "MEMPRESSURE_CGROUP=%s", cgroup);
+	snprintf(env_reason, sizeof(env_reason), "MEMPRESSURE_REASON=%s", reason);
+	snprintf(env_want, sizeof(env_want), "MEMPRESSURE_WANT_BYTES=%llu",
+		 (unsigned long long)want);
+	hc = calloc(1, sizeof(*hc));
+	if (!hc) {
+		log_err("hook %s: out of memory, ignoring", h->name);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_err("hook %s: fork: %m, ignoring", h->name);
+		free(hc);
+		return;
+	}
+	if (pid == 0) {
+		/* The daemon blocks these for its signalfd: the hook must not. */
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		execve(h->argv[0], h->argv, envp);
+		mpd_log(3, "hook %s: exec %s: %m", h->name, h->argv[0]);
+		_exit(127);
+	}
+	hc->pid = pid;
+	hc->kill_at = now_ms() + h->timeout_ms;
+	snprintf(hc->name, sizeof(hc->name), "%s", h->name);
+	hc->next = d.hooks;
+	d.hooks = hc;
+	log_info("hook %s: started %s (pid %d) for %s, level %s", h->name, h->command, pid,
+		 cgroup, mpd_level_name(level));
+}
+
+static void reap_children(void)
+{
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid <= 0)
+			return;
+		for (struct hook_child **pp = &d.hooks; *pp; pp = &(*pp)->next) {
+			struct hook_child *hc = *pp;
+
+			if (hc->pid != pid)
+				continue;
+			if (WIFEXITED(status))
+				mpd_log(WEXITSTATUS(status) ? 4 : 6, "hook %s (pid %d) exited with %d",
+					hc->name, pid, WEXITSTATUS(status));
+			else
+				log_warn("hook %s (pid %d) killed by signal %d", hc->name, pid,
+					 WTERMSIG(status));
+			*pp = hc->next;
+			free(hc);
+			break;
+		}
+	}
+}
+
+/* --- episodes and escalation --- */
+
+static struct episode *episode_find(const char *cgroup)
+{
+	for (struct episode *e = d.episodes; e; e = e->next)
+		if (!strcmp(e->cgroup, cgroup))
+			return e;
+	return NULL;
+}
+
+static void episode_free(struct episode *e)
+{
+	for (struct episode **pp = &d.episodes; *pp; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
+	free(e);
+}
+
+static uint64_t excess_bytes(uint64_t usage, uint64_t soft)
+{
+	uint64_t target = soft / 100 * (100 - soft_margin_pct());
+
+	return usage > target ? usage - target : 0;
+}
+
+static void start_episode(const char *cgroup, int level, int reason)
+{
+	struct episode *e = episode_find(cgroup);
+	struct mpd_policy pol;
+	struct cg_row row;
+	uint64_t want;
+	unsigned int nr;
+	int r;
+
+	if (e && e->stage != ST_DONE) {
+		/* Ask again (those not already asked); escalation keeps its pace. */
+		if (cg_row_read(cgroup, &row) < 0)
+			return;
+		want = page_round(excess_bytes(row.current, e->soft_bytes));
+		nr = schedule_callbacks(cgroup, 0, level > row.level ? level : row.level, reason,
+					want, dry_run(&e->pol));
+		log_info("%s: pressure again during %s (usage %llu): %u more callbacks",
+			 cgroup, stage_names[e->stage], (unsigned long long)row.current, nr);
+		return;
+	}
+	r = cg_row_read(cgroup, &row);
+	if (r < 0) {
+		log_warn("%s: not in the cgroups table (%s), ignoring", cgroup, strerror(-r));
+		return;
+	}
+	mpd_config_policy(&d.cfg, cgroup, &pol);
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e) {
+			log_err("out of memory, ignoring pressure in %s", cgroup);
+			return;
+		}
+		snprintf(e->cgroup, sizeof(e->cgroup), "%s", cgroup);
+		e->next = d.episodes;
+		d.episodes = e;
+	}
+	e->pol = pol;
+	e->level = level > row.level ? level : row.level;
+	/* While clamped, the table's soft limit follows the clamp: keep the goal. */
+	if (!e->clamped)
+		e->soft_bytes = row.soft;
+	want = page_round(excess_bytes(row.current, e->soft_bytes));
+	nr = schedule_callbacks(cgroup, 0, e->level, reason, want, dry_run(&pol));
+	log_info("%s: %s (usage %llu, soft limit %llu, level %s): %u callbacks for %llu bytes",
+		 cgroup, reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
+		 (unsigned long long)row.current, (unsigned long long)e->soft_bytes,
+		 mpd_level_name(e->level), nr, (unsigned long long)want);
+	e->stage = ST_RECLAIM;
+	e->next_at = now_ms() + nr * d.cfg.stagger_ms + pol.grace_ms;
+	if (!strcmp(cgroup, "/"))
+		e->stage = ST_DONE;	/* the system: callbacks only */
+}
+
+static int still_over(struct episode *e, struct cg_row *row)
+{
+	int r = cg_row_read(e->cgroup, row);
+
+	if (r < 0) {
+		log_info("%s: gone from the cgroups table, ending its escalation", e->cgroup);
+		return r;
+	}
+	if (row->current <= e->soft_bytes) {
+		log_info("%s: back under its soft limit (usage %llu, soft limit %llu) after %s",
+			 e->cgroup, (unsigned long long)row->current,
+			 (unsigned long long)e->soft_bytes, stage_names[e->stage]);
+		return 0;
+	}
+	return 1;
+}
+
+static void step_reclaim(struct episode *e, const struct cg_row *row)
+{
+	char path[PATH_LEN + 64], val[32];
+	uint64_t excess = page_round(excess_bytes(row->current, e->soft_bytes)), after = 0;
+	int r;
+
+	cg_file(e->cgroup, "memory.reclaim", path, sizeof(path));
+	if (!e->pol.reclaim || access(path, W_OK) < 0) {
+		log_debug("%s: reclaim step %s, skipped", e->cgroup,
+			  e->pol.reclaim ? "unavailable (no memory.reclaim)" : "disabled");
+		return;
+	}
+	if (dry_run(&e->pol)) {
+		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would reclaim %llu bytes through memory.reclaim",
+			 e->cgroup, (unsigned long long)row->current,
+			 (unsigned long long)e->soft_bytes, (unsigned long long)excess);
+		return;
+	}
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)excess);
+	r = write_str(path, val);
+	cg_read_u64(e->cgroup, "memory.current", &after);
+	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): reclaim of %llu bytes through memory.reclaim %s; memory.current now %llu",
+		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
+		 (unsigned long long)excess, r == 0 ? "done" : r == -EAGAIN ? "fell short" : strerror(-r),
+		 (unsigned long long)after);
+}
+
+static void step_clamp(struct episode *e, const struct cg_row *row)
+{
+	char path[PATH_LEN + 64], val[32], old[32];
+	int r;
+
+	if (!e->pol.clamp || !strcmp(e->cgroup, "/"))
+		return;
+	cg_file(e->cgroup, "memory.high", path, sizeof(path));
+	if (read_small(path, old, sizeof(old)) < 0) {
+		log_warn("%s: cannot read memory.high: %m, clamp skipped", e->cgroup);
+		return;
+	}
+	old[strcspn(old, "\n")] = '\0';
+	if (dry_run(&e->pol)) {
+		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
+			 e->cgroup, (unsigned long long)row->current,
+			 (unsigned long long)e->soft_bytes, (unsigned long long)e->soft_bytes, old,
+			 (unsigned long long)e->pol.clamp_ms);
+		return;
+	}
+	/* Page-aligned, as the kernel keeps it: the log then says what holds. */
+	snprintf(val, sizeof(val), "%llu",
+		 (unsigned long long)(e->soft_bytes & ~((uint64_t)d.page_size - 1)));
+	r = write_str(path, val);
+	if (r < 0) {
+		log_err("%s: clamp of memory.high at %s failed: %s", e->cgroup, val, strerror(-r));
+		return;
+	}
+	if (!e->clamped)
+		snprintf(e->old_high, sizeof(e->old_high), "%s", old);
+	e->clamped = true;
+	e->clamp_until = now_ms() + e->pol.clamp_ms;
+	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): clamped memory.high at %s (was %s) for %llu ms",
+		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes, val,
+		 e->old_high, (unsigned long long)e->pol.clamp_ms);
+}
+
+static void clamp_restore(struct episode *e, const char *why)
+{
+	char path[PATH_LEN + 64];
+	int r;
+
+	if (!e->clamped)
+		return;
+	cg_file(e->cgroup, "memory.high", path, sizeof(path));
+	r = write_str(path, e->old_high);
+	if (r < 0)
+		log_err("%s: restoring memory.high to %s failed: %s", e->cgroup, e->old_high,
+			strerror(-r));
+	else
+		log_info("%s: memory.high restored to %s (%s)", e->cgroup, e->old_high, why);
+	e->clamped = false;
+}
+
+static void step_kill(struct episode *e)
+{
+	struct proc_row *rows, *victim = NULL;
+	size_t n;
+	int r;
+
+	if (!e->pol.kill)
+		return;
+	if (procs_in(e->cgroup, &rows, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].leak && (!victim || rows[i].growth > victim->growth))
+			victim = &rows[i];
+	if (!victim) {
+		log_info("%s: still over its soft limit, but no leak suspect to kill", e->cgroup);
+	} else if (dry_run(&e->pol)) {
+		log_info("%s: would kill leak suspect %s (pid %d, growth %lld bytes/s)", e->cgroup,
+			 victim->comm, victim->pid, (long long)victim->growth);
+	} else {
+		r = signal_process(victim->pid, victim->comm, e->cgroup, SIGKILL);
+		if (r < 0)
+			log_err("%s: killing leak suspect %s (pid %d) failed: %s", e->cgroup,
+				victim->comm, victim->pid, strerror(-r));
+		else
+			log_warn("%s: killed leak suspect %s (pid %d, rss %llu, growth %lld bytes/s): still over its soft limit",
+				 e->cgroup, victim->comm, victim->pid,
+				 (unsigned long long)victim->rss, (long long)victim->growth);
+	}
+	free(rows);
+}
+
+static void episode_due(struct episode *e, uint64_t now)
+{
+	struct cg_row row;
+	int r;
+
+	if (e->clamped && now >= e->clamp_until)
+		clamp_restore(e, "clamp period over");
+	if (e->stage != ST_DONE && now >= e->next_at) {
+		r = still_over(e, &row);
+		if (r <= 0) {
+			e->stage = ST_DONE;
+		} else {
+			switch (e->stage) {
+			case ST_RECLAIM:
+				step_reclaim(e, &row);
+				e->stage = ST_CLAMP;
+				break;
+			case ST_CLAMP:
+				step_clamp(e, &row);
+				e->stage = ST_KILL;
+				break;
+			default:
+				step_kill(e);
+				e->stage = ST_DONE;
+				break;
+			}
+			e->next_at = now + e->pol.grace_ms;
+		}
+	}
+	if (e->stage == ST_DONE && !e->clamped)
+		episode_free(e);
+}
+
+/* --- the module's events --- */
+
+struct event {
+	int kind;
+	pid_t pid;
+	char comm[NAME_LEN];
+	char cgroup[PATH_LEN];
+	int level, old_level;
+	char reason[16];
+	uint64_t usage, soft, rss, count;
+	int64_t growth;
+};
+
+static const char *const event_kinds[] = {
+#define X(e, name) name,
+	MEMPRESSURE_EVENT_KINDS(X)
+#undef X
+};
+
+/* One line, "key=value" pairs; unknown keys are ignored. */
+static int event_parse(char *line, struct event *ev)
+{
+	char *save = NULL, *tok;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = -1;
+	ev->level = ev->old_level = -1;
+	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		char *v = strchr(tok, '='), val[PATH_LEN];
+		uint64_t n;
+
+		if (!v)
+			return -EINVAL;
+		*v++ = '\0';
+		if (mp_unescape(v, val, sizeof(val)) < 0)
+			val[0] = '\0';
+		if (!strcmp(tok, "kind")) {
+			for (int i = 0; i < MEMPRESSURE_EVENT_NR; i++)
+				if (!strcmp(val, event_kinds[i]))
+					ev->kind = i;
+		} else if (!strcmp(tok, "pid") && !mp_parse_u64(v, &n)) {
+			ev->pid = (pid_t)n;
+		} else if (!strcmp(tok, "comm")) {
+			snprintf(ev->comm, sizeof(ev->comm), "%s", val);
+		} else if (!strcmp(tok, "cgroup")) {
+			snprintf(ev->cgroup, sizeof(ev->cgroup), "%s", val);
+		} else if (!strcmp(tok, "level")) {
+			ev->level = mpd_level_parse(val);
+		} else if (!strcmp(tok, "old_level")) {
+			ev->old_level = mpd_level_parse(val);
+		} else if (!strcmp(tok, "reason")) {
+			snprintf(ev->reason, sizeof(ev->reason), "%s", val);
+		} else if (!strcmp(tok, "usage_bytes")) {
+			mp_parse_u64(v, &ev->usage);
+		} else if (!strcmp(tok, "soft_limit_bytes")) {
+			mp_parse_u64(v, &ev->soft);
+		} else if (!strcmp(tok, "rss_bytes")) {
+			mp_parse_u64(v, &ev->rss);
+		} else if (!strcmp(tok, "count")) {
+			mp_parse_u64(v, &ev->count);
+		} else if (!strcmp(tok, "growth_bytes_per_sec")) {
+			mp_parse_s64(v, &ev->growth);
+		}
+	}
+	return ev->kind < 0 ? -EINVAL : 0;
+}
+
+static void notify_level(const struct event *ev)
+{
+	struct mp_msg_out o;
+
+	for (struct client *c = d.clients, *next; c; c = next) {
+		next = c->next;
+		if (!c->hello || (!c->scope_all && strcmp(c->cgroup, ev->cgroup)))
+			continue;
+		mp_msg_begin(&o, MEMPRESSURED_MSG_LEVEL);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, ev->cgroup);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(ev->level));
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_OLD_LEVEL, mpd_level_name(ev->old_level));
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON, ev->reason);
+		if (client_send(c, &o) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			client_drop(c, NULL);
+	}
+}
+
+static void handle_event(const struct event *ev)
+{
+	struct mpd_policy pol;
+
+	d.events_seen++;
+	switch (ev->kind) {
+	case MEMPRESSURE_EVENT_LEVEL:
+		if (ev->level < 0)
+			return;
+		log_debug("%s: level %s (was %s, %s)", ev->cgroup, mpd_level_name(ev->level),
+			  mpd_level_name(ev->old_level), ev->reason);
+		notify_level(ev);
+		mpd_config_policy(&d.cfg, ev->cgroup, &pol);
+		if (ev->level > ev->old_level && ev->level >= pol.trim_level)
+			start_episode(ev->cgroup, ev->level, MEMPRESSURED_TRIM_LEVEL);
+		else if (ev->level > ev->old_level)
+			/* Below trim_level: only targets configured for this level. */
+			for (size_t i = 0; i < d.cfg.nr_signals + d.cfg.nr_hooks; i++) {
+				int l = i < d.cfg.nr_signals ? d.cfg.signals[i].level :
+					d.cfg.hooks[i - d.cfg.nr_signals].level;
+
+				if (l <= ev->level && l > ev->old_level) {
+					schedule_callbacks(ev->cgroup, 0, ev->level,
+							   MEMPRESSURED_TRIM_LEVEL,
+							   page_round(0), dry_run(&pol));
+					break;
+				}
+			}
+		break;
+	case MEMPRESSURE_EVENT_SOFT_OVER:
+		if (ev->pid) {
+			/* A process over its own soft limit: ask it alone. */
+			mpd_config_policy(&d.cfg, ev->cgroup, &pol);
+			schedule_callbacks(ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM,
+					   MEMPRESSURED_TRIM_SOFT,
+					   page_round(ev->usage > ev->soft ? ev->usage - ev->soft : 0),
+					   dry_run(&pol));
+		} else {
+			start_episode(ev->cgroup, MEMPRESSURE_LEVEL_MEDIUM, MEMPRESSURED_TRIM_SOFT);
+		}
+		break;
+	case MEMPRESSURE_EVENT_LEAK_SUSPECTED: {
+		struct cg_row row;
+		uint64_t want = 0;
+
+		/* The cgroup's excess, else what it grows in a grace period. */
+		mpd_config_policy(&d.cfg, ev->cgroup, &pol);
+		if (!cg_row_read(ev->cgroup, &row))
+			want = excess_bytes(row.current, row.soft);
+		if (!want && ev->growth > 0)
+			want = (uint64_t)ev->growth * pol.grace_ms / 1000;
+		log_info("%s: %s (pid %d) suspected of leaking (rss %llu, %lld bytes/s)",
+			 ev->cgroup, ev->comm, ev->pid, (unsigned long long)ev->rss,
+			 (long long)ev->growth);
+		schedule_callbacks(ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM,
+				   MEMPRESSURED_TRIM_LEAK, page_round(want), dry_run(&pol));
+		break;
+	}
+	case MEMPRESSURE_EVENT_LOST:
+		d.events_lost += ev->count;
+		log_warn("missed %llu events of the module (fell behind)",
+			 (unsigned long long)ev->count);
+		break;
+	default:
+		log_debug("%s: event %s, ignoring", ev->cgroup, event_kinds[ev->kind]);
+		break;
+	}
+}
+
+static void module_close(void)
+{
+	if (d.events_fd < 0)
+		return;
+	epoll_ctl(d.epfd, EPOLL_CTL_DEL, d.events_fd, NULL);
+	close(d.events_fd);
+	d.events_fd = -1;
+	d.evlen = 0;
+}
+
+static void retry_in(uint64_t ms)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 },
+	};
+
+	timerfd_settime(d.retry_tfd, 0, &its, NULL);
+}
+
+static void module_open(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_EVENTS };
+	char path[128], *buf;
+	size_t len;
+	uint64_t abi;
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%s", MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_EVENTS);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (!d.said_absent)
+			log_warn("cannot open %s (%m): is mempressure.ko loaded? Retrying until it is",
+				 path);
+		d.said_absent = true;
+		retry_in(d.backoff_ms);
+		d.backoff_ms = d.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : d.backoff_ms * 2;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/%s", MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_STATUS);
+	r = mp_read_file(path, &buf, &len);
+	if (!r) {
+		r = mp_kv_get_u64(buf, len, "abi_version", &abi);
+		free(buf);
+	}
+	if (r < 0 || abi != MEMPRESSURE_ABI_VERSION) {
+		if (r < 0)
+			log_err("cannot read abi_version from %s: %s; retrying in %d s", path,
+				strerror(-r), BACKOFF_MAX_MS / 1000);
+		else
+			log_err("the module speaks ABI version %llu, this daemon only %d; retrying in %d s",
+				(unsigned long long)abi, MEMPRESSURE_ABI_VERSION, BACKOFF_MAX_MS / 1000);
+		close(fd);
+		retry_in(BACKOFF_MAX_MS);
+		return;
+	}
+	if (epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		log_err("epoll: %m; retrying");
+		close(fd);
+		retry_in(BACKOFF_MIN_MS);
+		return;
+	}
+	d.events_fd = fd;
+	d.said_absent = false;
+	d.backoff_ms = BACKOFF_MIN_MS;
+	log_info("reading the module's events (ABI %llu)", (unsigned long long)abi);
+}
+
+static void events_readable(void)
+{
+	for (;;) {
+		ssize_t n = read(d.events_fd, d.evbuf + d.evlen, sizeof(d.evbuf) - d.evlen - 1);
+		char *line, *nl;
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			if (errno == EIO)
+				log_warn("the module was unloaded; waiting for it to come back");
+			else
+				log_err("reading events: %m; reopening");
+			module_close();
+			d.backoff_ms = BACKOFF_MIN_MS;
+			d.said_absent = false;
+			module_open();
+			return;
+		}
+		if (n == 0)
+			return;
+		d.evlen += (size_t)n;
+		d.evbuf[d.evlen] = '\0';
+		line = d.evbuf;
+		while ((nl = strchr(line, '\n'))) {
+			struct event ev;
+
+			*nl = '\0';
+			if (event_parse(line, &ev) < 0)
+				log_debug("unparsable event, ignoring");
+			else
+				handle_event(&ev);
+			line = nl + 1;
+		}
+		d.evlen -= (size_t)(line - d.evbuf);
+		memmove(d.evbuf, line, d.evlen);
+		if (d.evlen == sizeof(d.evbuf) - 1)
+			d.evlen = 0;	/* cannot happen: lines are short */
+	}
+}
+
+/* --- the timer: armed at the earliest thing due --- */
+
+static void arm_tick(void)
+{
+	uint64_t next = UINT64_MAX;
+	struct itimerspec its = { 0 };
+
+	for (struct action *a = d.actions; a; a = a->next)
+		if (a->at < next)
+			next = a->at;
+	for (struct episode *e = d.episodes; e; e = e->next) {
+		if (e->stage != ST_DONE && e->next_at < next)
+			next = e->next_at;
+		if (e->clamped && e->clamp_until < next)
+			next = e->clamp_until;
+		if (e->stage == ST_DONE && !e->clamped)
+			next = 0;
+	}
+	for (struct hook_child *h = d.hooks; h; h = h->next)
+		if (h->kill_at && h->kill_at < next)
+			next = h->kill_at;
+	if (next != UINT64_MAX) {
+		if (next == 0)
+			next = 1;
+		its.it_value.tv_sec = (time_t)(next / 1000);
+		its.it_value.tv_nsec = (long)(next % 1000) * 1000000;
+	}
+	timerfd_settime(d.tick_tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+static void tick(void)
+{
+	uint64_t now = now_ms();
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (struct action *a = d.actions; a; a = a->next)
+			if (a->at <= now) {
+				action_due(a);	/* frees a */
+				again = true;
+				break;
+			}
+	}
+	for (struct episode *e = d.episodes, *next; e; e = next) {
+		next = e->next;
+		episode_due(e, now);
+	}
+	for (struct hook_child *h = d.hooks; h; h = h->next)
+		if (h->kill_at && h->kill_at <= now) {
+			log_warn("hook %s (pid %d) still running after its timeout: killing it",
+				 h->name, h->pid);
+			kill(h->pid, SIGKILL);	/* our unreaped child: the pid is still its */
+			h->kill_at = 0;
+		}
+}
+
+/* --- configuration --- */
+
+static int load_config(const char *path, bool explicit, struct mpd_config *c)
+{
+	struct mpd_config_error err;
+	int r = mpd_config_load(path, c, &err);
+
+	if (r == -ENOENT && !explicit)
+		return mpd_config_init(c);
+	if (r < 0) {
+		if (err.line)
+			log_err("%s:%u: %s", path, err.line, err.msg);
+		else
+			log_err("%s", err.msg);
+	}
+	return r;
+}
+
+static void reload(void)
+{
+	struct mpd_config c;
+
+	if (load_config(d.config_path, d.config_explicit, &c) < 0) {
+		log_err("reload: the new configuration is invalid; keeping the old one");
+		return;
+	}
+	if (strcmp(c.socket, d.cfg.socket))
+		log_warn("reload: socket moves to %s only at restart, ignoring", c.socket);
+	/* Scheduled actions name hooks by name: they find the new ones or none. */
+	mpd_config_free(&d.cfg);
+	d.cfg = c;
+	log_info("reload: configuration %s loaded", d.config_path);
+}
+
+/* --- the socket --- */
+
+static int open_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		log_err("socket path %s is too long", path);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+			log_err("%s: another mempressured is listening there", path);
+			close(probe);
+			close(fd);
+			return -EADDRINUSE;
+		}
+		if (probe >= 0)
+			close(probe);
+		log_info("removing stale socket %s", path);
+		unlink(path);
+	}
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(path, 0666) < 0 ||
+	    listen(fd, 64) < 0 || epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int r = -errno;
+
+		log_err("socket %s: %s", path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	snprintf(d.socket_path, sizeof(d.socket_path), "%s", path);
+	d.listen_fd = fd;
+	return 0;
+}
+
+/* --- main --- */
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mempressured [-c FILE] [-n] [-v]\n"
+		   "       mempressured --check-config [FILE]\n");
+}
+
+static int check_config(const char *path, bool explicit)
+{
+	struct mpd_config c;
+
+	if (load_config(path, explicit, &c) < 0)
+		return EXIT_CONFIG;
+	mpd_config_print(&c, stdout);
+	mpd_config_free(&c);
+	return 0;
+}
+
+static int add_fd(int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "check-config", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	bool check = false, running = true;
+	int opt, exit_code = 0;
+	sigset_t mask;
+
+	d.config_path = MPD_CONFIG_DEFAULT;
+	d.events_fd = d.listen_fd = -1;
+	d.page_size = sysconf(_SC_PAGESIZE);
+	d.backoff_ms = BACKOFF_MIN_MS;
+	while ((opt = getopt_long(argc, argv, "c:nvh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d.config_path = optarg;
+			d.config_explicit = true;
+			break;
+		case 'n':
+			d.force_dry_run = true;
+			break;
+		case 'v':
+			log_max = 7;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (check) {
+		if (optind + 1 < argc) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (optind < argc) {
+			d.config_path = argv[optind];
+			d.config_explicit = true;
+		}
+		return check_config(d.config_path, d.config_explicit);
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (load_config(d.config_path, d.config_explicit, &d.cfg) < 0)
+		return EXIT_CONFIG;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d.epfd = epoll_create1(EPOLL_CLOEXEC);
+	d.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d.retry_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d.tick_tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d.epfd < 0 || d.sigfd < 0 || d.retry_tfd < 0 || d.tick_tfd < 0 ||
+	    add_fd(d.sigfd, TAG_SIG) < 0 || add_fd(d.retry_tfd, TAG_RETRY) < 0 ||
+	    add_fd(d.tick_tfd, TAG_TICK) < 0) {
+		log_err("setting up the event loop: %m");
+		return 1;
+	}
+	if (open_socket(d.cfg.socket) < 0)
+		return EXIT_SOCKET;
+	log_info("mempressured listening on %s%s", d.cfg.socket,
+		 d.force_dry_run || d.cfg.daemon.dry_run ? " (dry run: no action is taken)" : "");
+	module_open();
+
+	while (running) {
+		struct epoll_event evs[32];
+		int n;
+
+		arm_tick();
+		n = epoll_wait(d.epfd, evs, 32, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %m");
+			exit_code = 1;
+			break;
+		}
+		for (int i = 0; i < n && running; i++) {
+			uint64_t tag = evs[i].data.u64, exp;
+			struct signalfd_siginfo si;
+
+			switch (tag) {
+			case TAG_SIG:
+				while (read(d.sigfd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP) {
+						reload();
+					} else if (si.ssi_signo == SIGCHLD) {
+						reap_children();
+					} else {
+						log_info("signal %u: exiting", si.ssi_signo);
+						running = false;
+					}
+				}
+				break;
+			case TAG_LISTEN:
+				accept_clients();
+				break;
+			case TAG_EVENTS:
+				if (d.events_fd >= 0)
+					events_readable();
+				break;
+			case TAG_RETRY:
+				if (read(d.retry_tfd, &exp, sizeof(exp)) > 0 && d.events_fd < 0)
+					module_open();
+				break;
+			case TAG_TICK:
+				if (read(d.tick_tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
+					log_warn("timer: %m, ignoring");
+				tick();
+				break;
+			default: {
+				/* A client: it may have been dropped by an earlier event. */
+				struct client *c = evs[i].data.ptr;
+				bool alive = false;
+
+				for (struct client *x = d.clients; x; x = x->next)
+					alive |= x == c;
+				if (alive)
+					client_readable(c);
+				break;
+			}
+			}
+		}
+	}
+
+	/* Leave no clamp behind. */
+	for (struct episode *e = d.episodes; e; e = e->next)
+		clamp_restore(e, "exiting");
+	while (d.clients)
+		client_free(d.clients);
+	while (d.actions)
+		action_free(d.actions);
+	while (d.episodes)
+		episode_free(d.episodes);
+	module_close();
+	if (d.listen_fd >= 0) {
+		close(d.listen_fd);
+		unlink(d.socket_path);
+	}
+	mpd_config_free(&d.cfg);
+	return exit_code;
+}
