@@ -10,7 +10,11 @@
  * - escalation: an application that ignores its trims gets memory.reclaim,
  *   then a memory.high clamp, in that order, and the clamp is undone;
  *   in dry-run nothing is written and the log says "would";
- * - reload: SIGHUP with a broken configuration keeps the old one.
+ * - reload: SIGHUP with a broken configuration keeps the old one;
+ * - targets: a [signal] target by comm and a [hook] act at their levels,
+ *   the hook with its environment, and no other process is signalled;
+ * - misbehaving clients: one that never reads does not stall the others;
+ *   one killed with SIGKILL is forgotten.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -513,6 +518,354 @@ TEST_F(daemon, sighup_broken_config_keeps_old)
 	self->daemon = 0;
 	ASSERT_EQ(0, status);
 	ASSERT_NE(0, access(SOCK_PATH, F_OK));
+}
+
+/* --- targets without the protocol: a signal target and a hook --- */
+
+#define HOOK_SH		"/tmp/mpd-hook.sh"
+#define HOOK_OUT	"/tmp/mpd-hook.out"
+#define TGT_MAX		(100 * MiB)
+
+/*
+ * A process named @comm in @cg: reports SIGUSR1 ('S') and each growth
+ * step ('G', once memory.current has reached the bytes read from @cmd)
+ * on @rep.
+ */
+struct holder {
+	const char *comm, *cg;
+	int cmd, rep;
+};
+
+static int holder_rep = -1;
+
+static void holder_usr1(int sig)
+{
+	(void)sig;
+	if (write(holder_rep, "S", 1) < 0)
+		_exit(20);
+}
+
+static int holder_main(void *arg)
+{
+	struct holder *h = arg;
+	struct sigaction sa = { .sa_handler = holder_usr1, .sa_flags = SA_RESTART };
+	uint64_t target, cur;
+	char *chunk;
+
+	holder_rep = h->rep;
+	prctl(PR_SET_NAME, h->comm);
+	if (sigaction(SIGUSR1, &sa, NULL) || write(h->rep, "R", 1) != 1)
+		return 21;
+	while (read(h->cmd, &target, sizeof(target)) == sizeof(target)) {
+		while (!cg_read_u64(h->cg, "memory.current", &cur) && cur < target) {
+			chunk = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (chunk == MAP_FAILED)
+				return 22;
+			memset(chunk, 0x5a, CHUNK);
+		}
+		if (write(h->rep, "G", 1) != 1)
+			return 23;
+	}
+	return 0;
+}
+
+/* Starts @h; *cmd takes growth targets, *rep reads its reports. */
+static pid_t holder_start(struct holder *h, int *cmd, int *rep)
+{
+	int c[2], r[2];
+	pid_t pid;
+
+	if (pipe2(c, O_CLOEXEC) < 0 || pipe2(r, O_CLOEXEC) < 0)
+		return -1;
+	h->cmd = c[0];
+	h->rep = r[1];
+	pid = cg_run_nowait(h->cg, holder_main, h);
+	close(c[0]);
+	close(r[1]);
+	fcntl(r[0], F_SETFL, O_NONBLOCK);
+	*cmd = c[1];
+	*rep = r[0];
+	return pid;
+}
+
+/* Grow the holder's cgroup to @pct % of TGT_MAX and wait for its level. */
+static bool holder_grow(int cmd, int rep, char *acc, size_t size, unsigned int pct,
+			const char *cg, int level)
+{
+	uint64_t target = TGT_MAX / 100 * pct, end = mp_now_ms() + MP_WAIT_MS;
+	size_t g = 0;
+
+	for (const char *p = acc; (p = strchr(p, 'G')); p++)
+		g++;
+	if (write(cmd, &target, sizeof(target)) != sizeof(target))
+		return false;
+	for (;;) {
+		size_t now = 0;
+
+		drain(rep, acc, size);
+		for (const char *p = acc; (p = strchr(p, 'G')); p++)
+			now++;
+		if (now > g && mp_cg_level(cg) == level)
+			return true;
+		if (mp_now_ms() > end)
+			return false;
+		poll(NULL, 0, 50);
+	}
+}
+
+#define TARGETS_CONF \
+	BASE_CONF \
+	"[cgroup /mpd_tgt]\n" \
+	"reclaim = no\n" \
+	"clamp = no\n" \
+	"[signal usr1]\n" \
+	"comm = mpd_sigt\n" \
+	"signal = SIGUSR1\n" \
+	"level = medium\n" \
+	"[hook note]\n" \
+	"command = /bin/sh " HOOK_SH "\n" \
+	"cgroup = /mpd_tgt\n" \
+	"level = critical\n"
+
+/*
+ * A [signal] target by comm gets its signal when its cgroup reaches the
+ * section's level, not before, and another process of the cgroup does
+ * not; a [hook] runs at its level, not before, with the environment the
+ * spec names.
+ */
+TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
+{
+	static char tacc[256], oacc[256], hook[1024];
+	struct holder t = { .comm = "mpd_sigt", .cg = "mpd_tgt" };
+	struct holder o = { .comm = "mpd_other", .cg = "mpd_tgt" };
+	int tcmd, trep, ocmd, orep, fd;
+	char cgpath[64], *p;
+	uint64_t want;
+	ssize_t n;
+
+	tacc[0] = oacc[0] = hook[0] = '\0';
+	unlink(HOOK_OUT);
+	ASSERT_EQ(0, write_file(HOOK_SH,
+				"echo \"level=$MEMPRESSURE_LEVEL cgroup=$MEMPRESSURE_CGROUP reason=$MEMPRESSURE_REASON want=$MEMPRESSURE_WANT_BYTES end\" >> " HOOK_OUT "\n"));
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_tgt", TGT_MAX));
+	self->daemon = daemon_start(TARGETS_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	self->kids[self->nr_kids++] = holder_start(&t, &tcmd, &trep);
+	self->kids[self->nr_kids++] = holder_start(&o, &ocmd, &orep);
+	ASSERT_TRUE(wait_pipe(trep, tacc, sizeof(tacc), "R", MP_WAIT_MS));
+	ASSERT_TRUE(wait_pipe(orep, oacc, sizeof(oacc), "R", MP_WAIT_MS));
+
+	/* low: neither the signal (medium) nor the hook (critical). */
+	ASSERT_TRUE(holder_grow(tcmd, trep, tacc, sizeof(tacc), 80, "mpd_tgt",
+				MEMPRESSURE_LEVEL_LOW)) TH_LOG("%s", tacc);
+	ASSERT_EQ(0, mp_wait_more_samples(3, MP_WAIT_MS));
+	poll(NULL, 0, 300);
+	drain(trep, tacc, sizeof(tacc));
+	ASSERT_EQ(NULL, strchr(tacc, 'S'));
+	ASSERT_NE(0, access(HOOK_OUT, F_OK));
+
+	/* medium: the signal, to mpd_sigt only; still no hook. */
+	ASSERT_TRUE(holder_grow(tcmd, trep, tacc, sizeof(tacc), 90, "mpd_tgt",
+				MEMPRESSURE_LEVEL_MEDIUM)) TH_LOG("%s", tacc);
+	ASSERT_TRUE(wait_pipe(trep, tacc, sizeof(tacc), "S", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log("signal usr1: sent signal 10 to mpd_sigt", MP_WAIT_MS));
+	ASSERT_NE(0, access(HOOK_OUT, F_OK)) TH_LOG("%s", daemon_log());
+
+	/* critical: the hook, with its environment. */
+	ASSERT_TRUE(holder_grow(tcmd, trep, tacc, sizeof(tacc), 97, "mpd_tgt",
+				MEMPRESSURE_LEVEL_CRITICAL)) TH_LOG("%s", tacc);
+	ASSERT_TRUE(wait_log("hook note (pid", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log(" exited with 0", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	fd = open(HOOK_OUT, O_RDONLY);
+	ASSERT_LE(0, fd);
+	n = read(fd, hook, sizeof(hook) - 1);
+	close(fd);
+	ASSERT_LT(0, n);
+	hook[n] = '\0';
+	mp_cg_path("mpd_tgt", cgpath, sizeof(cgpath));
+	ksft_print_msg("hook ran with: %s", hook);
+	ASSERT_EQ(0, strncmp(hook, "level=critical cgroup=", strlen("level=critical cgroup=")));
+	ASSERT_EQ(0, strncmp(hook + strlen("level=critical cgroup="), cgpath, strlen(cgpath)));
+	ASSERT_NE(NULL, strstr(hook, " reason=level want="));
+	p = strstr(hook, " want=") + strlen(" want=");
+	want = strtoull(p, NULL, 10);
+	/* Over the soft limit (85 % less the 5 % margin) at 97 %. */
+	ASSERT_LT(0, want);
+	ASSERT_GT(TGT_MAX / 4, want);
+	ASSERT_NE(NULL, strstr(hook, " end\n"));
+
+	/* The other comm in the cgroup was never signalled. */
+	drain(orep, oacc, sizeof(oacc));
+	ASSERT_EQ(NULL, strchr(oacc, 'S'));
+	ASSERT_EQ(NULL, strstr(daemon_log(), "to mpd_other"));
+	close(tcmd);
+	close(ocmd);
+	close(trep);
+	close(orep);
+	unlink(HOOK_SH);
+	unlink(HOOK_OUT);
+}
+
+/* --- clients that misbehave --- */
+
+/* A root client's msg=status: the replies, one a line, up to msg=end. */
+static bool status_query(char *out, size_t size)
+{
+	const char *req = "msg=status";
+	uint64_t end = mp_now_ms() + MP_WAIT_MS;
+	size_t len = 0;
+	int fd = sub_connect();
+
+	out[0] = '\0';
+	if (fd < 0 || send(fd, req, strlen(req), 0) < 0)
+		goto fail;
+	while (mp_now_ms() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		char buf[MEMPRESSURED_MSG_MAX + 1];
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		len += (size_t)snprintf(out + len, size - len, "%s\n", buf);
+		if (len >= size)
+			break;
+		if (!strncmp(buf, "msg=end", 7)) {
+			close(fd);
+			return true;
+		}
+	}
+fail:
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+/* Says hello for every cgroup, asks for status @n times, never reads. */
+static int deaf_main(void *arg)
+{
+	struct mp_msg_out o;
+	int fd = sub_connect(), n = *(int *)arg;
+
+	if (fd < 0)
+		return 30;
+	mp_msg_begin(&o, MEMPRESSURED_MSG_HELLO);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_VERSION, MEMPRESSURED_PROTOCOL_VERSION);
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_NAME, "deaf");
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_SCOPE, MEMPRESSURED_SCOPE_ALL);
+	if (send(fd, o.buf, (size_t)mp_msg_end(&o), 0) < 0)
+		return 31;
+	for (int i = 0; i < n; i++)
+		if (send(fd, "msg=status", 10, 0) < 0)
+			return 32;
+	for (;;)
+		pause();
+	return 0;
+}
+
+/*
+ * A subscriber that never reads its socket while the daemon has plenty to
+ * tell it (its status replies, every cgroup's level changes) loses those
+ * messages; the daemon goes on serving the others: a trim arrives.
+ */
+TEST_F(daemon, deaf_client_does_not_stall)
+{
+	static char acc[65536], st[65536];
+	struct sub a = { .name = "grower", .cg = "mpd_ok", .target = 60 * MiB,
+			 .rate = 16 * MiB, .respond = true, .run_ms = 20000 };
+	int nr_status = 2000, fa;
+	uint64_t t0, t_trim;
+	pid_t deaf;
+	char needle[64], *p;
+
+	acc[0] = '\0';
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_ok", 64 * MiB));
+	self->daemon = daemon_start(BASE_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	deaf = cg_run_nowait(NULL, deaf_main, &nr_status);
+	ASSERT_GT(deaf, 0);
+	self->kids[self->nr_kids++] = deaf;
+	snprintf(needle, sizeof(needle), "deaf (pid %d) is not reading", deaf);
+	ASSERT_TRUE(wait_log(needle, MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+
+	t0 = mp_now_ms();
+	self->kids[self->nr_kids++] = sub_start(&a, &fa);
+	ASSERT_TRUE(wait_pipe(fa, acc, sizeof(acc), "msg=trim ", MP_WAIT_MS))
+		TH_LOG("grower got: %s\nlog: %s", acc, daemon_log());
+	t_trim = mp_now_ms();
+	ASSERT_TRUE(wait_log("grower says it freed", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+
+	/* Still connected, counted as dropping; status still answers. */
+	ASSERT_TRUE(status_query(st, sizeof(st)));
+	snprintf(needle, sizeof(needle), "subscriber=deaf pid=%d", deaf);
+	p = strstr(st, needle);
+	ASSERT_NE(NULL, p) TH_LOG("%s", st);
+	p = strstr(p, "dropped=");
+	ASSERT_NE(NULL, p);
+	ksft_print_msg("deaf client: %s messages dropped; grower's trim %llu ms after it started\n",
+		       strtok(p + 8, " \n"), (unsigned long long)(t_trim - t0));
+	ASSERT_LT(100, strtoull(p + 8, NULL, 10));
+	close(fa);
+}
+
+/*
+ * A subscriber killed (SIGKILL) after it was sent a trim it never
+ * answered: its client is gone from the daemon's status, the trim ends
+ * as a timeout, and the daemon serves on.
+ */
+TEST_F(daemon, killed_client_is_cleaned_up)
+{
+	static char acc[65536], st[65536], acc2[4096];
+	struct sub s = { .name = "doomed", .cg = "mpd_kill", .target = 60 * MiB,
+			 .rate = 16 * MiB, .respond = false, .run_ms = 30000 };
+	struct sub s2 = { .name = "after", .cg = "mpd_kill", .run_ms = 5000 };
+	char needle[96], gone[96];
+	bool listed = true;
+	uint64_t end;
+	int fd, fd2, status;
+	pid_t pid;
+
+	acc[0] = acc2[0] = '\0';
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_kill", 64 * MiB));
+	self->daemon = daemon_start(BASE_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	pid = sub_start(&s, &fd);
+	ASSERT_GT(pid, 0);
+	self->kids[self->nr_kids++] = pid;
+	ASSERT_TRUE(wait_pipe(fd, acc, sizeof(acc), "msg=trim ", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	snprintf(needle, sizeof(needle), "subscriber=doomed pid=%d ", pid);
+	ASSERT_TRUE(status_query(st, sizeof(st)));
+	ASSERT_NE(NULL, strstr(st, needle)) TH_LOG("%s", st);
+
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(0, mp_wait_child(pid, &status, MP_WAIT_MS));
+	self->nr_kids--;
+	end = mp_now_ms() + MP_WAIT_MS;
+	while (listed && mp_now_ms() < end) {
+		ASSERT_TRUE(status_query(st, sizeof(st)));
+		listed = strstr(st, needle) != NULL;
+		if (listed)
+			poll(NULL, 0, 100);
+	}
+	ASSERT_FALSE(listed) TH_LOG("%s", st);
+	snprintf(gone, sizeof(gone), "client doomed (pid %d) left", pid);
+	snprintf(needle, sizeof(needle), "dropping client doomed (pid %d)", pid);
+	ASSERT_TRUE(strstr(daemon_log(), gone) || strstr(daemon_log(), needle))
+		TH_LOG("%s", daemon_log());
+	/* Its trim ends as a timeout, and the daemon is still there. */
+	snprintf(needle, sizeof(needle), "doomed (pid %d) timed out", pid);
+	ASSERT_TRUE(wait_log(needle, MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_EQ(0, kill(self->daemon, 0));
+	self->kids[self->nr_kids++] = sub_start(&s2, &fd2);
+	ASSERT_TRUE(wait_pipe(fd2, acc2, sizeof(acc2), "msg=welcome", MP_WAIT_MS));
+	close(fd);
+	close(fd2);
 }
 
 TEST_HARNESS_MAIN

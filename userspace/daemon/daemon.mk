@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mempressured (userspace/daemon): the daemon, a static copy for the test
-# VM, its configuration parser's host test and its VM selftest.  Included
+# VM, its configuration parser's host test, its VM selftest and its
+# benchmark (bench_daemon, built by the selftests' pattern rule).  Included
 # by the top Makefile after userspace/lib/lib.mk, which adds the protocol
 # codec (mp_proto.c) to COMMON_SRC.
 
@@ -9,7 +10,7 @@ DAEMON_SRC := userspace/daemon/mempressured.c userspace/daemon/mpd_config.c
 DAEMON_HDR := userspace/daemon/mpd_config.h
 
 USERSPACE_TARGETS += $(BUILD)/userspace/mempressured
-TOOL_BINS += $(BUILD)/selftests/mempressured
+TOOL_BINS += $(BUILD)/selftests/mempressured $(BUILD)/selftests/bench_daemon
 HOST_TESTS += test_config
 SELFTESTS += daemon
 

@@ -1431,7 +1431,10 @@ static void notify_level(const struct event *ev)
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(ev->level));
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_OLD_LEVEL, mpd_level_name(ev->old_level));
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON, ev->reason);
-		if (client_send(c, &o) < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+		/* A slow reader loses the message; only a dead one is dropped. */
+		int r = client_send(c, &o);
+
+		if (r < 0 && r != -EAGAIN && r != -EMSGSIZE)
 			client_drop(c, NULL);
 	}
 }
