@@ -37,6 +37,8 @@ TEST(defaults)
 
 	ASSERT_EQ(0, parse("", &c, &e));
 	ASSERT_STREQ(MEMPRESSURED_SOCKET, c.socket);
+	ASSERT_STREQ("/run/mempressured/memory-pressure.sock", c.systemd_socket);
+	ASSERT_EQ(MEMPRESSURE_LEVEL_MEDIUM, c.systemd_level);
 	ASSERT_FALSE(c.daemon.dry_run);
 	ASSERT_EQ(MEMPRESSURE_LEVEL_MEDIUM, c.daemon.trim_level);
 	ASSERT_EQ(500, c.deadline_ms);
@@ -62,6 +64,8 @@ TEST(defaults)
 static const char full_config[] =
 	"[daemon]\n"
 	"socket = /run/x.sock\n"
+	"systemd_socket = /run/y.sock\n"
+	"systemd_level = critical\n"
 	"dry_run = yes\n"
 	"trim_level = low\n"
 	"deadline_ms = 700\n"
@@ -106,6 +110,8 @@ TEST(every_key)
 
 	ASSERT_EQ(0, parse(full_config, &c, &e)) TH_LOG("%u: %s", e.line, e.msg);
 	ASSERT_STREQ("/run/x.sock", c.socket);
+	ASSERT_STREQ("/run/y.sock", c.systemd_socket);
+	ASSERT_EQ(MEMPRESSURE_LEVEL_CRITICAL, c.systemd_level);
 	ASSERT_TRUE(c.daemon.dry_run);
 	ASSERT_EQ(MEMPRESSURE_LEVEL_LOW, c.daemon.trim_level);
 	ASSERT_EQ(700, c.deadline_ms);
@@ -158,6 +164,24 @@ TEST(every_key)
 	mpd_config_free(&c);
 }
 
+TEST(systemd_socket_disabled)
+{
+	struct mpd_config c;
+	struct mpd_config_error e;
+	char *out;
+
+	ASSERT_EQ(0, parse("[daemon]\nsystemd_socket = -\n", &c, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(NULL, c.systemd_socket);
+	out = print(&c);
+	ASSERT_NE(NULL, strstr(out, "systemd_socket = -\n"));
+	mpd_config_free(&c);
+	/* What it prints parses back to the same. */
+	ASSERT_EQ(0, parse(out, &c, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(NULL, c.systemd_socket);
+	mpd_config_free(&c);
+	free(out);
+}
+
 TEST(cgroup_before_daemon_inherits)
 {
 	struct mpd_config c;
@@ -187,6 +211,11 @@ static const struct bad {
 	{ "[daemon]\ndeadline_ms = 0\n", 2, "range" },
 	{ "[daemon]\ntrim_level = high\n", 2, "level" },
 	{ "[daemon]\ntrim_level = none\n", 2, "level" },
+	{ "[daemon]\nsystemd_level = high\n", 2, "level" },
+	{ "[daemon]\nsystemd_level = none\n", 2, "level" },
+	{ "[daemon]\nsystemd_socket = run/mp.sock\n", 2, "absolute path" },
+	{ "[daemon]\nsystemd_socket =\n", 2, "empty value" },
+	{ "[daemon]\nsystemd_level = low\nsystemd_level = low\n", 3, "twice" },
 	{ "\n\n[signal s]\nsignal = SIGUSR2\n", 3, "comm or cgroup" },
 	{ "[hook h]\ncgroup = /a\n[daemon]\n", 1, "needs command" },
 	{ "[hook h]\ncommand = bin/true\n", 2, "absolute path" },

@@ -14,7 +14,9 @@
  * - targets: a [signal] target by comm and a [hook] act at their levels,
  *   the hook with its environment, and no other process is signalled;
  * - misbehaving clients: one that never reads does not stall the others;
- *   one killed with SIGKILL is forgotten.
+ *   one killed with SIGKILL is forgotten;
+ * - systemd's memory-pressure protocol: an sd-event-like watcher is woken
+ *   at systemd_level in its cgroup, not before, and not for another's.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,6 +29,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -529,12 +532,66 @@ TEST_F(daemon, sighup_broken_config_keeps_old)
 /*
  * A process named @comm in @cg: reports SIGUSR1 ('S') and each growth
  * step ('G', once memory.current has reached the bytes read from @cmd)
- * on @rep.
+ * on @rep.  With @watch it also does what sd-event does with
+ * $MEMORY_PRESSURE_WATCH naming a socket: connects a stream socket, writes
+ * the decoded $MEMORY_PRESSURE_WRITE, and reports each time the socket
+ * becomes readable ('P', what arrived discarded; 'E' at EOF).
  */
 struct holder {
 	const char *comm, *cg;
+	const char *watch;
 	int cmd, rep;
 };
+
+/* A PSI threshold, as systemd would pass it: "some 150000 1000000\0". */
+#define SD_WRITE_B64	"c29tZSAxNTAwMDAgMTAwMDAwMAA="
+
+static size_t b64_decode(const char *in, unsigned char *out, size_t size)
+{
+	static const char a[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint32_t acc = 0;
+	size_t n = 0;
+	int bits = 0;
+
+	for (; *in && *in != '='; in++) {
+		const char *p = strchr(a, *in);
+
+		if (!p)
+			break;
+		acc = acc << 6 | (uint32_t)(p - a);
+		bits += 6;
+		if (bits >= 8 && n < size) {
+			bits -= 8;
+			out[n++] = (unsigned char)(acc >> bits);
+		}
+	}
+	return n;
+}
+
+/* sd-event's side: $MEMORY_PRESSURE_WATCH, a socket: connect, write. */
+static int sd_watch_connect(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *watch = getenv("MEMORY_PRESSURE_WATCH");
+	const char *wr = getenv("MEMORY_PRESSURE_WRITE");
+	unsigned char data[64];
+	struct stat st;
+	size_t n;
+	int fd;
+
+	if (!watch || stat(watch, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    strlen(watch) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, watch);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -1;
+	n = wr ? b64_decode(wr, data, sizeof(data)) : 0;
+	if (n && write(fd, data, n) != (ssize_t)n)
+		return -1;
+	return fd;
+}
 
 static int holder_rep = -1;
 
@@ -551,12 +608,46 @@ static int holder_main(void *arg)
 	struct sigaction sa = { .sa_handler = holder_usr1, .sa_flags = SA_RESTART };
 	uint64_t target, cur;
 	char *chunk;
+	int sfd = -1;
 
 	holder_rep = h->rep;
 	prctl(PR_SET_NAME, h->comm);
+	if (h->watch) {
+		setenv("MEMORY_PRESSURE_WATCH", h->watch, 1);
+		setenv("MEMORY_PRESSURE_WRITE", SD_WRITE_B64, 1);
+		sfd = sd_watch_connect();
+		if (sfd < 0)
+			return 24;
+	}
 	if (sigaction(SIGUSR1, &sa, NULL) || write(h->rep, "R", 1) != 1)
 		return 21;
-	while (read(h->cmd, &target, sizeof(target)) == sizeof(target)) {
+	for (;;) {
+		struct pollfd p[2] = { { .fd = h->cmd, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 25;
+		}
+		if (p[1].revents) {
+			char buf[64];
+			ssize_t n = read(sfd, buf, sizeof(buf));
+
+			if (n > 0) {
+				if (write(h->rep, "P", 1) != 1)
+					return 26;
+			} else if (n == 0 || errno != EAGAIN) {
+				if (write(h->rep, "E", 1) != 1)
+					return 26;
+				close(sfd);
+				sfd = -1;
+			}
+		}
+		if (!p[0].revents)
+			continue;
+		if (read(h->cmd, &target, sizeof(target)) != sizeof(target))
+			break;
 		while (!cg_read_u64(h->cg, "memory.current", &cur) && cur < target) {
 			chunk = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE,
 				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -866,6 +957,104 @@ TEST_F(daemon, killed_client_is_cleaned_up)
 	ASSERT_TRUE(wait_pipe(fd2, acc2, sizeof(acc2), "msg=welcome", MP_WAIT_MS));
 	close(fd);
 	close(fd2);
+}
+
+/* --- systemd's memory-pressure protocol --- */
+
+#define SD_SOCK		"/tmp/mpd-test-mp.sock"
+#define SD_CONF \
+	BASE_CONF \
+	"systemd_socket = " SD_SOCK "\n" \
+	"systemd_level = medium\n" \
+	"[cgroup /mpd_sd]\n" \
+	"reclaim = no\n" \
+	"clamp = no\n"
+
+/*
+ * A process that watches as sd-event does (stream socket, the
+ * $MEMORY_PRESSURE_WRITE bytes written, readability is the event) is not
+ * woken while its cgroup is at low, and is once the cgroup reaches
+ * systemd_level (medium); one in another, idle cgroup never is.  Both are
+ * counted in the status; one that is killed is dropped.
+ */
+TEST_F_TIMEOUT(daemon, systemd_memory_pressure_protocol, 120)
+{
+	static char sacc[256], iacc[256], st[65536];
+	struct holder h = { .comm = "mpd_sdev", .cg = "mpd_sd", .watch = SD_SOCK };
+	struct holder i = { .comm = "mpd_sdidle", .cg = "mpd_sdi", .watch = SD_SOCK };
+	int scmd, srep, icmd, irep, status;
+	char needle[96];
+	struct stat sb;
+	bool one = false;
+	uint64_t end;
+	pid_t ipid;
+
+	sacc[0] = iacc[0] = '\0';
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_sd", TGT_MAX));
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_sdi", TGT_MAX));
+	self->daemon = daemon_start(SD_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	ASSERT_EQ(0, stat(SD_SOCK, &sb));
+	ASSERT_TRUE(S_ISSOCK(sb.st_mode));
+	ASSERT_EQ(0666, sb.st_mode & 0777);
+
+	self->kids[self->nr_kids++] = holder_start(&h, &scmd, &srep);
+	ipid = holder_start(&i, &icmd, &irep);
+	self->kids[self->nr_kids++] = ipid;
+	ASSERT_TRUE(wait_pipe(srep, sacc, sizeof(sacc), "R", MP_WAIT_MS)) TH_LOG("%s", sacc);
+	ASSERT_TRUE(wait_pipe(irep, iacc, sizeof(iacc), "R", MP_WAIT_MS)) TH_LOG("%s", iacc);
+	snprintf(needle, sizeof(needle), "systemd client: pid %d, cgroup ", self->kids[0]);
+	ASSERT_TRUE(wait_log(needle, MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	snprintf(needle, sizeof(needle), "systemd client: pid %d, cgroup ", ipid);
+	ASSERT_TRUE(wait_log(needle, MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(status_query(st, sizeof(st)));
+	ASSERT_NE(NULL, strstr(st, " systemd_clients=2")) TH_LOG("%s", st);
+
+	/* low: not readable, after a few samples. */
+	ASSERT_TRUE(holder_grow(scmd, srep, sacc, sizeof(sacc), 80, "mpd_sd",
+				MEMPRESSURE_LEVEL_LOW)) TH_LOG("%s", sacc);
+	ASSERT_EQ(0, mp_wait_more_samples(3, MP_WAIT_MS));
+	poll(NULL, 0, 300);
+	drain(srep, sacc, sizeof(sacc));
+	ASSERT_EQ(NULL, strchr(sacc, 'P')) TH_LOG("%s", daemon_log());
+	ASSERT_EQ(NULL, strchr(sacc, 'E'));
+
+	/* medium: readable, the event sd-event would dispatch. */
+	ASSERT_TRUE(holder_grow(scmd, srep, sacc, sizeof(sacc), 90, "mpd_sd",
+				MEMPRESSURE_LEVEL_MEDIUM)) TH_LOG("%s", sacc);
+	ASSERT_TRUE(wait_pipe(srep, sacc, sizeof(sacc), "P", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	snprintf(needle, sizeof(needle), "woke systemd client (pid %d)", self->kids[0]);
+	ASSERT_TRUE(wait_log(needle, MP_WAIT_MS));
+	ASSERT_EQ(NULL, strchr(sacc, 'E'));
+
+	/* The idle cgroup's client was never woken, and is still connected. */
+	drain(irep, iacc, sizeof(iacc));
+	ASSERT_EQ(NULL, strchr(iacc, 'P')) TH_LOG("%s", daemon_log());
+	ASSERT_EQ(NULL, strchr(iacc, 'E'));
+	snprintf(needle, sizeof(needle), "woke systemd client (pid %d)", ipid);
+	ASSERT_EQ(NULL, strstr(daemon_log(), needle));
+
+	/* It dies: its connection is dropped. */
+	ASSERT_EQ(0, kill(ipid, SIGKILL));
+	ASSERT_EQ(0, mp_wait_child(ipid, &status, MP_WAIT_MS));
+	self->nr_kids--;
+	end = mp_now_ms() + MP_WAIT_MS;
+	while (!one && mp_now_ms() < end) {
+		ASSERT_TRUE(status_query(st, sizeof(st)));
+		one = strstr(st, " systemd_clients=1") != NULL;
+		if (!one)
+			poll(NULL, 0, 100);
+	}
+	ASSERT_TRUE(one) TH_LOG("%s", st);
+	close(scmd);
+	close(srep);
+	close(icmd);
+	close(irep);
+	/* SIGTERM: the systemd socket is removed too. */
+	ASSERT_EQ(0, daemon_stop(self->daemon));
+	self->daemon = 0;
+	ASSERT_NE(0, access(SD_SOCK, F_OK));
 }
 
 TEST_HARNESS_MAIN

@@ -24,6 +24,14 @@
  *
  * The system row ("/") gets callbacks only: there is no memory.high to
  * clamp at the root, and reclaiming the whole machine is the kernel's job.
+ *
+ * systemd's memory-pressure protocol: a second, stream socket
+ * (systemd_socket) for services using sd_event_add_memory_pressure() with
+ * $MEMORY_PRESSURE_WATCH pointing at it.  Such a client is known by its
+ * cgroup at connect time; what it writes is discarded, and one byte is
+ * written to it when its cgroup reaches systemd_level (a soft_over counts
+ * as medium).  It is a struct client that never says hello, so the
+ * subscriber paths skip it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -113,6 +121,7 @@ struct client {
 	pid_t pid;
 	uid_t uid;
 	bool hello, scope_all;
+	bool sd;			/* on the systemd socket: never says hello */
 	char name[NAME_LEN];
 	char cgroup[PATH_LEN];
 	uint64_t dropped;		/* messages it had no room for */
@@ -173,8 +182,9 @@ static struct {
 	bool force_dry_run;
 	struct mpd_config cfg;
 
-	int epfd, sigfd, listen_fd, events_fd, retry_tfd, tick_tfd;
+	int epfd, sigfd, listen_fd, sd_listen_fd, events_fd, retry_tfd, tick_tfd;
 	char socket_path[PATH_LEN];
+	char sd_socket_path[PATH_LEN];
 	uint64_t backoff_ms;
 	bool said_absent;
 
@@ -192,7 +202,7 @@ static struct {
 } d;
 
 /* epoll data: small tags for the fixed fds, else a struct client *. */
-enum { TAG_SIG = 1, TAG_LISTEN, TAG_EVENTS, TAG_RETRY, TAG_TICK, TAG_MAX };
+enum { TAG_SIG = 1, TAG_LISTEN, TAG_SD_LISTEN, TAG_EVENTS, TAG_RETRY, TAG_TICK, TAG_MAX };
 
 static bool dry_run(const struct mpd_policy *p)
 {
@@ -559,14 +569,15 @@ static struct client *client_by_cid(uint64_t cid)
 	return NULL;
 }
 
-static void accept_clients(void)
+/* @sd: a client of the systemd socket, identified by its cgroup at once. */
+static void accept_clients(int listen_fd, bool sd)
 {
 	for (;;) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 		struct epoll_event ev = { .events = EPOLLIN };
 		struct client *c;
-		int fd = accept4(d.listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR)
@@ -584,6 +595,13 @@ static void accept_clients(void)
 		c->cid = ++d.next_cid;
 		c->pid = cred.pid;
 		c->uid = cred.uid;
+		c->sd = sd;
+		if (sd && proc_cgroup(c->pid, c->cgroup, sizeof(c->cgroup)) < 0) {
+			log_warn("systemd client (pid %d): no cgroup, closing", c->pid);
+			close(fd);
+			free(c);
+			continue;
+		}
 		ev.data.ptr = c;
 		if (epoll_ctl(d.epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			log_warn("epoll: %m, ignoring client");
@@ -593,7 +611,61 @@ static void accept_clients(void)
 		}
 		c->next = d.clients;
 		d.clients = c;
-		log_debug("client connected: pid %d uid %u", c->pid, c->uid);
+		if (sd)
+			log_info("systemd client: pid %d, cgroup %s", c->pid, c->cgroup);
+		else
+			log_debug("client connected: pid %d uid %u", c->pid, c->uid);
+	}
+}
+
+/*
+ * systemd's memory-pressure protocol: what a client writes (its
+ * $MEMORY_PRESSURE_WRITE) means nothing here and is discarded; EOF or an
+ * error drops it.  epoll is level-triggered: what is left is read later.
+ */
+static void sd_client_readable(struct client *c)
+{
+	char buf[4096];
+
+	/* A bounded pass: one that never stops writing is back next round. */
+	for (int i = 0; i < 16; i++) {
+		ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		log_debug("systemd client (pid %d) left%s%s", c->pid, n < 0 ? ": " : "",
+			  n < 0 ? strerror(errno) : "");
+		client_free(c);
+		return;
+	}
+}
+
+/*
+ * Wake the systemd clients in @cgroup (@only_pid: that process's alone):
+ * one byte makes their socket readable, which is their pressure event.
+ * A client that has not read the last one is readable already.
+ */
+static void sd_wake(const char *cgroup, pid_t only_pid, int level, bool dry)
+{
+	for (struct client *c = d.clients, *next; c; c = next) {
+		next = c->next;
+		if (!c->sd || strcmp(c->cgroup, cgroup) || (only_pid && c->pid != only_pid))
+			continue;
+		if (dry) {
+			log_info("would wake systemd client (pid %d) in %s (level %s)", c->pid,
+				 cgroup, mpd_level_name(level));
+			continue;
+		}
+		if (send(c->fd, "\n", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+		    errno != EAGAIN && errno != EWOULDBLOCK) {
+			log_debug("systemd client (pid %d): %m, dropping", c->pid);
+			client_free(c);
+			continue;
+		}
+		log_info("woke systemd client (pid %d) in %s (level %s)", c->pid, cgroup,
+			 mpd_level_name(level));
 	}
 }
 
@@ -671,6 +743,7 @@ static void send_status(struct client *c)
 {
 	struct mp_msg_out o;
 	char buf[32];
+	size_t nr_sd = 0;
 
 	mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
 	mp_msg_add_name(&o, "module", d.events_fd >= 0 ? "open" : "absent");
@@ -678,6 +751,10 @@ static void send_status(struct client *c)
 	mp_msg_add_name(&o, "events", buf);
 	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)d.events_lost);
 	mp_msg_add_name(&o, "events_lost", buf);
+	for (struct client *s = d.clients; s; s = s->next)
+		nr_sd += s->sd;
+	snprintf(buf, sizeof(buf), "%zu", nr_sd);
+	mp_msg_add_name(&o, "systemd_clients", buf);
 	client_send(c, &o);
 	for (struct episode *e = d.episodes; e; e = e->next) {
 		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
@@ -1452,6 +1529,8 @@ static void handle_event(const struct event *ev)
 			  mpd_level_name(ev->old_level), ev->reason);
 		notify_level(ev);
 		mpd_config_policy(&d.cfg, ev->cgroup, &pol);
+		if (ev->level > ev->old_level && ev->level >= d.cfg.systemd_level)
+			sd_wake(ev->cgroup, 0, ev->level, dry_run(&pol));
 		if (ev->level > ev->old_level && ev->level >= pol.trim_level)
 			start_episode(ev->cgroup, ev->level, MEMPRESSURED_TRIM_LEVEL);
 		else if (ev->level > ev->old_level)
@@ -1469,9 +1548,12 @@ static void handle_event(const struct event *ev)
 			}
 		break;
 	case MEMPRESSURE_EVENT_SOFT_OVER:
+		/* Over a soft limit counts as medium, as for the trims. */
+		mpd_config_policy(&d.cfg, ev->cgroup, &pol);
+		if (MEMPRESSURE_LEVEL_MEDIUM >= d.cfg.systemd_level)
+			sd_wake(ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM, dry_run(&pol));
 		if (ev->pid) {
 			/* A process over its own soft limit: ask it alone. */
-			mpd_config_policy(&d.cfg, ev->cgroup, &pol);
 			schedule_callbacks(ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM,
 					   MEMPRESSURED_TRIM_SOFT,
 					   page_round(ev->usage > ev->soft ? ev->usage - ev->soft : 0),
@@ -1701,6 +1783,9 @@ static void reload(void)
 	}
 	if (strcmp(c.socket, d.cfg.socket))
 		log_warn("reload: socket moves to %s only at restart, ignoring", c.socket);
+	if (strcmp(c.systemd_socket ?: "-", d.cfg.systemd_socket ?: "-"))
+		log_warn("reload: systemd_socket changes to %s only at restart, ignoring",
+			 c.systemd_socket ?: "-");
 	/* Scheduled actions name hooks by name: they find the new ones or none. */
 	mpd_config_free(&d.cfg);
 	d.cfg = c;
@@ -1709,10 +1794,15 @@ static void reload(void)
 
 /* --- the socket --- */
 
-static int open_socket(const char *path)
+/*
+ * Listen on @path with @type (SOCK_SEQPACKET for subscribers, SOCK_STREAM
+ * for systemd's protocol), mode 0666, a stale socket replaced; the fd in
+ * *@out, the path in @saved.
+ */
+static int open_socket(const char *path, int type, uint64_t tag, int *out, char *saved)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_LISTEN };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
 	struct stat st;
 	int fd;
 
@@ -1721,11 +1811,11 @@ static int open_socket(const char *path)
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		int probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
 
 		if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 			log_err("%s: another mempressured is listening there", path);
@@ -1746,9 +1836,26 @@ static int open_socket(const char *path)
 		close(fd);
 		return r;
 	}
-	snprintf(d.socket_path, sizeof(d.socket_path), "%s", path);
-	d.listen_fd = fd;
+	snprintf(saved, PATH_LEN, "%s", path);
+	*out = fd;
 	return 0;
+}
+
+/* The systemd socket's directory (/run/mempressured) is made if missing. */
+static int open_sd_socket(const char *path)
+{
+	char dir[PATH_LEN];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			log_warn("mkdir %s: %m", dir);
+	}
+	return open_socket(path, SOCK_STREAM, TAG_SD_LISTEN, &d.sd_listen_fd,
+			   d.sd_socket_path);
 }
 
 /* --- main --- */
@@ -1790,7 +1897,7 @@ int main(int argc, char **argv)
 	sigset_t mask;
 
 	d.config_path = MPD_CONFIG_DEFAULT;
-	d.events_fd = d.listen_fd = -1;
+	d.events_fd = d.listen_fd = d.sd_listen_fd = -1;
 	d.page_size = sysconf(_SC_PAGESIZE);
 	d.backoff_ms = BACKOFF_MIN_MS;
 	while ((opt = getopt_long(argc, argv, "c:nvh", opts, NULL)) != -1) {
@@ -1851,8 +1958,15 @@ int main(int argc, char **argv)
 		log_err("setting up the event loop: %m");
 		return 1;
 	}
-	if (open_socket(d.cfg.socket) < 0)
+	if (open_socket(d.cfg.socket, SOCK_SEQPACKET, TAG_LISTEN, &d.listen_fd,
+			d.socket_path) < 0)
 		return EXIT_SOCKET;
+	/* Optional: without it, subscribers are still served. */
+	if (d.cfg.systemd_socket && open_sd_socket(d.cfg.systemd_socket) < 0)
+		log_err("running without systemd's memory-pressure protocol");
+	if (d.sd_listen_fd >= 0)
+		log_info("systemd memory-pressure socket %s (level %s)", d.sd_socket_path,
+			 mpd_level_name(d.cfg.systemd_level));
 	log_info("mempressured listening on %s%s", d.cfg.socket,
 		 d.force_dry_run || d.cfg.daemon.dry_run ? " (dry run: no action is taken)" : "");
 	module_open();
@@ -1888,7 +2002,10 @@ int main(int argc, char **argv)
 				}
 				break;
 			case TAG_LISTEN:
-				accept_clients();
+				accept_clients(d.listen_fd, false);
+				break;
+			case TAG_SD_LISTEN:
+				accept_clients(d.sd_listen_fd, true);
 				break;
 			case TAG_EVENTS:
 				if (d.events_fd >= 0)
@@ -1910,7 +2027,9 @@ int main(int argc, char **argv)
 
 				for (struct client *x = d.clients; x; x = x->next)
 					alive |= x == c;
-				if (alive)
+				if (alive && c->sd)
+					sd_client_readable(c);
+				else if (alive)
 					client_readable(c);
 				break;
 			}
@@ -1931,6 +2050,10 @@ int main(int argc, char **argv)
 	if (d.listen_fd >= 0) {
 		close(d.listen_fd);
 		unlink(d.socket_path);
+	}
+	if (d.sd_listen_fd >= 0) {
+		close(d.sd_listen_fd);
+		unlink(d.sd_socket_path);
 	}
 	mpd_config_free(&d.cfg);
 	return exit_code;

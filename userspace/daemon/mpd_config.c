@@ -116,8 +116,13 @@ int mpd_config_init(struct mpd_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->socket = strdup(MEMPRESSURED_SOCKET);
-	if (!c->socket)
+	c->systemd_socket = strdup(MPD_SYSTEMD_SOCKET);
+	if (!c->socket || !c->systemd_socket) {
+		free(c->socket);
+		free(c->systemd_socket);
 		return -ENOMEM;
+	}
+	c->systemd_level = MEMPRESSURE_LEVEL_MEDIUM;
 	c->deadline_ms = 500;
 	c->stagger_ms = 50;
 	policy_defaults(&c->daemon);
@@ -127,6 +132,7 @@ int mpd_config_init(struct mpd_config *c)
 void mpd_config_free(struct mpd_config *c)
 {
 	free(c->socket);
+	free(c->systemd_socket);
 	for (size_t i = 0; i < c->nr_cgroups; i++)
 		free(c->cgroups[i].path);
 	free(c->cgroups);
@@ -353,6 +359,26 @@ static int daemon_key(struct parser *ps, const char *k, const char *v)
 		c->socket = s;
 		return 0;
 	}
+	if (!strcmp(k, "systemd_socket")) {
+		char *s = NULL;
+
+		r = once(ps, k, MPD_CG_NR + 3);
+		if (r < 0)
+			return r;
+		if (strcmp(v, "-")) {
+			if (v[0] != '/')
+				return fail(ps, ps->line,
+					    "systemd_socket: \"%s\" is not an absolute path or -", v);
+			s = strdup(v);
+			if (!s)
+				return -ENOMEM;
+		}
+		free(c->systemd_socket);
+		c->systemd_socket = s;
+		return 0;
+	}
+	if (!strcmp(k, "systemd_level"))
+		return once(ps, k, MPD_CG_NR + 4) ?: parse_level(ps, k, v, &c->systemd_level);
 	if (!strcmp(k, "deadline_ms"))
 		return once(ps, k, MPD_CG_NR + 1) ?: parse_ms(ps, k, v, 1, &c->deadline_ms);
 	if (!strcmp(k, "stagger_ms"))
@@ -682,6 +708,8 @@ void mpd_config_print(const struct mpd_config *c, FILE *f)
 
 	fprintf(f, "[daemon]\n");
 	fprintf(f, "socket = %s\n", c->socket);
+	fprintf(f, "systemd_socket = %s\n", c->systemd_socket ? c->systemd_socket : "-");
+	fprintf(f, "systemd_level = %s\n", mpd_level_name(c->systemd_level));
 	fprintf(f, "dry_run = %s\n", yes_no(d->dry_run));
 	fprintf(f, "trim_level = %s\n", mpd_level_name(d->trim_level));
 	fprintf(f, "deadline_ms = %llu\n", (unsigned long long)c->deadline_ms);

@@ -16,6 +16,8 @@
 
 #define MPD_CONFIG_DEFAULT	"/etc/mempressure/mempressured.conf"
 #define MPD_DURATION_MAX_MS	86400000ULL	/* a day: anything longer is a typo */
+/* Where sd-event clients connect ($MEMORY_PRESSURE_WATCH). */
+#define MPD_SYSTEMD_SOCKET	"/run/mempressured/memory-pressure.sock"
 
 /* What a cgroup is treated with: the [daemon] values and its overrides. */
 struct mpd_policy {
@@ -59,6 +61,8 @@ struct mpd_hook_cfg {
 
 struct mpd_config {
 	char *socket;
+	char *systemd_socket;		/* NULL: "-", no systemd protocol */
+	int systemd_level;		/* MEMPRESSURE_LEVEL_* */
 	uint64_t deadline_ms;
 	uint64_t stagger_ms;
 	struct mpd_policy daemon;	/* the [daemon] section */
