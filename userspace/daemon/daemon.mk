@@ -1,17 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # mempressured (userspace/daemon): the daemon, a static copy for the test
-# VM, its configuration parser's host test, its VM selftest and its
-# benchmark (bench_daemon, built by the selftests' pattern rule).  Included
-# by the top Makefile after userspace/lib/lib.mk, which adds the protocol
-# codec (mp_proto.c) to COMMON_SRC.
+# VM, the host tests of its configuration parser and of its policy, its VM
+# selftest and its benchmark (bench_daemon, built by the selftests' pattern
+# rule).  Included by the top Makefile after userspace/lib/lib.mk, which
+# adds the protocol codec (mp_proto.c) to COMMON_SRC.
 
-DAEMON_SRC := userspace/daemon/mempressured.c userspace/daemon/mpd_config.c
-DAEMON_HDR := userspace/daemon/mpd_config.h
+DAEMON_SRC := userspace/daemon/mempressured.c userspace/daemon/mpd_config.c \
+	userspace/daemon/mpd_policy.c
+DAEMON_HDR := userspace/daemon/mpd_config.h userspace/daemon/mpd_policy.h
 
 USERSPACE_TARGETS += $(BUILD)/userspace/mempressured
 TOOL_BINS += $(BUILD)/selftests/mempressured $(BUILD)/selftests/bench_daemon
-HOST_TESTS += test_config
+HOST_TESTS += test_config test_policy
 SELFTESTS += daemon
 
 $(BUILD)/userspace/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
@@ -28,3 +29,10 @@ $(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/m
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
 		-isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< userspace/daemon/mpd_config.c userspace/common/mp_table.c
+
+# The policy's decisions (mpd_policy.c): pure, no syscalls.
+$(BUILD)/host-tests/test_policy: selftests/host/test_policy.c userspace/daemon/mpd_policy.c $(DAEMON_HDR) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
+		-isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< userspace/daemon/mpd_policy.c

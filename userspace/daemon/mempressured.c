@@ -22,6 +22,10 @@
  * limit is the one of the start: a clamp lowers the effective limit and
  * with it the default soft limit, which must not move the goal.
  *
+ * The decisions (what to ask each target for, in which order, the next
+ * escalation step, the yield bookkeeping) are in mpd_policy.c, pure and
+ * host-tested; this file reads the figures they need and acts on them.
+ *
  * The system row ("/") gets callbacks only: there is no memory.high to
  * clamp at the root, and reclaiming the whole machine is the kernel's job.
  *
@@ -58,6 +62,7 @@
 #include "mp_proto.h"
 #include "mp_table.h"
 #include "mpd_config.h"
+#include "mpd_policy.h"
 
 #define EXIT_CONFIG	1
 #define EXIT_USAGE	2
@@ -112,7 +117,7 @@ static uint64_t now_ms(void)
 
 struct app_stats {
 	char name[NAME_LEN];
-	uint64_t requests, replies, timeouts, claimed_bytes, measured_bytes;
+	struct mpd_app_stats y;		/* the yield bookkeeping (mpd_policy.c) */
 };
 
 struct client {
@@ -150,15 +155,13 @@ struct action {
 	bool replied;
 	uint64_t freed_bytes;
 	uint64_t rss_before, cg_before;
+	bool cg_known;			/* cg_before was read */
 	struct action *next;
 };
 
-enum stage { ST_RECLAIM, ST_CLAMP, ST_KILL, ST_DONE };
-static const char *const stage_names[] = { "callbacks", "reclaimed", "clamped", "done" };
-
 struct episode {
 	char cgroup[PATH_LEN];
-	enum stage stage;
+	enum mpd_stage stage;
 	uint64_t next_at;		/* of the next escalation step */
 	uint64_t soft_bytes;		/* the goal, as at the start */
 	int level;
@@ -729,8 +732,7 @@ static void on_trimmed(struct client *c, const struct mp_msg *m)
 			break;
 		a->replied = true;
 		a->freed_bytes = freed;
-		app_get(a->app)->replies++;
-		app_get(a->app)->claimed_bytes += freed;
+		mpd_yield_reply(&app_get(a->app)->y, freed);
 		log_debug("trim %llu: %s says it freed %llu bytes", (unsigned long long)id,
 			  c->name, (unsigned long long)freed);
 		return;
@@ -759,7 +761,7 @@ static void send_status(struct client *c)
 	for (struct episode *e = d.episodes; e; e = e->next) {
 		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
 		mp_msg_add_name(&o, "cgroup", e->cgroup);
-		mp_msg_add_name(&o, "stage", stage_names[e->stage]);
+		mp_msg_add_name(&o, "stage", mpd_stage_names[e->stage]);
 		mp_msg_add_name(&o, "clamped", e->clamped ? "yes" : "no");
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->soft_bytes);
 		mp_msg_add_name(&o, "soft_limit_bytes", buf);
@@ -767,14 +769,14 @@ static void send_status(struct client *c)
 	}
 	for (size_t i = 0; i < d.nr_apps; i++) {
 		const struct app_stats *a = &d.apps[i];
-		uint64_t v[] = { a->requests, a->replies, a->timeouts, a->claimed_bytes,
-				 a->measured_bytes };
+		uint64_t v[] = { a->y.requests, a->y.replies, a->y.timeouts, a->y.claimed_bytes,
+				 a->y.measured_bytes, a->y.cgroup_bytes_measured };
 		const char *k[] = { "requests", "replies", "timeouts", "claimed_bytes",
-				    "measured_bytes" };
+				    "measured_bytes", "cgroup_bytes_measured" };
 
 		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
 		mp_msg_add_name(&o, "app", a->name);
-		for (size_t j = 0; j < 5; j++) {
+		for (size_t j = 0; j < sizeof(v) / sizeof(v[0]); j++) {
 			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v[j]);
 			mp_msg_add_name(&o, k[j], buf);
 		}
@@ -893,9 +895,7 @@ static void action_free(struct action *a)
 
 static uint64_t page_round(uint64_t v)
 {
-	uint64_t ps = (uint64_t)d.page_size;
-
-	return v < ps ? ps : v;
+	return mpd_page_round(v, (uint64_t)d.page_size);
 }
 
 static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level,
@@ -921,7 +921,8 @@ static void trim_send(struct action *a)
 		return;
 	}
 	a->rss_before = proc_rss_bytes(a->pid);
-	a->cg_before = cg_read_u64(a->cgroup, "memory.current", &current) < 0 ? 0 : current;
+	a->cg_known = cg_read_u64(a->cgroup, "memory.current", &current) == 0;
+	a->cg_before = a->cg_known ? current : 0;
 	mp_msg_begin(&o, MEMPRESSURED_MSG_TRIM);
 	mp_msg_add_u64(&o, MEMPRESSURED_KEY_ID, a->id);
 	mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(a->level));
@@ -936,7 +937,7 @@ static void trim_send(struct action *a)
 		action_free(a);
 		return;
 	}
-	app_get(a->app)->requests++;
+	mpd_yield_request(&app_get(a->app)->y);
 	a->sent = true;
 	a->at = now_ms() + d.cfg.deadline_ms;
 	log_info("trim %llu: asked %s (pid %d) in %s for %llu bytes (reason %s)%s",
@@ -950,12 +951,9 @@ static void trim_measure(struct action *a)
 {
 	struct app_stats *st = app_get(a->app);
 	uint64_t rss = proc_rss_bytes(a->pid), cur = 0;
-	uint64_t rss_freed = a->rss_before > rss ? a->rss_before - rss : 0;
+	bool cg_known = a->cg_known && cg_read_u64(a->cgroup, "memory.current", &cur) == 0;
 
-	cg_read_u64(a->cgroup, "memory.current", &cur);
-	if (!a->replied)
-		st->timeouts++;
-	st->measured_bytes += rss_freed;
+	mpd_yield_deadline(&st->y, a->replied, a->rss_before, rss, cg_known, a->cg_before, cur);
 	log_info("trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu, %s memory.current %llu -> %llu",
 		 (unsigned long long)a->id, a->app, a->pid,
 		 a->replied ? "claims " : "timed out, claims ",
@@ -1007,8 +1005,8 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 				       int reason, uint64_t want, bool dry)
 {
 	struct client *subs[256];
-	uint64_t rss[256], total_rss = 0, t = now_ms();
-	size_t n = 0;
+	uint64_t rss[256], yield[256], total_rss = 0, t = now_ms();
+	size_t n = 0, order[256];
 	unsigned int nr = 0;
 
 	for (struct client *c = d.clients; c && n < 256; c = c->next) {
@@ -1023,26 +1021,17 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 			continue;
 		subs[n] = c;
 		rss[n] = proc_rss_bytes(c->pid);
+		yield[n] = app_get(c->name)->y.measured_bytes;
 		total_rss += rss[n];
 		n++;
 	}
-	/* Best measured yield first: insertion sort, n is small. */
-	for (size_t i = 1; i < n; i++)
-		for (size_t j = i; j > 0 && app_get(subs[j - 1]->name)->measured_bytes <
-					   app_get(subs[j]->name)->measured_bytes; j--) {
-			struct client *tc = subs[j];
-			uint64_t tr = rss[j];
-
-			subs[j] = subs[j - 1];
-			rss[j] = rss[j - 1];
-			subs[j - 1] = tc;
-			rss[j - 1] = tr;
-		}
-	for (size_t i = 0; i < n; i++) {
-		uint64_t share = total_rss ? (uint64_t)((double)want * rss[i] / total_rss) : want / n;
+	/* Best measured yield first. */
+	mpd_order_targets(yield, n, order);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k];
+		uint64_t share = mpd_want_share(want, rss[i], total_rss, n, (uint64_t)d.page_size);
 		struct action *a;
 
-		share = page_round(share);
 		if (dry) {
 			log_info("would ask %s (pid %d) in %s for %llu bytes (reason %s)",
 				 subs[i]->name, subs[i]->pid, cgroup, (unsigned long long)share,
@@ -1208,21 +1197,20 @@ static void episode_free(struct episode *e)
 
 static uint64_t excess_bytes(uint64_t usage, uint64_t soft)
 {
-	uint64_t target = soft / 100 * (100 - soft_margin_pct());
-
-	return usage > target ? usage - target : 0;
+	return mpd_excess_bytes(usage, soft, soft_margin_pct());
 }
 
 static void start_episode(const char *cgroup, int level, int reason)
 {
 	struct episode *e = episode_find(cgroup);
 	struct mpd_policy pol;
+	struct mpd_step st;
 	struct cg_row row;
 	uint64_t want;
 	unsigned int nr;
 	int r;
 
-	if (e && e->stage != ST_DONE) {
+	if (e && e->stage != MPD_ST_DONE) {
 		/* Ask again (those not already asked); escalation keeps its pace. */
 		if (cg_row_read(cgroup, &row) < 0)
 			return;
@@ -1230,7 +1218,7 @@ static void start_episode(const char *cgroup, int level, int reason)
 		nr = schedule_callbacks(cgroup, 0, level > row.level ? level : row.level, reason,
 					want, dry_run(&e->pol));
 		log_info("%s: pressure again during %s (usage %llu): %u more callbacks",
-			 cgroup, stage_names[e->stage], (unsigned long long)row.current, nr);
+			 cgroup, mpd_stage_names[e->stage], (unsigned long long)row.current, nr);
 		return;
 	}
 	r = cg_row_read(cgroup, &row);
@@ -1260,10 +1248,9 @@ static void start_episode(const char *cgroup, int level, int reason)
 		 cgroup, reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
 		 (unsigned long long)row.current, (unsigned long long)e->soft_bytes,
 		 mpd_level_name(e->level), nr, (unsigned long long)want);
-	e->stage = ST_RECLAIM;
-	e->next_at = now_ms() + nr * d.cfg.stagger_ms + pol.grace_ms;
-	if (!strcmp(cgroup, "/"))
-		e->stage = ST_DONE;	/* the system: callbacks only */
+	st = mpd_episode_start(now_ms(), nr, d.cfg.stagger_ms, &pol, !strcmp(cgroup, "/"));
+	e->stage = st.stage;
+	e->next_at = st.next_at;
 }
 
 static int still_over(struct episode *e, struct cg_row *row)
@@ -1277,25 +1264,29 @@ static int still_over(struct episode *e, struct cg_row *row)
 	if (row->current <= e->soft_bytes) {
 		log_info("%s: back under its soft limit (usage %llu, soft limit %llu) after %s",
 			 e->cgroup, (unsigned long long)row->current,
-			 (unsigned long long)e->soft_bytes, stage_names[e->stage]);
+			 (unsigned long long)e->soft_bytes, mpd_stage_names[e->stage]);
 		return 0;
 	}
 	return 1;
 }
 
-static void step_reclaim(struct episode *e, const struct cg_row *row)
+static bool reclaim_available(const struct episode *e)
+{
+	char path[PATH_LEN + 64];
+
+	cg_file(e->cgroup, "memory.reclaim", path, sizeof(path));
+	return access(path, W_OK) == 0;
+}
+
+/* The reclaim step, decided by mpd_step_next(): @perform false in a dry run. */
+static void step_reclaim(struct episode *e, const struct cg_row *row, bool perform)
 {
 	char path[PATH_LEN + 64], val[32];
 	uint64_t excess = page_round(excess_bytes(row->current, e->soft_bytes)), after = 0;
 	int r;
 
 	cg_file(e->cgroup, "memory.reclaim", path, sizeof(path));
-	if (!e->pol.reclaim || access(path, W_OK) < 0) {
-		log_debug("%s: reclaim step %s, skipped", e->cgroup,
-			  e->pol.reclaim ? "unavailable (no memory.reclaim)" : "disabled");
-		return;
-	}
-	if (dry_run(&e->pol)) {
+	if (!perform) {
 		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would reclaim %llu bytes through memory.reclaim",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, (unsigned long long)excess);
@@ -1310,20 +1301,18 @@ static void step_reclaim(struct episode *e, const struct cg_row *row)
 		 (unsigned long long)after);
 }
 
-static void step_clamp(struct episode *e, const struct cg_row *row)
+static void step_clamp(struct episode *e, const struct cg_row *row, bool perform)
 {
 	char path[PATH_LEN + 64], val[32], old[32];
 	int r;
 
-	if (!e->pol.clamp || !strcmp(e->cgroup, "/"))
-		return;
 	cg_file(e->cgroup, "memory.high", path, sizeof(path));
 	if (read_small(path, old, sizeof(old)) < 0) {
 		log_warn("%s: cannot read memory.high: %m, clamp skipped", e->cgroup);
 		return;
 	}
 	old[strcspn(old, "\n")] = '\0';
-	if (dry_run(&e->pol)) {
+	if (!perform) {
 		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, (unsigned long long)e->soft_bytes, old,
@@ -1364,22 +1353,44 @@ static void clamp_restore(struct episode *e, const char *why)
 	e->clamped = false;
 }
 
-static void step_kill(struct episode *e)
+/*
+ * The kill step's victim (mpd_pick_suspect()) in @rows; *@looked false if
+ * the processes could not be read.  Caller frees *@rows.
+ */
+static const struct proc_row *kill_victim(const struct episode *e, struct proc_row **rows,
+					  size_t *n, bool *looked)
 {
-	struct proc_row *rows, *victim = NULL;
-	size_t n;
+	bool *leak;
+	int64_t *growth;
+	long v = -1;
+
+	*rows = NULL;
+	*n = 0;
+	*looked = procs_in(e->cgroup, rows, n) == 0;
+	if (!*looked)
+		return NULL;
+	leak = calloc(*n + 1, sizeof(*leak));
+	growth = calloc(*n + 1, sizeof(*growth));
+	if (leak && growth) {
+		for (size_t i = 0; i < *n; i++) {
+			leak[i] = (*rows)[i].leak;
+			growth[i] = (*rows)[i].growth;
+		}
+		v = mpd_pick_suspect(leak, growth, *n);
+	} else {
+		log_err("out of memory, no leak suspect picked");
+		*looked = false;
+	}
+	free(leak);
+	free(growth);
+	return v < 0 ? NULL : &(*rows)[v];
+}
+
+static void step_kill(struct episode *e, const struct proc_row *victim, bool perform)
+{
 	int r;
 
-	if (!e->pol.kill)
-		return;
-	if (procs_in(e->cgroup, &rows, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].leak && (!victim || rows[i].growth > victim->growth))
-			victim = &rows[i];
-	if (!victim) {
-		log_info("%s: still over its soft limit, but no leak suspect to kill", e->cgroup);
-	} else if (dry_run(&e->pol)) {
+	if (!perform) {
 		log_info("%s: would kill leak suspect %s (pid %d, growth %lld bytes/s)", e->cgroup,
 			 victim->comm, victim->pid, (long long)victim->growth);
 	} else {
@@ -1392,39 +1403,56 @@ static void step_kill(struct episode *e)
 				 e->cgroup, victim->comm, victim->pid,
 				 (unsigned long long)victim->rss, (long long)victim->growth);
 	}
-	free(rows);
 }
 
 static void episode_due(struct episode *e, uint64_t now)
 {
+	struct mpd_step_env env = { .dry_run = dry_run(&e->pol), .root = !strcmp(e->cgroup, "/") };
+	const struct proc_row *victim = NULL;
+	struct proc_row *rows = NULL;
+	struct mpd_step st;
 	struct cg_row row;
+	size_t nrows = 0;
+	bool looked = false;
 	int r;
 
 	if (e->clamped && now >= e->clamp_until)
 		clamp_restore(e, "clamp period over");
-	if (e->stage != ST_DONE && now >= e->next_at) {
+	if (mpd_step_due(e->stage, e->next_at, now)) {
 		r = still_over(e, &row);
-		if (r <= 0) {
-			e->stage = ST_DONE;
-		} else {
-			switch (e->stage) {
-			case ST_RECLAIM:
-				step_reclaim(e, &row);
-				e->stage = ST_CLAMP;
-				break;
-			case ST_CLAMP:
-				step_clamp(e, &row);
-				e->stage = ST_KILL;
-				break;
-			default:
-				step_kill(e);
-				e->stage = ST_DONE;
-				break;
-			}
-			e->next_at = now + e->pol.grace_ms;
+		/* What the step of this stage could use, read only when it is enabled. */
+		if (r > 0 && e->stage == MPD_ST_RECLAIM && e->pol.reclaim)
+			env.reclaim_available = reclaim_available(e);
+		if (r > 0 && e->stage == MPD_ST_KILL && e->pol.kill) {
+			victim = kill_victim(e, &rows, &nrows, &looked);
+			env.has_suspect = victim != NULL;
 		}
+		st = mpd_step_next(e->stage, e->next_at, now, r > 0, &e->pol, &env);
+		switch (st.act) {
+		case MPD_ACT_RECLAIM:
+			step_reclaim(e, &row, st.perform);
+			break;
+		case MPD_ACT_CLAMP:
+			step_clamp(e, &row, st.perform);
+			break;
+		case MPD_ACT_KILL:
+			step_kill(e, victim, st.perform);
+			break;
+		case MPD_ACT_NONE:
+			if (r > 0 && e->stage == MPD_ST_RECLAIM)
+				log_debug("%s: reclaim step %s, skipped", e->cgroup,
+					  e->pol.reclaim ? "unavailable (no memory.reclaim)" :
+					  "disabled");
+			else if (r > 0 && e->stage == MPD_ST_KILL && looked)
+				log_info("%s: still over its soft limit, but no leak suspect to kill",
+					 e->cgroup);
+			break;
+		}
+		free(rows);
+		e->stage = st.stage;
+		e->next_at = st.next_at;
 	}
-	if (e->stage == ST_DONE && !e->clamped)
+	if (e->stage == MPD_ST_DONE && !e->clamped)
 		episode_free(e);
 }
 
@@ -1709,11 +1737,11 @@ static void arm_tick(void)
 		if (a->at < next)
 			next = a->at;
 	for (struct episode *e = d.episodes; e; e = e->next) {
-		if (e->stage != ST_DONE && e->next_at < next)
+		if (e->stage != MPD_ST_DONE && e->next_at < next)
 			next = e->next_at;
 		if (e->clamped && e->clamp_until < next)
 			next = e->clamp_until;
-		if (e->stage == ST_DONE && !e->clamped)
+		if (e->stage == MPD_ST_DONE && !e->clamped)
 			next = 0;
 	}
 	for (struct hook_child *h = d.hooks; h; h = h->next)

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Host unit tests for mempressured's policy decisions (userspace/daemon/mpd_policy.c). */
+#define _GNU_SOURCE
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+#include "mpd_policy.h"
+
+#define PAGE	4096ULL
+
+static struct mpd_policy pol(bool reclaim, bool clamp, bool kill)
+{
+	struct mpd_policy p = {
+		.grace_ms = 1000, .reclaim = reclaim, .clamp = clamp, .clamp_ms = 5000,
+		.kill = kill,
+	};
+
+	return p;
+}
+
+TEST(page_round)
+{
+	ASSERT_EQ(PAGE, mpd_page_round(0, PAGE));
+	ASSERT_EQ(PAGE, mpd_page_round(1, PAGE));
+	ASSERT_EQ(PAGE, mpd_page_round(PAGE - 1, PAGE));
+	ASSERT_EQ(PAGE, mpd_page_round(PAGE, PAGE));
+	ASSERT_EQ(PAGE + 1, mpd_page_round(PAGE + 1, PAGE));	/* not rounded up */
+}
+
+TEST(excess_over_soft_minus_margin)
+{
+	/* soft 100 MiB, margin 5%: the target is 95 MiB. */
+	const uint64_t mib = 1 << 20, soft = 100 * mib, target = soft / 100 * 95;
+
+	ASSERT_EQ(0, mpd_excess_bytes(target, soft, 5));
+	ASSERT_EQ(1, mpd_excess_bytes(target + 1, soft, 5));
+	ASSERT_EQ(soft + mib - target, mpd_excess_bytes(soft + mib, soft, 5));
+	ASSERT_EQ(0, mpd_excess_bytes(0, soft, 5));
+	/* No margin: the soft limit itself. */
+	ASSERT_EQ(mib, mpd_excess_bytes(soft + mib, soft, 0));
+	/* soft / 100 first, as the daemon always did: 199 / 100 * 95 = 95. */
+	ASSERT_EQ(5, mpd_excess_bytes(100, 199, 5));
+	/* A margin past 100% is no target at all, not a wrap-around. */
+	ASSERT_EQ(7, mpd_excess_bytes(7, soft, 200));
+}
+
+TEST(want_shared_by_rss)
+{
+	const uint64_t want = 100 * PAGE;
+
+	/* 1:3 RSS: a quarter and three quarters. */
+	ASSERT_EQ(25 * PAGE, mpd_want_share(want, 1000, 4000, 2, PAGE));
+	ASSERT_EQ(75 * PAGE, mpd_want_share(want, 3000, 4000, 2, PAGE));
+	/* All the RSS: all of it. */
+	ASSERT_EQ(want, mpd_want_share(want, 5, 5, 1, PAGE));
+	/* Rounded down, not up: (6 pages + 2) / 3 = 2 pages and 2/3 of a byte. */
+	ASSERT_EQ(2 * PAGE, mpd_want_share(6 * PAGE + 2, 1, 3, 3, PAGE));
+	ASSERT_EQ(4 * PAGE + 1, mpd_want_share(6 * PAGE + 2, 2, 3, 3, PAGE));
+	/* No RSS known: evenly. */
+	ASSERT_EQ(want / 4, mpd_want_share(want, 0, 0, 4, PAGE));
+	ASSERT_EQ(PAGE, mpd_want_share(3 * PAGE, 0, 0, 3, PAGE));
+}
+
+TEST(want_at_least_one_page_each)
+{
+	/* A tiny process's share, and a zero want, are still a page. */
+	ASSERT_EQ(PAGE, mpd_want_share(100 * PAGE, 1, 1000000, 2, PAGE));
+	ASSERT_EQ(PAGE, mpd_want_share(0, 500, 1000, 2, PAGE));
+	ASSERT_EQ(PAGE, mpd_want_share(0, 0, 0, 3, PAGE));
+	ASSERT_EQ(PAGE, mpd_want_share(PAGE, 0, 0, 10, PAGE));
+	/* The shares add up to at least want, every target a page or more. */
+	{
+		const uint64_t rss[] = { 1, 10, 100000, 7 }, total = 1 + 10 + 100000 + 7;
+		uint64_t sum = 0;
+
+		for (size_t i = 0; i < 4; i++) {
+			uint64_t s = mpd_want_share(64 * PAGE, rss[i], total, 4, PAGE);
+
+			ASSERT_GE(s, PAGE);
+			sum += s;
+		}
+		ASSERT_GE(sum + 4, 64 * PAGE);	/* at most a byte lost per target */
+	}
+}
+
+TEST(order_by_yield)
+{
+	const uint64_t yield[] = { 10, 0, 500, 20 };
+	size_t order[4];
+
+	mpd_order_targets(yield, 4, order);
+	ASSERT_EQ(2, order[0]);
+	ASSERT_EQ(3, order[1]);
+	ASSERT_EQ(0, order[2]);
+	ASSERT_EQ(1, order[3]);		/* did not help: last */
+}
+
+TEST(order_ties_keep_given_order)
+{
+	const uint64_t yield[] = { 0, 7, 0, 7, 0 };
+	size_t order[5];
+
+	mpd_order_targets(yield, 5, order);
+	ASSERT_EQ(1, order[0]);
+	ASSERT_EQ(3, order[1]);
+	ASSERT_EQ(0, order[2]);
+	ASSERT_EQ(2, order[3]);
+	ASSERT_EQ(4, order[4]);
+	/* All equal: unchanged; none and one: fine. */
+	{
+		const uint64_t same[] = { 3, 3, 3 };
+		size_t o[3];
+
+		mpd_order_targets(same, 3, o);
+		ASSERT_EQ(0, o[0]);
+		ASSERT_EQ(1, o[1]);
+		ASSERT_EQ(2, o[2]);
+		mpd_order_targets(same, 1, o);
+		ASSERT_EQ(0, o[0]);
+		mpd_order_targets(NULL, 0, NULL);
+	}
+}
+
+TEST(episode_start)
+{
+	struct mpd_policy p = pol(true, true, true);
+	struct mpd_step s = mpd_episode_start(10000, 3, 100, &p, false);
+
+	ASSERT_EQ(MPD_ST_RECLAIM, s.stage);
+	ASSERT_EQ(10000 + 3 * 100 + 1000, s.next_at);	/* after the callbacks, then grace */
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	s = mpd_episode_start(10000, 0, 100, &p, false);
+	ASSERT_EQ(11000, s.next_at);
+	/* The root: callbacks only. */
+	s = mpd_episode_start(10000, 3, 100, &p, true);
+	ASSERT_EQ(MPD_ST_DONE, s.stage);
+	ASSERT_STREQ("callbacks", mpd_stage_names[MPD_ST_RECLAIM]);
+	ASSERT_STREQ("done", mpd_stage_names[MPD_ST_DONE]);
+}
+
+TEST(step_not_due_changes_nothing)
+{
+	struct mpd_policy p = pol(true, true, true);
+	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
+	struct mpd_step s = mpd_step_next(MPD_ST_RECLAIM, 5000, 4999, true, &p, &env);
+
+	ASSERT_FALSE(mpd_step_due(MPD_ST_RECLAIM, 5000, 4999));
+	ASSERT_TRUE(mpd_step_due(MPD_ST_RECLAIM, 5000, 5000));
+	ASSERT_FALSE(mpd_step_due(MPD_ST_DONE, 0, 100000));
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	ASSERT_FALSE(s.perform);
+	ASSERT_EQ(MPD_ST_RECLAIM, s.stage);
+	ASSERT_EQ(5000, s.next_at);
+	/* Done stays done. */
+	s = mpd_step_next(MPD_ST_DONE, 0, 100000, true, &p, &env);
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	ASSERT_EQ(MPD_ST_DONE, s.stage);
+}
+
+TEST(step_full_escalation)
+{
+	struct mpd_policy p = pol(true, true, true);
+	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
+	struct mpd_step s = mpd_episode_start(0, 2, 50, &p, false);
+
+	ASSERT_EQ(1100, s.next_at);
+	s = mpd_step_next(s.stage, s.next_at, 1100, true, &p, &env);
+	ASSERT_EQ(MPD_ACT_RECLAIM, s.act);
+	ASSERT_TRUE(s.perform);
+	ASSERT_EQ(MPD_ST_CLAMP, s.stage);
+	ASSERT_EQ(2100, s.next_at);
+	s = mpd_step_next(s.stage, s.next_at, 2150, true, &p, &env);	/* late tick */
+	ASSERT_EQ(MPD_ACT_CLAMP, s.act);
+	ASSERT_TRUE(s.perform);
+	ASSERT_EQ(MPD_ST_KILL, s.stage);
+	ASSERT_EQ(3150, s.next_at);	/* grace from when it ran */
+	s = mpd_step_next(s.stage, s.next_at, 3150, true, &p, &env);
+	ASSERT_EQ(MPD_ACT_KILL, s.act);
+	ASSERT_TRUE(s.perform);
+	ASSERT_EQ(MPD_ST_DONE, s.stage);
+	ASSERT_EQ(4150, s.next_at);
+}
+
+TEST(step_back_under_ends_it)
+{
+	struct mpd_policy p = pol(true, true, true);
+	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
+	enum mpd_stage st[] = { MPD_ST_RECLAIM, MPD_ST_CLAMP, MPD_ST_KILL };
+
+	for (size_t i = 0; i < 3; i++) {
+		struct mpd_step s = mpd_step_next(st[i], 1000, 1000, false, &p, &env);
+
+		ASSERT_EQ(MPD_ACT_NONE, s.act);
+		ASSERT_FALSE(s.perform);
+		ASSERT_EQ(MPD_ST_DONE, s.stage);
+		ASSERT_EQ(1000, s.next_at);
+	}
+}
+
+TEST(step_reclaim_disabled_or_unavailable)
+{
+	struct mpd_policy off = pol(false, true, true), on = pol(true, true, true);
+	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
+	struct mpd_step s = mpd_step_next(MPD_ST_RECLAIM, 1000, 1000, true, &off, &env);
+
+	/* Skipped, but the clamp still waits its grace period. */
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	ASSERT_FALSE(s.perform);
+	ASSERT_EQ(MPD_ST_CLAMP, s.stage);
+	ASSERT_EQ(2000, s.next_at);
+	env.reclaim_available = false;	/* no memory.reclaim */
+	s = mpd_step_next(MPD_ST_RECLAIM, 1000, 1000, true, &on, &env);
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	ASSERT_EQ(MPD_ST_CLAMP, s.stage);
+	ASSERT_EQ(2000, s.next_at);
+	s = mpd_step_next(s.stage, s.next_at, 2000, true, &on, &env);
+	ASSERT_EQ(MPD_ACT_CLAMP, s.act);
+}
+
+TEST(step_clamp_disabled_or_root)
+{
+	struct mpd_policy off = pol(true, false, true), on = pol(true, true, true);
+	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
+	struct mpd_step s = mpd_step_next(MPD_ST_CLAMP, 1000, 1000, true, &off, &env);
+
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	ASSERT_EQ(MPD_ST_KILL, s.stage);
+	ASSERT_EQ(2000, s.next_at);
+	s = mpd_step_next(s.stage, s.next_at, 2000, true, &off, &env);
+	ASSERT_EQ(MPD_ACT_KILL, s.act);
+	env.root = true;
+	s = mpd_step_next(MPD_ST_CLAMP, 1000, 1000, true, &on, &env);
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	ASSERT_EQ(MPD_ST_KILL, s.stage);
+}
+
+TEST(step_kill_disabled_or_no_suspect)
+{
+	struct mpd_policy off = pol(true, true, false), on = pol(true, true, true);
+	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
+	struct mpd_step s = mpd_step_next(MPD_ST_KILL, 1000, 1000, true, &off, &env);
+
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	ASSERT_FALSE(s.perform);
+	ASSERT_EQ(MPD_ST_DONE, s.stage);
+	/* No kill without a suspect, even with kill = yes. */
+	env.has_suspect = false;
+	s = mpd_step_next(MPD_ST_KILL, 1000, 1000, true, &on, &env);
+	ASSERT_EQ(MPD_ACT_NONE, s.act);
+	ASSERT_FALSE(s.perform);
+	ASSERT_EQ(MPD_ST_DONE, s.stage);
+}
+
+TEST(step_all_disabled)
+{
+	struct mpd_policy p = pol(false, false, false);
+	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
+	struct mpd_step s = mpd_episode_start(0, 0, 0, &p, false);
+	enum mpd_stage want[] = { MPD_ST_CLAMP, MPD_ST_KILL, MPD_ST_DONE };
+
+	for (size_t i = 0; i < 3; i++) {
+		s = mpd_step_next(s.stage, s.next_at, s.next_at, true, &p, &env);
+		ASSERT_EQ(MPD_ACT_NONE, s.act);
+		ASSERT_FALSE(s.perform);
+		ASSERT_EQ(want[i], s.stage);
+	}
+	ASSERT_EQ(4000, s.next_at);
+}
+
+TEST(step_dry_run_same_decisions)
+{
+	struct mpd_policy p = pol(true, true, true);
+	struct mpd_step_env live = { .reclaim_available = true, .has_suspect = true };
+	struct mpd_step_env dry = live;
+	struct mpd_step a = mpd_episode_start(0, 1, 10, &p, false), b = a;
+
+	dry.dry_run = true;
+	for (int i = 0; i < 3; i++) {
+		a = mpd_step_next(a.stage, a.next_at, a.next_at, true, &p, &live);
+		b = mpd_step_next(b.stage, b.next_at, b.next_at, true, &p, &dry);
+		ASSERT_NE(MPD_ACT_NONE, a.act);
+		ASSERT_EQ(a.act, b.act);
+		ASSERT_EQ(a.stage, b.stage);
+		ASSERT_EQ(a.next_at, b.next_at);
+		ASSERT_TRUE(a.perform);
+		ASSERT_FALSE(b.perform);	/* the caller only says what it would do */
+	}
+	ASSERT_EQ(MPD_ST_DONE, b.stage);
+}
+
+TEST(pick_suspect)
+{
+	const bool leak[] = { false, true, true, false, true };
+	const int64_t growth[] = { 1000000, 10, 300, 999999, 300 };
+	const bool none[] = { false, false };
+	const int64_t g2[] = { 5, 6 };
+	const bool neg[] = { true, true };
+	const int64_t gneg[] = { -50, -10 };
+
+	ASSERT_EQ(2, mpd_pick_suspect(leak, growth, 5));	/* fastest; first of equals */
+	ASSERT_EQ(-1, mpd_pick_suspect(none, g2, 2));		/* no suspect: no victim */
+	ASSERT_EQ(-1, mpd_pick_suspect(NULL, NULL, 0));
+	ASSERT_EQ(1, mpd_pick_suspect(neg, gneg, 2));
+}
+
+TEST(yield_bookkeeping)
+{
+	struct mpd_app_stats st;
+
+	memset(&st, 0, sizeof(st));
+	mpd_yield_request(&st);
+	mpd_yield_reply(&st, 4096);
+	mpd_yield_deadline(&st, true, 10000, 6000, true, 50000, 42000);
+	ASSERT_EQ(1, st.requests);
+	ASSERT_EQ(1, st.replies);
+	ASSERT_EQ(0, st.timeouts);
+	ASSERT_EQ(4096, st.claimed_bytes);
+	ASSERT_EQ(4000, st.measured_bytes);
+	ASSERT_EQ(8000, st.cgroup_bytes_measured);
+
+	/* No reply by the deadline: a timeout, claims nothing, drops still count. */
+	mpd_yield_request(&st);
+	mpd_yield_deadline(&st, false, 6000, 5000, true, 42000, 40000);
+	ASSERT_EQ(2, st.requests);
+	ASSERT_EQ(1, st.replies);
+	ASSERT_EQ(1, st.timeouts);
+	ASSERT_EQ(4096, st.claimed_bytes);
+	ASSERT_EQ(5000, st.measured_bytes);
+	ASSERT_EQ(10000, st.cgroup_bytes_measured);
+}
+
+TEST(yield_negative_drops_are_zero)
+{
+	struct mpd_app_stats st;
+
+	memset(&st, 0, sizeof(st));
+	ASSERT_EQ(0, mpd_drop(100, 200));
+	ASSERT_EQ(0, mpd_drop(100, 100));
+	ASSERT_EQ(1, mpd_drop(101, 100));
+	ASSERT_EQ(0, mpd_drop(0, UINT64_MAX));
+	/* Both grew: nothing measured, no wrap-around. */
+	mpd_yield_deadline(&st, true, 1000, 9000, true, 1000, 900000);
+	ASSERT_EQ(0, st.measured_bytes);
+	ASSERT_EQ(0, st.cgroup_bytes_measured);
+	/* memory.current unread: no cgroup drop, even one that looks huge. */
+	mpd_yield_deadline(&st, true, 1000, 1000, false, 1000000, 0);
+	ASSERT_EQ(0, st.cgroup_bytes_measured);
+	/* A grown RSS with a fallen cgroup: each on its own. */
+	mpd_yield_deadline(&st, true, 1000, 2000, true, 5000, 3000);
+	ASSERT_EQ(0, st.measured_bytes);
+	ASSERT_EQ(2000, st.cgroup_bytes_measured);
+	ASSERT_EQ(0, st.timeouts);
+}
+
+TEST_HARNESS_MAIN

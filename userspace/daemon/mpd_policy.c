@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mempressured's policy decisions: see mpd_policy.h.  No syscalls. */
+#include "mpd_policy.h"
+
+const char *const mpd_stage_names[MPD_ST_NR] = {
+	[MPD_ST_RECLAIM] = "callbacks",
+	[MPD_ST_CLAMP] = "reclaimed",
+	[MPD_ST_KILL] = "clamped",
+	[MPD_ST_DONE] = "done",
+};
+
+uint64_t mpd_page_round(uint64_t bytes, uint64_t page_size)
+{
+	return bytes < page_size ? page_size : bytes;
+}
+
+uint64_t mpd_excess_bytes(uint64_t usage, uint64_t soft, uint64_t margin_pct)
+{
+	uint64_t target;
+
+	if (margin_pct > 100)
+		margin_pct = 100;
+	target = soft / 100 * (100 - margin_pct);
+	return usage > target ? usage - target : 0;
+}
+
+uint64_t mpd_want_share(uint64_t want, uint64_t rss, uint64_t total_rss, size_t n,
+			uint64_t page_size)
+{
+	uint64_t share;
+
+	if (total_rss)
+		share = (uint64_t)((double)want * rss / total_rss);
+	else
+		share = n ? want / n : want;
+	return mpd_page_round(share, page_size);
+}
+
+void mpd_order_targets(const uint64_t *yield, size_t n, size_t *order)
+{
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	/* Insertion sort: stable, and n is small. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && yield[order[j - 1]] < yield[order[j]]; j--) {
+			size_t t = order[j];
+
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+}
+
+struct mpd_step mpd_episode_start(uint64_t now, unsigned int nr_callbacks,
+				  uint64_t stagger_ms, const struct mpd_policy *pol, bool root)
+{
+	struct mpd_step s = {
+		.act = MPD_ACT_NONE,
+		/* The system: callbacks only. */
+		.stage = root ? MPD_ST_DONE : MPD_ST_RECLAIM,
+		.next_at = now + nr_callbacks * stagger_ms + pol->grace_ms,
+	};
+
+	return s;
+}
+
+bool mpd_step_due(enum mpd_stage stage, uint64_t next_at, uint64_t now)
+{
+	return stage != MPD_ST_DONE && now >= next_at;
+}
+
+struct mpd_step mpd_step_next(enum mpd_stage stage, uint64_t next_at, uint64_t now,
+			      bool still_over, const struct mpd_policy *pol,
+			      const struct mpd_step_env *env)
+{
+	struct mpd_step s = { .act = MPD_ACT_NONE, .stage = stage, .next_at = next_at };
+
+	if (!mpd_step_due(stage, next_at, now))
+		return s;
+	if (!still_over) {
+		s.stage = MPD_ST_DONE;
+		return s;
+	}
+	switch (stage) {
+	case MPD_ST_RECLAIM:
+		if (pol->reclaim && env->reclaim_available)
+			s.act = MPD_ACT_RECLAIM;
+		s.stage = MPD_ST_CLAMP;
+		break;
+	case MPD_ST_CLAMP:
+		if (pol->clamp && !env->root)
+			s.act = MPD_ACT_CLAMP;
+		s.stage = MPD_ST_KILL;
+		break;
+	default:
+		if (pol->kill && env->has_suspect)
+			s.act = MPD_ACT_KILL;
+		s.stage = MPD_ST_DONE;
+		break;
+	}
+	s.perform = s.act != MPD_ACT_NONE && !env->dry_run;
+	s.next_at = now + pol->grace_ms;
+	return s;
+}
+
+long mpd_pick_suspect(const bool *leak, const int64_t *growth, size_t n)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < n; i++)
+		if (leak[i] && (best < 0 || growth[i] > growth[best]))
+			best = (long)i;
+	return best;
+}
+
+void mpd_yield_request(struct mpd_app_stats *st)
+{
+	st->requests++;
+}
+
+void mpd_yield_reply(struct mpd_app_stats *st, uint64_t freed)
+{
+	st->replies++;
+	st->claimed_bytes += freed;
+}
+
+uint64_t mpd_drop(uint64_t before, uint64_t after)
+{
+	return before > after ? before - after : 0;
+}
+
+void mpd_yield_deadline(struct mpd_app_stats *st, bool replied, uint64_t rss_before,
+			uint64_t rss_after, bool cg_known, uint64_t cg_before,
+			uint64_t cg_after)
+{
+	if (!replied)
+		st->timeouts++;
+	st->measured_bytes += mpd_drop(rss_before, rss_after);
+	if (cg_known)
+		st->cgroup_bytes_measured += mpd_drop(cg_before, cg_after);
+}
