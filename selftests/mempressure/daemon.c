@@ -16,7 +16,13 @@
  * - misbehaving clients: one that never reads does not stall the others;
  *   one killed with SIGKILL is forgotten;
  * - systemd's memory-pressure protocol: an sd-event-like watcher is woken
- *   at systemd_level in its cgroup, not before, and not for another's.
+ *   at systemd_level in its cgroup, not before, and not for another's;
+ * - leaks: a growing subscriber is asked alone (reason=leak), a steady one
+ *   beside it is not; with kill = yes the leak suspect that ignores its
+ *   trims is killed once its cgroup stays over, the steady one lives; with
+ *   kill = no (the default) nothing is killed;
+ * - the module unloaded and loaded again under the daemon: it says so,
+ *   waits, and serves the new module's events.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -268,9 +274,9 @@ static int daemon_stop(pid_t pid)
 
 FIXTURE(daemon) {
 	pid_t daemon;
-	pid_t kids[4];
+	pid_t kids[8];
 	int nr_kids;
-	char cgs[4][32];
+	char cgs[8][32];
 	int nr_cgs;
 };
 
@@ -287,7 +293,8 @@ FIXTURE_SETUP(daemon)
 FIXTURE_TEARDOWN(daemon)
 {
 	for (int i = 0; i < self->nr_kids; i++)
-		mp_kill_child(self->kids[i]);
+		if (self->kids[i] > 0)
+			mp_kill_child(self->kids[i]);
 	daemon_stop(self->daemon);
 	for (int i = 0; i < self->nr_cgs; i++)
 		cg_destroy(self->cgs[i]);
@@ -1055,6 +1062,234 @@ TEST_F_TIMEOUT(daemon, systemd_memory_pressure_protocol, 120)
 	ASSERT_EQ(0, daemon_stop(self->daemon));
 	self->daemon = 0;
 	ASSERT_NE(0, access(SD_SOCK, F_OK));
+}
+
+/* --- leaks and the opt-in kill --- */
+
+/* Fast leak suspicion, as signals.c sets it: 10 s window, 7/3 W old. */
+#define LK_WINDOW_S	10
+#define LK_RATE		(256 * KiB)
+#define LK_MIN		(1 * MiB)
+#define LK_GROW		(1 * MiB)	/* the leaker's rate, 4 x LK_RATE */
+#define LK_LEAKER	(36 * MiB)	/* still growing, and flagged, well past 7/3 W */
+#define LK_STEADY	(4 * MiB)
+#define LK_MAX		(96 * MiB)	/* soft limit 85 %: 81.6 MiB */
+#define LK_SOFT		(LK_MAX / 100 * 85)
+#define LK_AGE_MS	(LK_WINDOW_S * 7000 / 3)
+
+#define LEAK_CONF \
+	BASE_CONF \
+	"[cgroup /mpd_lkill]\n" \
+	"kill = yes\n" \
+	"grace_ms = 300\n" \
+	"[cgroup /mpd_lkeep]\n" \
+	"grace_ms = 300\n"
+
+struct leak_cg {
+	const char *cg;
+	struct sub leaker, steady, pusher;
+	pid_t lpid, spid, ppid;
+	int lfd, sfd, pfd;
+	char lacc[65536], sacc[65536], pacc[65536];
+};
+
+static void leak_cg_start(struct __test_metadata *_metadata, FIXTURE_DATA(daemon) *self,
+			  struct leak_cg *c)
+{
+	c->lacc[0] = c->sacc[0] = c->pacc[0] = '\0';
+	c->leaker = (struct sub){ .name = "leaker", .cg = c->cg, .target = LK_LEAKER,
+				  .rate = LK_GROW, .respond = false, .run_ms = 90000 };
+	/* Loads its data at once and holds it, answering no trim. */
+	c->steady = (struct sub){ .name = "steady", .cg = c->cg, .target = LK_STEADY,
+				  .rate = 1000 * MiB, .respond = false, .run_ms = 90000 };
+	c->spid = sub_start(&c->steady, &c->sfd);
+	ASSERT_GT(c->spid, 0);
+	self->kids[self->nr_kids++] = c->spid;
+	c->lpid = sub_start(&c->leaker, &c->lfd);
+	ASSERT_GT(c->lpid, 0);
+	self->kids[self->nr_kids++] = c->lpid;
+}
+
+/*
+ * A young process that takes the cgroup 2 MiB over its soft limit at once;
+ * with the leaker's remaining growth the cgroup stays under memory.max.
+ */
+static void leak_cg_push(struct __test_metadata *_metadata, FIXTURE_DATA(daemon) *self,
+			 struct leak_cg *c)
+{
+	uint64_t cur = 0;
+
+	ASSERT_EQ(0, cg_read_u64(c->cg, "memory.current", &cur));
+	ASSERT_GT(LK_SOFT, cur) TH_LOG("%s already over: %llu", c->cg, (unsigned long long)cur);
+	c->pusher = (struct sub){ .name = "pusher", .cg = c->cg,
+				  .target = (LK_SOFT + 2 * MiB - cur + CHUNK - 1) / CHUNK * CHUNK,
+				  .rate = 1000 * MiB, .respond = false, .run_ms = 90000 };
+	c->ppid = sub_start(&c->pusher, &c->pfd);
+	ASSERT_GT(c->ppid, 0);
+	self->kids[self->nr_kids++] = c->ppid;
+}
+
+/* Wait until one line of the daemon's log has @a and, after it, @b. */
+static bool wait_log_line(const char *a, const char *b, int timeout_ms)
+{
+	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
+
+	do {
+		for (const char *l = daemon_log(); (l = strstr(l, a)); l++) {
+			const char *nl = strchr(l, '\n'), *m = strstr(l, b);
+
+			if (m && (!nl || m < nl))
+				return true;
+		}
+		poll(NULL, 0, 100);
+	} while (mp_now_ms() < end);
+	return false;
+}
+
+static bool alive(pid_t pid)
+{
+	int status;
+
+	return waitpid(pid, &status, WNOHANG) == 0;
+}
+
+/*
+ * Two cgroups alike, one with kill = yes, one with the default: in each a
+ * subscriber that grows at 1 MiB/s and ignores its trims, and one that
+ * loaded 4 MiB at start and holds it.  Once the module suspects the grower
+ * (7/3 of the 10 s window) it alone gets a trim with reason=leak.  A young
+ * process then takes each cgroup over its soft limit: the trims go
+ * unanswered, reclaim and the clamp do not help, and in the kill = yes
+ * cgroup the leaker dies of SIGKILL, the log saying whom and why, while the
+ * steady one lives; in the other nothing is killed.
+ */
+TEST_F_TIMEOUT(daemon, leak_trims_and_opt_in_kill, 150)
+{
+	static struct leak_cg k = { .cg = "mpd_lkill" }, n = { .cg = "mpd_lkeep" };
+	char needle[128];
+	uint64_t oom = 0, t0;
+	const char *log, *p;
+	int status;
+
+	ASSERT_EQ(0, mp_control_set(MEMPRESSURE_TUNABLE_LEAK_WINDOW, LK_WINDOW_S));
+	ASSERT_EQ(0, mp_control_set(MEMPRESSURE_TUNABLE_LEAK_RATE, LK_RATE));
+	ASSERT_EQ(0, mp_control_set(MEMPRESSURE_TUNABLE_LEAK_MIN_BYTES, LK_MIN));
+	ASSERT_EQ(0, make_cg(_metadata, self, k.cg, LK_MAX));
+	ASSERT_EQ(0, make_cg(_metadata, self, n.cg, LK_MAX));
+	self->daemon = daemon_start(LEAK_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	t0 = mp_now_ms();
+	leak_cg_start(_metadata, self, &k);
+	leak_cg_start(_metadata, self, &n);
+
+	/* (a) The leak trims: to the grower, with reason=leak. */
+	ASSERT_TRUE(wait_pipe(k.lfd, k.lacc, sizeof(k.lacc), "reason=leak",
+			      LK_AGE_MS + MP_WAIT_MS)) TH_LOG("%s\nlog: %s", k.lacc, daemon_log());
+	ASSERT_TRUE(wait_pipe(n.lfd, n.lacc, sizeof(n.lacc), "reason=leak", MP_WAIT_MS))
+		TH_LOG("%s\nlog: %s", n.lacc, daemon_log());
+	ksft_print_msg("leak trims %llu ms after the leakers started\n",
+		       (unsigned long long)(mp_now_ms() - t0));
+	ASSERT_LE(LK_AGE_MS, mp_now_ms() - t0);
+	ASSERT_NE(NULL, strstr(k.lacc, "cgroup=/mpd_lkill"));
+	snprintf(needle, sizeof(needle), "pid=%d", k.lpid);
+	ASSERT_NE(NULL, strstr(strstr(k.lacc, "reason=leak"), needle)) TH_LOG("%s", k.lacc);
+	snprintf(needle, sizeof(needle), "(pid %d) suspected of leaking", k.lpid);
+	ASSERT_NE(NULL, strstr(daemon_log(), needle));
+	/* ... and none to the steady ones beside them. */
+	drain(k.sfd, k.sacc, sizeof(k.sacc));
+	drain(n.sfd, n.sacc, sizeof(n.sacc));
+	ASSERT_EQ(NULL, strstr(k.sacc, "msg=trim")) TH_LOG("%s", k.sacc);
+	ASSERT_EQ(NULL, strstr(n.sacc, "msg=trim")) TH_LOG("%s", n.sacc);
+	snprintf(needle, sizeof(needle), "(pid %d) suspected of leaking", k.spid);
+	ASSERT_EQ(NULL, strstr(daemon_log(), needle));
+
+	/* (b) Over the soft limit, trims ignored: escalation up to the kill. */
+	leak_cg_push(_metadata, self, &k);
+	leak_cg_push(_metadata, self, &n);
+	ASSERT_EQ(0, mp_wait_child(k.lpid, &status, MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	self->kids[1] = 0;	/* k's leaker, reaped */
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(SIGKILL, WTERMSIG(status));
+	/* By the daemon, not the OOM killer. */
+	ASSERT_EQ(0, cg_read_key_u64(k.cg, "memory.events", "oom_kill", &oom));
+	ASSERT_EQ(0, oom);
+	log = daemon_log();
+	p = strstr(log, "mpd_lkill: killed leak suspect ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", log);
+	snprintf(needle, sizeof(needle), "(pid %d, rss ", k.lpid);
+	ASSERT_NE(NULL, strstr(p, needle)) TH_LOG("%s", p);
+	ASSERT_NE(NULL, strstr(p, "bytes/s): still over its soft limit")) TH_LOG("%s", p);
+	/* The steady process and the young one in that cgroup live. */
+	ASSERT_TRUE(alive(k.spid));
+	ASSERT_TRUE(alive(k.ppid));
+	drain(k.sfd, k.sacc, sizeof(k.sacc));
+	ASSERT_EQ(NULL, strstr(k.sacc, "reason=leak"));
+
+	/* kill = no: its clamp came and went past the kill step; all live. */
+	ASSERT_TRUE(wait_log_line("/mpd_lkeep: ", "clamped memory.high", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	poll(NULL, 0, 3 * 300 + 500);
+	ASSERT_TRUE(alive(n.lpid)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(alive(n.spid));
+	ASSERT_TRUE(alive(n.ppid));
+	ASSERT_EQ(NULL, strstr(daemon_log(), "mpd_lkeep: killed"));
+	ASSERT_EQ(0, cg_read_key_u64(n.cg, "memory.events", "oom_kill", &oom));
+	ASSERT_EQ(0, oom);
+	drain(n.sfd, n.sacc, sizeof(n.sacc));
+	ASSERT_EQ(NULL, strstr(n.sacc, "reason=leak"));
+	/* kill's cgroup had the same escalation first. */
+	ASSERT_TRUE(wait_log_line("/mpd_lkill: ", "clamped memory.high", 0));
+	close(k.lfd); close(k.sfd); close(k.pfd);
+	close(n.lfd); close(n.sfd); close(n.pfd);
+}
+
+/* --- the module going away and coming back --- */
+
+/*
+ * The module unloaded under the daemon: its read fails with EIO, it says
+ * the module is gone and retries; loaded again, it reads the new module's
+ * events and a subscriber over its cgroup's soft limit gets its trim.
+ */
+TEST_F_TIMEOUT(daemon, module_unload_and_reload, 90)
+{
+	static char acc[65536];
+	struct sub a = { .name = "after", .cg = "mpd_rl", .target = 60 * MiB,
+			 .rate = 16 * MiB, .respond = true, .run_ms = 20000 };
+	const char *log, *gone, *back;
+	uint64_t end;
+	int fa, r;
+
+	acc[0] = '\0';
+	self->daemon = daemon_start(BASE_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	end = mp_now_ms() + MP_WAIT_MS;
+	while ((r = mp_unload()) && mp_now_ms() < end)
+		poll(NULL, 0, 100);
+	ASSERT_EQ(0, r);
+	ASSERT_FALSE(mp_loaded());
+	ASSERT_TRUE(wait_log("the module was unloaded", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log("is mempressure.ko loaded? Retrying", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	poll(NULL, 0, 500);
+	ASSERT_EQ(0, kill(self->daemon, 0));
+	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	end = mp_now_ms() + MP_WAIT_MS;
+	do {
+		log = daemon_log();
+		gone = strstr(log, "the module was unloaded");
+		back = gone ? strstr(gone, "reading the module's events") : NULL;
+		if (!back)
+			poll(NULL, 0, 100);
+	} while (!back && mp_now_ms() < end);
+	ASSERT_NE(NULL, back) TH_LOG("%s", log);
+
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_rl", 64 * MiB));
+	self->kids[self->nr_kids++] = sub_start(&a, &fa);
+	ASSERT_TRUE(wait_pipe(fa, acc, sizeof(acc), "msg=trim ", MP_WAIT_MS))
+		TH_LOG("got: %s\nlog: %s", acc, daemon_log());
+	ASSERT_NE(NULL, strstr(acc, "cgroup=/mpd_rl"));
+	ASSERT_TRUE(wait_log("after says it freed", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	close(fa);
 }
 
 TEST_HARNESS_MAIN
