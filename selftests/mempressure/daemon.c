@@ -392,13 +392,21 @@ TEST_F_TIMEOUT(daemon, headline, 180)
 
 TEST_F(daemon, subscribers_are_isolated)
 {
-	static char acc_a[65536], acc_b[65536], acc_bad[4096];
+	static char acc_a[65536], acc_b[65536], acc_bad[4096], acc_big[4096];
+	static char big_hello[MEMPRESSURED_MSG_MAX + 64];
 	struct sub a = { .name = "grower", .cg = "mpd_a", .target = 60 * MiB, .rate = 16 * MiB,
 			 .respond = true, .run_ms = 20000 };
 	struct sub b = { .name = "idle", .cg = "mpd_b", .run_ms = 20000 };
 	struct sub bad = { .name = "bad", .cg = "mpd_b", .run_ms = 10000,
 			   .raw_hello = "msg=hello version=1 name=x oops" };
-	int fa, fb, fbad;
+	struct sub big = { .name = "big", .cg = "mpd_b", .run_ms = 10000,
+			   .raw_hello = big_hello };
+	int fa, fb, fbad, fbig;
+
+	/* One byte over the protocol's limit: a well-formed but long name. */
+	memset(big_hello, 'x', sizeof(big_hello) - 1);
+	memcpy(big_hello, "msg=hello version=1 name=", 25);
+	big_hello[MEMPRESSURED_MSG_MAX + 1] = '\0';
 
 	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_a", 64 * MiB));
 	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_b", 64 * MiB));
@@ -412,6 +420,11 @@ TEST_F(daemon, subscribers_are_isolated)
 	self->kids[self->nr_kids++] = sub_start(&bad, &fbad);
 	ASSERT_TRUE(wait_pipe(fbad, acc_bad, sizeof(acc_bad), "EOF", MP_WAIT_MS));
 	ASSERT_NE(NULL, strstr(acc_bad, "msg=error reason=malformed"));
+	/* An oversized one: the same. */
+	self->kids[self->nr_kids++] = sub_start(&big, &fbig);
+	ASSERT_TRUE(wait_pipe(fbig, acc_big, sizeof(acc_big), "EOF", MP_WAIT_MS));
+	ASSERT_NE(NULL, strstr(acc_big, "msg=error reason=too_long"))
+		TH_LOG("big got: %s", acc_big);
 
 	self->kids[self->nr_kids++] = sub_start(&a, &fa);
 	ASSERT_TRUE(wait_pipe(fa, acc_a, sizeof(acc_a), "msg=trim ", MP_WAIT_MS))
@@ -428,6 +441,7 @@ TEST_F(daemon, subscribers_are_isolated)
 	close(fa);
 	close(fb);
 	close(fbad);
+	close(fbig);
 }
 
 #define IGNORER_CONF \
