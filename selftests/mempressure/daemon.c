@@ -738,7 +738,12 @@ static bool holder_grow(int cmd, int rep, char *acc, size_t size, unsigned int p
 	"[hook note]\n" \
 	"command = /bin/sh " HOOK_SH "\n" \
 	"cgroup = /mpd_tgt\n" \
-	"level = critical\n"
+	"level = critical\n" \
+	"[hook stuck]\n" \
+	"command = /bin/sleep 600\n" \
+	"cgroup = /mpd_tgt\n" \
+	"level = critical\n" \
+	"timeout_ms = 500\n"
 
 /*
  * A [signal] target by comm gets its signal when its cgroup reaches the
@@ -807,6 +812,12 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 	ASSERT_LT(0, want);
 	ASSERT_GT(TGT_MAX / 4, want);
 	ASSERT_NE(NULL, strstr(hook, " end\n"));
+
+	/* A hook that does not end is killed after its timeout_ms. */
+	ASSERT_TRUE(wait_log("hook stuck (pid", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log("still running after its timeout: killing it", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log("killed by signal 9", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
 
 	/* The other comm in the cgroup was never signalled. */
 	drain(orep, oacc, sizeof(oacc));
