@@ -83,17 +83,6 @@ static void touch(char *p, size_t from, size_t to)
 		p[off] = 1;
 }
 
-static int sub_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	strcpy(sa.sun_path, SOCK_PATH);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	return fd;
-}
-
 /*
  * The subscriber: hello, hold SOFT - BASE_GAP, then per 'g' on @go_fd
  * cross the soft limit and wait for the trim ('d' on @done_fd after each
@@ -108,7 +97,7 @@ static void subscriber(int go_fd, int done_fd)
 	struct mp_msg_out o;
 	size_t base = 0;
 	uint64_t cur;
-	int fd = sub_connect();
+	int fd = mp_daemon_connect(SOCK_PATH);
 
 	if (p == MAP_FAILED || fd < 0)
 		_exit(1);
@@ -174,20 +163,6 @@ static void subscriber(int go_fd, int done_fd)
 			_exit(1);
 	}
 	_exit(0);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t pct(const uint64_t *v, size_t n, unsigned int p)
-{
-	size_t rank = (n * p + 99) / 100;
-
-	return n ? v[rank ? rank - 1 : 0] : 0;
 }
 
 /* --- the daemon --- */
@@ -470,19 +445,19 @@ int main(int argc, char **argv)
 	printf("# storm: %zu soft_over/soft_under events of %d processes in %llu ms\n",
 	       nr_storm, nr_idle, (unsigned long long)wall);
 
-	qsort(lat_ev, nr_ev, sizeof(*lat_ev), cmp_u64);
-	qsort(lat_cross, nr_trims, sizeof(*lat_cross), cmp_u64);
+	mp_sort_u64(lat_ev, nr_ev);
+	mp_sort_u64(lat_cross, nr_trims);
 	printf("# %-40s %6s %10s %10s %10s  %s\n", "callback latency", "trims", "p50_usec",
 	       "p99_usec", "max_usec", "aim");
 	printf("# %-40s %6zu %10llu %10llu %10llu  p99 < %d ms\n",
 	       "soft_over time_usec -> trim received", nr_ev,
-	       (unsigned long long)pct(lat_ev, nr_ev, 50),
-	       (unsigned long long)pct(lat_ev, nr_ev, 99),
+	       (unsigned long long)mp_percentile(lat_ev, nr_ev, 50),
+	       (unsigned long long)mp_percentile(lat_ev, nr_ev, 99),
 	       (unsigned long long)(nr_ev ? lat_ev[nr_ev - 1] : 0), AIM_P99_MS);
 	printf("# %-40s %6zu %10llu %10llu %10llu  (includes sampling, interval 100 ms)\n",
 	       "crossing touch -> trim received", nr_trims,
-	       (unsigned long long)pct(lat_cross, nr_trims, 50),
-	       (unsigned long long)pct(lat_cross, nr_trims, 99),
+	       (unsigned long long)mp_percentile(lat_cross, nr_trims, 50),
+	       (unsigned long long)mp_percentile(lat_cross, nr_trims, 99),
 	       (unsigned long long)(nr_trims ? lat_cross[nr_trims - 1] : 0));
 	printf("# %-40s %21s  %s\n", "daemon resources", "value", "aim");
 	printf("# %-40s %18llu kB  < %d kB\n", "VmRSS idle", (unsigned long long)rss_idle,

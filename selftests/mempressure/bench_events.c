@@ -121,23 +121,6 @@ static void pusher(struct slot *slot, int go_fd, int done_fd)
 	_exit(0);
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of @n sorted values. */
-static uint64_t pct(const uint64_t *v, size_t n, unsigned int p)
-{
-	size_t rank = (n * p + 99) / 100;
-
-	if (!n)
-		return 0;
-	return v[rank ? rank - 1 : 0];
-}
-
 struct figures {
 	const char *name;
 	size_t rounds, crossed, events;	/* crossed: memory.events high grew */
@@ -146,10 +129,10 @@ struct figures {
 
 static void report(const struct figures *f)
 {
-	qsort(f->lat_us, f->events, sizeof(*f->lat_us), cmp_u64);
+	mp_sort_u64(f->lat_us, f->events);
 	printf("# %-34s %6zu %7zu %6zu %10llu %10llu %10llu\n", f->name,
-	       f->rounds, f->crossed, f->events, (unsigned long long)pct(f->lat_us, f->events, 50),
-	       (unsigned long long)pct(f->lat_us, f->events, 99),
+	       f->rounds, f->crossed, f->events, (unsigned long long)mp_percentile(f->lat_us, f->events, 50),
+	       (unsigned long long)mp_percentile(f->lat_us, f->events, 99),
 	       (unsigned long long)(f->events ?
 				    f->lat_us[f->events - 1] : 0));
 }

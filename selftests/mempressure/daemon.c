@@ -64,17 +64,6 @@ struct sub {
 	int out;			/* pipe: one line per message received */
 };
 
-static int sub_connect(void)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-
-	strcpy(sa.sun_path, SOCK_PATH);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return -1;
-	return fd;
-}
-
 static int sub_main(void *arg)
 {
 	struct sub *s = arg;
@@ -82,7 +71,7 @@ static int sub_main(void *arg)
 	static struct mp_msg m;
 	struct mp_msg_out o;
 	uint64_t size = 0, ceiling = s->target, freed_total = 0, start = mp_now_ms();
-	int nr = 0, fd = sub_connect();
+	int nr = 0, fd = mp_daemon_connect(SOCK_PATH);
 	char buf[MEMPRESSURED_MSG_MAX + 1];
 
 	/* No daemon (the headline's first run): a cache on its own. */
@@ -839,7 +828,7 @@ static bool status_query(char *out, size_t size)
 	const char *req = "msg=status";
 	uint64_t end = mp_now_ms() + MP_WAIT_MS;
 	size_t len = 0;
-	int fd = sub_connect();
+	int fd = mp_daemon_connect(SOCK_PATH);
 
 	out[0] = '\0';
 	if (fd < 0 || send(fd, req, strlen(req), 0) < 0)
@@ -873,7 +862,7 @@ fail:
 static int deaf_main(void *arg)
 {
 	struct mp_msg_out o;
-	int fd = sub_connect(), n = *(int *)arg;
+	int fd = mp_daemon_connect(SOCK_PATH), n = *(int *)arg;
 
 	if (fd < 0)
 		return 30;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -515,6 +517,45 @@ int kmsg_read_new(int fd, char *buf, size_t size)
 const struct mp_tunable_info mp_tunables[MEMPRESSURE_TUNABLE_NR] = {
 	MEMPRESSURE_TUNABLES(MP_TUNABLE_INFO)
 };
+
+int mp_daemon_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -1;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int mp_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+void mp_sort_u64(uint64_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), mp_cmp_u64);
+}
+
+uint64_t mp_percentile(const uint64_t *v, size_t n, unsigned int p)
+{
+	size_t rank = (n * p + 99) / 100;
+
+	if (!n)
+		return 0;
+	return v[rank ? rank - 1 : 0];
+}
 
 uint64_t mp_now_usec(void)
 {

@@ -137,6 +137,13 @@ int kmsg_read_new(int fd, char *buf, size_t size);
 /* Monotonic milliseconds. */
 uint64_t mp_now_ms(void);
 
+/* A client socket to mempressured at @path (SOCK_SEQPACKET), or -1. */
+int mp_daemon_connect(const char *path);
+
+/* For benchmarks: sort, then the nearest-rank percentile @p of @n values. */
+void mp_sort_u64(uint64_t *v, size_t n);
+uint64_t mp_percentile(const uint64_t *v, size_t n, unsigned int p);
+
 /* --- signals, events, control --- */
 
 /*
