@@ -27,7 +27,9 @@ TEST(page_round)
 	ASSERT_EQ(PAGE, mpd_page_round(1, PAGE));
 	ASSERT_EQ(PAGE, mpd_page_round(PAGE - 1, PAGE));
 	ASSERT_EQ(PAGE, mpd_page_round(PAGE, PAGE));
-	ASSERT_EQ(PAGE + 1, mpd_page_round(PAGE + 1, PAGE));	/* not rounded up */
+	ASSERT_EQ(2 * PAGE, mpd_page_round(PAGE + 1, PAGE));
+	ASSERT_EQ(5 * PAGE, mpd_page_round(5 * PAGE, PAGE));
+	ASSERT_EQ(6 * PAGE, mpd_page_round(5 * PAGE + PAGE / 2, PAGE));
 }
 
 TEST(excess_over_soft_minus_margin)
@@ -56,9 +58,12 @@ TEST(want_shared_by_rss)
 	ASSERT_EQ(75 * PAGE, mpd_want_share(want, 3000, 4000, 2, PAGE));
 	/* All the RSS: all of it. */
 	ASSERT_EQ(want, mpd_want_share(want, 5, 5, 1, PAGE));
-	/* Rounded down, not up: (6 pages + 2) / 3 = 2 pages and 2/3 of a byte. */
+	/*
+	 * Whole bytes, then whole pages rounded up: a third of 6 pages + 2
+	 * bytes is 2 pages (the fraction of a byte goes), two thirds 5 pages.
+	 */
 	ASSERT_EQ(2 * PAGE, mpd_want_share(6 * PAGE + 2, 1, 3, 3, PAGE));
-	ASSERT_EQ(4 * PAGE + 1, mpd_want_share(6 * PAGE + 2, 2, 3, 3, PAGE));
+	ASSERT_EQ(5 * PAGE, mpd_want_share(6 * PAGE + 2, 2, 3, 3, PAGE));
 	/* No RSS known: evenly. */
 	ASSERT_EQ(want / 4, mpd_want_share(want, 0, 0, 4, PAGE));
 	ASSERT_EQ(PAGE, mpd_want_share(3 * PAGE, 0, 0, 3, PAGE));
@@ -80,9 +85,10 @@ TEST(want_at_least_one_page_each)
 			uint64_t s = mpd_want_share(64 * PAGE, rss[i], total, 4, PAGE);
 
 			ASSERT_GE(s, PAGE);
+			ASSERT_EQ(0, s % PAGE);
 			sum += s;
 		}
-		ASSERT_GE(sum + 4, 64 * PAGE);	/* at most a byte lost per target */
+		ASSERT_GE(sum, 64 * PAGE);
 	}
 }
 

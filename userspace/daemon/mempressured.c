@@ -172,11 +172,21 @@ struct episode {
 	struct episode *next;
 };
 
-struct hook_child {
+/*
+ * A child the daemon waits for without blocking its loop: a hook command,
+ * or a write to memory.reclaim, which can take as long as reclaim does.
+ * Killed at @kill_at (memory.reclaim stops at a pending signal).
+ */
+enum child_kind { CHILD_HOOK, CHILD_RECLAIM };
+
+struct child {
+	enum child_kind kind;
 	pid_t pid;
-	char name[NAME_LEN];
+	char name[PATH_LEN];		/* the hook's name, or the cgroup reclaimed */
 	uint64_t kill_at;
-	struct hook_child *next;
+	uint64_t started;
+	uint64_t bytes, before;		/* CHILD_RECLAIM: asked, memory.current */
+	struct child *next;
 };
 
 static struct {
@@ -198,7 +208,7 @@ static struct {
 	uint64_t next_cid, next_trim_id, events_seen, events_lost;
 	struct action *actions;
 	struct episode *episodes;
-	struct hook_child *hooks;
+	struct child *children;
 	struct app_stats apps[APPS_MAX];
 	size_t nr_apps;
 	long page_size;
@@ -1112,7 +1122,7 @@ static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level
 	char *envp[] = { env_level, env_cg, env_reason, env_want,
 			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			 NULL };
-	struct hook_child *hc;
+	struct child *hc;
 	sigset_t all;
 	pid_t pid;
 
@@ -1140,14 +1150,18 @@ static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level
 		mpd_log(3, "hook %s: exec %s: %m", h->name, h->argv[0]);
 		_exit(127);
 	}
+	hc->kind = CHILD_HOOK;
 	hc->pid = pid;
-	hc->kill_at = now_ms() + h->timeout_ms;
+	hc->started = now_ms();
+	hc->kill_at = hc->started + h->timeout_ms;
 	snprintf(hc->name, sizeof(hc->name), "%s", h->name);
-	hc->next = d.hooks;
-	d.hooks = hc;
+	hc->next = d.children;
+	d.children = hc;
 	log_info("hook %s: started %s (pid %d) for %s, level %s", h->name, h->command, pid,
 		 cgroup, mpd_level_name(level));
 }
+
+static void reclaim_done(const struct child *c, int status);
 
 static void reap_children(void)
 {
@@ -1157,12 +1171,14 @@ static void reap_children(void)
 
 		if (pid <= 0)
 			return;
-		for (struct hook_child **pp = &d.hooks; *pp; pp = &(*pp)->next) {
-			struct hook_child *hc = *pp;
+		for (struct child **pp = &d.children; *pp; pp = &(*pp)->next) {
+			struct child *hc = *pp;
 
 			if (hc->pid != pid)
 				continue;
-			if (WIFEXITED(status))
+			if (hc->kind == CHILD_RECLAIM)
+				reclaim_done(hc, status);
+			else if (WIFEXITED(status))
 				mpd_log(WEXITSTATUS(status) ? 4 : 6, "hook %s (pid %d) exited with %d",
 					hc->name, pid, WEXITSTATUS(status));
 			else
@@ -1278,12 +1294,19 @@ static bool reclaim_available(const struct episode *e)
 	return access(path, W_OK) == 0;
 }
 
-/* The reclaim step, decided by mpd_step_next(): @perform false in a dry run. */
+/*
+ * The reclaim step, decided by mpd_step_next(): @perform false in a dry run.
+ * The write to memory.reclaim returns only when the kernel has reclaimed
+ * that much or given up, which can take seconds: a child does it, so that
+ * the loop goes on serving callbacks; reclaim_done() logs the result.  It
+ * has until the next step (grace_ms) and is then killed.
+ */
 static void step_reclaim(struct episode *e, const struct cg_row *row, bool perform)
 {
 	char path[PATH_LEN + 64], val[32];
-	uint64_t excess = page_round(excess_bytes(row->current, e->soft_bytes)), after = 0;
-	int r;
+	uint64_t excess = page_round(excess_bytes(row->current, e->soft_bytes));
+	struct child *c;
+	pid_t pid;
 
 	cg_file(e->cgroup, "memory.reclaim", path, sizeof(path));
 	if (!perform) {
@@ -1292,13 +1315,47 @@ static void step_reclaim(struct episode *e, const struct cg_row *row, bool perfo
 			 (unsigned long long)e->soft_bytes, (unsigned long long)excess);
 		return;
 	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		log_err("%s: out of memory, reclaim skipped", e->cgroup);
+		return;
+	}
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)excess);
-	r = write_str(path, val);
-	cg_read_u64(e->cgroup, "memory.current", &after);
-	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): reclaim of %llu bytes through memory.reclaim %s; memory.current now %llu",
+	pid = fork();
+	if (pid < 0) {
+		log_err("%s: fork: %m, reclaim skipped", e->cgroup);
+		free(c);
+		return;
+	}
+	if (pid == 0)
+		_exit(-write_str(path, val) & 0xff);	/* 0, or the errno */
+	c->kind = CHILD_RECLAIM;
+	c->pid = pid;
+	c->started = now_ms();
+	c->kill_at = c->started + e->pol.grace_ms;
+	c->bytes = excess;
+	c->before = row->current;
+	snprintf(c->name, sizeof(c->name), "%s", e->cgroup);
+	c->next = d.children;
+	d.children = c;
+	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): reclaiming %llu bytes through memory.reclaim (pid %d)",
 		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
-		 (unsigned long long)excess, r == 0 ? "done" : r == -EAGAIN ? "fell short" : strerror(-r),
-		 (unsigned long long)after);
+		 (unsigned long long)excess, pid);
+}
+
+static void reclaim_done(const struct child *c, int status)
+{
+	int err = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+	uint64_t after = 0;
+
+	cg_read_u64(c->name, "memory.current", &after);
+	mpd_log(err && err != EAGAIN ? 4 : 6,
+		"%s: memory.reclaim of %llu bytes %s after %llu ms; memory.current %llu -> %llu",
+		c->name, (unsigned long long)c->bytes,
+		!err ? "done" : err == EAGAIN ? "fell short" :
+		err == EINTR ? "stopped at its timeout" : strerror(err),
+		(unsigned long long)(now_ms() - c->started), (unsigned long long)c->before,
+		(unsigned long long)after);
 }
 
 static void step_clamp(struct episode *e, const struct cg_row *row, bool perform)
@@ -1744,7 +1801,7 @@ static void arm_tick(void)
 		if (e->stage == MPD_ST_DONE && !e->clamped)
 			next = 0;
 	}
-	for (struct hook_child *h = d.hooks; h; h = h->next)
+	for (struct child *h = d.children; h; h = h->next)
 		if (h->kill_at && h->kill_at < next)
 			next = h->kill_at;
 	if (next != UINT64_MAX) {
@@ -1774,10 +1831,11 @@ static void tick(void)
 		next = e->next;
 		episode_due(e, now);
 	}
-	for (struct hook_child *h = d.hooks; h; h = h->next)
+	for (struct child *h = d.children; h; h = h->next)
 		if (h->kill_at && h->kill_at <= now) {
-			log_warn("hook %s (pid %d) still running after its timeout: killing it",
-				 h->name, h->pid);
+			log_warn("%s %s (pid %d) still running after its timeout: killing it",
+				 h->kind == CHILD_HOOK ? "hook" : "memory.reclaim of", h->name,
+				 h->pid);
 			kill(h->pid, SIGKILL);	/* our unreaped child: the pid is still its */
 			h->kill_at = 0;
 		}
@@ -1818,6 +1876,11 @@ static void reload(void)
 	mpd_config_free(&d.cfg);
 	d.cfg = c;
 	log_info("reload: configuration %s loaded", d.config_path);
+	/* After a module upgrade, say: try it now rather than at the next retry. */
+	if (d.events_fd < 0) {
+		d.backoff_ms = BACKOFF_MIN_MS;
+		module_open();
+	}
 }
 
 /* --- the socket --- */
@@ -2074,6 +2137,15 @@ int main(int argc, char **argv)
 		action_free(d.actions);
 	while (d.episodes)
 		episode_free(d.episodes);
+	/* A reclaim in flight was asked by this daemon: stop it.  Hooks run on. */
+	while (d.children) {
+		struct child *c = d.children;
+
+		if (c->kind == CHILD_RECLAIM)
+			kill(c->pid, SIGKILL);	/* unreaped: the pid is still its */
+		d.children = c->next;
+		free(c);
+	}
 	module_close();
 	if (d.listen_fd >= 0) {
 		close(d.listen_fd);

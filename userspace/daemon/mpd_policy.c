@@ -11,7 +11,9 @@ const char *const mpd_stage_names[MPD_ST_NR] = {
 
 uint64_t mpd_page_round(uint64_t bytes, uint64_t page_size)
 {
-	return bytes < page_size ? page_size : bytes;
+	uint64_t pages = bytes / page_size + (bytes % page_size != 0);
+
+	return (pages ? pages : 1) * page_size;
 }
 
 uint64_t mpd_excess_bytes(uint64_t usage, uint64_t soft, uint64_t margin_pct)

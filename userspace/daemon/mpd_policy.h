@@ -15,7 +15,10 @@
 
 #include "mpd_config.h"
 
-/* At least one page: a request for 0 bytes still asks for something. */
+/*
+ * Whole pages, rounded up (memory is given back in pages), and at least
+ * one: a request for 0 bytes still asks for something.
+ */
 uint64_t mpd_page_round(uint64_t bytes, uint64_t page_size);
 
 /*
@@ -26,8 +29,8 @@ uint64_t mpd_excess_bytes(uint64_t usage, uint64_t soft, uint64_t margin_pct);
 
 /*
  * One target's share of @want among @n targets: by its RSS @rss out of
- * @total_rss (evenly when @total_rss is 0), rounded down, then at least
- * one page (mpd_page_round).
+ * @total_rss (evenly when @total_rss is 0), rounded up to whole pages and
+ * at least one (mpd_page_round): the shares add up to @want or more.
  */
 uint64_t mpd_want_share(uint64_t want, uint64_t rss, uint64_t total_rss, size_t n,
 			uint64_t page_size);
