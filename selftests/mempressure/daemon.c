@@ -22,7 +22,10 @@
  *   trims is killed once its cgroup stays over, the steady one lives; with
  *   kill = no (the default) nothing is killed;
  * - the module unloaded and loaded again under the daemon: it says so,
- *   waits, and serves the new module's events.
+ *   waits, and serves the new module's events;
+ * - a module whose ABI the daemon does not know is refused, saying so, and
+ *   the daemon goes on serving; SIGHUP looks again;
+ * - callbacks to several subscribers of one cgroup are stagger_ms apart.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -108,7 +112,8 @@ static int sub_main(void *arg)
 			break;
 		}
 		buf[n] = '\0';
-		dprintf(s->out, "%s\n", buf);
+		/* When it arrived: the test of staggering compares them. */
+		dprintf(s->out, "at=%llu %s\n", (unsigned long long)mp_now_ms(), buf);
 		if (mp_msg_parse(buf, (size_t)n, &m) < 0 || m.type != MEMPRESSURED_MSG_TRIM ||
 		    !s->respond) {
 			continue;
@@ -216,7 +221,8 @@ static int write_file(const char *path, const char *text)
 	return fclose(f) ? -errno : 0;
 }
 
-static pid_t daemon_start(const char *conf, bool dry)
+/* Starts the daemon; returns once it listens on its socket. */
+static pid_t daemon_spawn(const char *conf, bool dry)
 {
 	pid_t pid;
 
@@ -234,6 +240,14 @@ static pid_t daemon_start(const char *conf, bool dry)
 	}
 	if (pid > 0 && !wait_log("listening on", MP_WAIT_MS))
 		return -1;
+	return pid;
+}
+
+/* Starts the daemon; returns once it reads the module's events too. */
+static pid_t daemon_start(const char *conf, bool dry)
+{
+	pid_t pid = daemon_spawn(conf, dry);
+
 	if (pid > 0 && !wait_log("reading the module's events", MP_WAIT_MS))
 		return -1;
 	return pid;
@@ -1304,6 +1318,137 @@ TEST_F_TIMEOUT(daemon, module_unload_and_reload, 90)
 	ASSERT_NE(NULL, strstr(acc, "cgroup=/mpd_rl"));
 	ASSERT_TRUE(wait_log("after says it freed", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
 	close(fa);
+}
+
+/*
+ * A module speaking another ABI: /proc/mempressure/status is covered by a
+ * bind mount of a file that says abi_version 99.  The daemon refuses it,
+ * says which versions, does not read the events, still answers on its
+ * socket; once the real file shows again, SIGHUP makes it look at once.
+ */
+TEST_F(daemon, unknown_abi_is_refused)
+{
+	static char st[16384];
+	const char *fake = "/tmp/mpd-fake-status";
+	const char *status = MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_STATUS;
+	char want[128];
+
+	ASSERT_EQ(0, write_file(fake, "abi_version 99\n"));
+	ASSERT_EQ(0, mount(fake, status, NULL, MS_BIND, NULL)) TH_LOG("bind mount: %m");
+	self->daemon = daemon_spawn(BASE_CONF, false);
+	if (self->daemon <= 0)
+		umount(status);
+	ASSERT_GT(self->daemon, 0);
+	snprintf(want, sizeof(want), "the module speaks ABI version 99, this daemon only %d",
+		 MEMPRESSURE_ABI_VERSION);
+	if (!wait_log(want, MP_WAIT_MS))
+		umount(status);
+	ASSERT_NE(NULL, strstr(daemon_log(), want)) TH_LOG("%s", daemon_log());
+	/* Refused: no events read, but the socket is served. */
+	ASSERT_TRUE(status_query(st, sizeof(st)));
+	umount(status);
+	ASSERT_NE(NULL, strstr(st, "module=absent")) TH_LOG("%s", st);
+	ASSERT_EQ(NULL, strstr(daemon_log(), "reading the module's events"));
+	/* The module "upgraded": SIGHUP, and it reads the events well before its 30 s retry. */
+	ASSERT_EQ(0, kill(self->daemon, SIGHUP));
+	ASSERT_TRUE(wait_log("reading the module's events (ABI 1)", 10000))
+		TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(status_query(st, sizeof(st)));
+	ASSERT_NE(NULL, strstr(st, "module=open")) TH_LOG("%s", st);
+	unlink(fake);
+}
+
+#define STAGGER_MS	400
+#define STAGGER_CONF \
+	"[daemon]\n" \
+	"socket = " SOCK_PATH "\n" \
+	"deadline_ms = 300\n" \
+	"stagger_ms = 400\n" \
+	"grace_ms = 3000\n" \
+	"[cgroup /mpd_stg]\n" \
+	"reclaim = no\n" \
+	"clamp = no\n"
+
+/* When the first trim reached a subscriber, and its id; false if none did. */
+static bool first_trim(const char *acc, uint64_t *at, uint64_t *id)
+{
+	const char *t = strstr(acc, " msg=trim "), *line, *i;
+
+	if (!t)
+		return false;
+	for (line = t; line > acc && line[-1] != '\n'; line--)
+		;
+	i = strstr(t, " id=");
+	if (strncmp(line, "at=", 3) || !i)
+		return false;
+	*at = strtoull(line + 3, NULL, 10);
+	*id = strtoull(i + 4, NULL, 10);
+	return true;
+}
+
+/*
+ * Two subscribers hold a cache each in one cgroup; a third process, not a
+ * subscriber, pushes the cgroup over its soft limit.  Both are asked in
+ * the same round (consecutive trim ids), and the second stagger_ms after
+ * the first, not at once.
+ */
+TEST_F_TIMEOUT(daemon, callbacks_are_staggered, 120)
+{
+	static char acc1[65536], acc2[65536], hacc[256];
+	struct sub s1 = { .name = "first", .cg = "mpd_stg", .target = 12 * MiB,
+			  .rate = 64 * MiB, .respond = true, .run_ms = 60000 };
+	struct sub s2 = { .name = "second", .cg = "mpd_stg", .target = 12 * MiB,
+			  .rate = 64 * MiB, .respond = true, .run_ms = 60000 };
+	struct holder h = { .comm = "mpd_push", .cg = "mpd_stg" };
+	uint64_t at1, at2, id1, id2, cur, target = 60 * MiB, end;
+	int f1, f2, hcmd, hrep;
+	bool got1 = false, got2 = false;
+
+	acc1[0] = acc2[0] = hacc[0] = '\0';
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_stg", 64 * MiB));
+	self->daemon = daemon_start(STAGGER_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	self->kids[self->nr_kids++] = sub_start(&s1, &f1);
+	self->kids[self->nr_kids++] = sub_start(&s2, &f2);
+	ASSERT_TRUE(wait_pipe(f1, acc1, sizeof(acc1), "msg=welcome", MP_WAIT_MS));
+	ASSERT_TRUE(wait_pipe(f2, acc2, sizeof(acc2), "msg=welcome", MP_WAIT_MS));
+	/* Both caches in place (24 MiB, under the 54 MiB soft limit). */
+	end = mp_now_ms() + MP_WAIT_MS;
+	while (!cg_read_u64("mpd_stg", "memory.current", &cur) && cur < 24 * MiB &&
+	       mp_now_ms() < end)
+		poll(NULL, 0, 50);
+	ASSERT_GE(cur, 24 * MiB);
+	self->kids[self->nr_kids++] = holder_start(&h, &hcmd, &hrep);
+	ASSERT_TRUE(wait_pipe(hrep, hacc, sizeof(hacc), "R", MP_WAIT_MS));
+	ASSERT_EQ(sizeof(target), write(hcmd, &target, sizeof(target)));
+	end = mp_now_ms() + MP_WAIT_MS;
+	while (!(got1 && got2) && mp_now_ms() < end) {
+		drain(f1, acc1, sizeof(acc1));
+		drain(f2, acc2, sizeof(acc2));
+		got1 = first_trim(acc1, &at1, &id1);
+		got2 = first_trim(acc2, &at2, &id2);
+		poll(NULL, 0, 50);
+	}
+	ASSERT_TRUE(got1 && got2) TH_LOG("first: %s\nsecond: %s\nlog: %s", acc1, acc2,
+					 daemon_log());
+	TH_LOG("trim %llu at %llu ms, trim %llu at %llu ms",
+	       (unsigned long long)id1, (unsigned long long)at1,
+	       (unsigned long long)id2, (unsigned long long)at2);
+	/* One round: the ids follow each other. */
+	ASSERT_EQ(1, id1 > id2 ? id1 - id2 : id2 - id1) TH_LOG("%s", daemon_log());
+	/* The later one came a stagger after the earlier, less what the VM's clock lets slip. */
+	if (id1 > id2) {
+		uint64_t t = at1;
+
+		at1 = at2;
+		at2 = t;
+	}
+	ASSERT_GE(at2, at1 + STAGGER_MS * 3 / 4) TH_LOG("%s", daemon_log());
+	ASSERT_LT(at2, at1 + STAGGER_MS + 5000);
+	close(f1);
+	close(f2);
+	close(hcmd);
+	close(hrep);
 }
 
 TEST_HARNESS_MAIN
