@@ -2,6 +2,7 @@
 /* Host unit tests for mempressured's configuration parser (userspace/daemon). */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,10 @@ TEST(defaults)
 	ASSERT_EQ(0, c.nr_cgroups);
 	ASSERT_EQ(0, c.nr_signals);
 	ASSERT_EQ(0, c.nr_hooks);
+	ASSERT_EQ(NULL, c.metrics_file);
+	ASSERT_EQ(NULL, c.metrics_listen);
+	ASSERT_FALSE(c.metrics_allow_remote);
+	ASSERT_EQ(5000, c.metrics_interval_ms);
 	mpd_config_policy(&c, "/any", &p);
 	ASSERT_EQ(0, memcmp(&p, &c.daemon, sizeof(p)));
 	mpd_config_free(&c);
@@ -75,6 +80,9 @@ static const char full_config[] =
 	"clamp = no\n"
 	"clamp_ms = 2000\n"
 	"kill = yes\n"
+	"metrics_file = /var/lib/prometheus/node-exporter/mempressure.prom\n"
+	"metrics_listen = [::1]:9469\n"
+	"metrics_interval_ms = 250\n"
 	"\n"
 	"[cgroup /app\\040one]\n"
 	"dry_run = no\n"
@@ -121,6 +129,10 @@ TEST(every_key)
 	ASSERT_FALSE(c.daemon.clamp);
 	ASSERT_EQ(2000, c.daemon.clamp_ms);
 	ASSERT_TRUE(c.daemon.kill);
+	ASSERT_STREQ("/var/lib/prometheus/node-exporter/mempressure.prom", c.metrics_file);
+	ASSERT_STREQ("[::1]:9469", c.metrics_listen);
+	ASSERT_FALSE(c.metrics_allow_remote);
+	ASSERT_EQ(250, c.metrics_interval_ms);
 
 	ASSERT_EQ(2, c.nr_cgroups);
 	ASSERT_STREQ("/app one", c.cgroups[0].path);
@@ -248,6 +260,26 @@ static const struct bad {
 	{ "[daemon]\nsocket = relative.sock\n", 2, "absolute" },
 	{ "[daemon]\nreclaim = 1\n", 2, "boolean" },
 	{ "[daemon]\nclamp_ms = 0\n", 2, "range" },
+	{ "[daemon]\nmetrics_file = metrics.prom\n", 2, "absolute" },
+	{ "[daemon]\nmetrics_file = /var/lib/\n", 2, "absolute file path" },
+	{ "[daemon]\nmetrics_file = /a\nmetrics_file = /b\n", 3, "twice" },
+	{ "[daemon]\nmetrics_listen = 127.0.0.1\n", 2, "ADDRESS:PORT" },
+	{ "[daemon]\nmetrics_listen = 127.0.0.1:0\n", 2, "ADDRESS:PORT" },
+	{ "[daemon]\nmetrics_listen = 127.0.0.1:65536\n", 2, "ADDRESS:PORT" },
+	{ "[daemon]\nmetrics_listen = 127.0.0.1:-1\n", 2, "ADDRESS:PORT" },
+	{ "[daemon]\nmetrics_listen = localhost:9469\n", 2, "ADDRESS:PORT" },
+	{ "[daemon]\nmetrics_listen = ::1:9469\n", 2, "ADDRESS:PORT" },
+	{ "[daemon]\nmetrics_listen = [127.0.0.1]:9469\n", 2, "ADDRESS:PORT" },
+	{ "[daemon]\nmetrics_listen = 127.0.0.1:9469x\n", 2, "ADDRESS:PORT" },
+	/* Off the loopback only when asked for, wherever that is said. */
+	{ "[daemon]\nmetrics_listen = 0.0.0.0:9469\n", 2, "metrics_allow_remote = yes" },
+	{ "[daemon]\n\nmetrics_listen = 192.168.1.2:9469\nmetrics_allow_remote = no\n", 3,
+	  "not a loopback" },
+	{ "[daemon]\nmetrics_listen = [::]:9469\n", 2, "not a loopback" },
+	{ "[daemon]\nmetrics_allow_remote = maybe\n", 2, "boolean" },
+	{ "[daemon]\nmetrics_interval_ms = 99\n", 2, "range" },
+	{ "[daemon]\nmetrics_interval_ms = 1s\n", 2, "number" },
+	{ "[cgroup /a]\nmetrics_file = /x.prom\n", 2, "unknown key" },
 };
 
 TEST(malformed_files)
@@ -294,6 +326,8 @@ TEST(printed_configuration_parses_back)
 	a = print(&c);
 	ASSERT_NE(NULL, strstr(a, "deadline_ms = 500\n"));
 	ASSERT_NE(NULL, strstr(a, "kill = no\n"));
+	ASSERT_NE(NULL, strstr(a, "metrics_file = -\nmetrics_listen = -\n"));
+	ASSERT_NE(NULL, strstr(a, "metrics_interval_ms = 5000\n"));
 	ASSERT_EQ(0, parse(a, &c2, &e));
 	b = print(&c2);
 	ASSERT_STREQ(a, b);
@@ -301,6 +335,56 @@ TEST(printed_configuration_parses_back)
 	mpd_config_free(&c2);
 	free(a);
 	free(b);
+}
+
+TEST(metrics_listen_addresses)
+{
+	static const struct {
+		const char *addr;
+		int loopback;		/* as mpd_listen_parse() returns */
+	} cases[] = {
+		{ "127.0.0.1:9469", 1 }, { "127.1.2.3:1", 1 }, { "[::1]:9469", 1 },
+		{ "[::ffff:127.0.0.1]:65535", 1 }, { "0.0.0.0:9469", 0 }, { "10.0.0.1:80", 0 },
+		{ "[::]:9469", 0 }, { "[::ffff:10.0.0.1]:9469", 0 }, { "[fe80::1]:9469", 0 },
+		{ "", -EINVAL }, { ":9469", -EINVAL }, { "127.0.0.1:", -EINVAL },
+		{ "[::1:9469", -EINVAL }, { "1.2.3:80", -EINVAL },
+	};
+	struct sockaddr_storage ss;
+	struct mpd_config c;
+	struct mpd_config_error e;
+	socklen_t len;
+	char *out;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ASSERT_EQ(cases[i].loopback, mpd_listen_parse(cases[i].addr, &ss, &len))
+			TH_LOG("%s", cases[i].addr);
+	}
+	ASSERT_EQ(1, mpd_listen_parse("127.0.0.1:9469", &ss, &len));
+	ASSERT_EQ(AF_INET, ss.ss_family);
+	ASSERT_EQ(sizeof(struct sockaddr_in), len);
+	ASSERT_EQ(1, mpd_listen_parse("[::1]:9469", &ss, &len));
+	ASSERT_EQ(AF_INET6, ss.ss_family);
+
+	/* Elsewhere than the loopback with metrics_allow_remote, in either order. */
+	ASSERT_EQ(0, parse("[daemon]\nmetrics_allow_remote = yes\nmetrics_listen = 0.0.0.0:9469\n",
+			   &c, &e)) TH_LOG("%s", e.msg);
+	ASSERT_STREQ("0.0.0.0:9469", c.metrics_listen);
+	mpd_config_free(&c);
+	ASSERT_EQ(0, parse("[daemon]\nmetrics_listen = [::]:9469\nmetrics_allow_remote = yes\n",
+			   &c, &e)) TH_LOG("%s", e.msg);
+	out = print(&c);
+	ASSERT_NE(NULL, strstr(out, "metrics_listen = [::]:9469\nmetrics_allow_remote = yes\n"));
+	mpd_config_free(&c);
+	/* What it prints parses back. */
+	ASSERT_EQ(0, parse(out, &c, &e)) TH_LOG("%s", e.msg);
+	ASSERT_TRUE(c.metrics_allow_remote);
+	mpd_config_free(&c);
+	free(out);
+	/* "-" turns each off. */
+	ASSERT_EQ(0, parse("[daemon]\nmetrics_file = -\nmetrics_listen = -\n", &c, &e));
+	ASSERT_EQ(NULL, c.metrics_file);
+	ASSERT_EQ(NULL, c.metrics_listen);
+	mpd_config_free(&c);
 }
 
 TEST(load_missing_file)

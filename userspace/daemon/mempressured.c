@@ -9,7 +9,8 @@
  * (callbacks, trim deadlines, escalation steps, clamp ends, hook timeouts).
  * Nothing sleeps and nothing blocks on a peer: sends to subscribers are
  * non-blocking and a message a subscriber has no room for is dropped for it
- * and counted.
+ * and counted.  The metrics (docs/metrics.md) add a timerfd of their own
+ * and, with metrics_listen, the HTTP responder's sockets.
  *
  * An "episode" is one cgroup's way back under its soft limit: it starts on a
  * soft_over event or a level event reaching trim_level, asks every target in
@@ -63,6 +64,8 @@
 #include "mp_table.h"
 #include "mpd_config.h"
 #include "mpd_policy.h"
+#include "mpd_metrics.h"
+#include "mpd_metrics_io.h"
 
 #define EXIT_CONFIG	1
 #define EXIT_USAGE	2
@@ -213,6 +216,21 @@ static struct {
 	size_t nr_apps;
 	long page_size;
 } d;
+
+/* What the metrics count (mpd_metrics.h), shown by the metrics section. */
+static struct mpd_counters counters;
+
+/* An escalation step, taken or, in a dry run, only logged. */
+static void count_step(enum mpd_act act, bool perform)
+{
+	static const int step[] = {
+		[MPD_ACT_RECLAIM] = MPD_STEP_RECLAIM, [MPD_ACT_CLAMP] = MPD_STEP_CLAMP,
+		[MPD_ACT_KILL] = MPD_STEP_KILL,
+	};
+
+	if (act != MPD_ACT_NONE)
+		(perform ? counters.steps : counters.dry_steps)[step[act]]++;
+}
 
 /* epoll data: small tags for the fixed fds, else a struct client *. */
 enum { TAG_SIG = 1, TAG_LISTEN, TAG_SD_LISTEN, TAG_EVENTS, TAG_RETRY, TAG_TICK, TAG_MAX };
@@ -669,6 +687,7 @@ static void sd_wake(const char *cgroup, pid_t only_pid, int level, bool dry)
 		if (dry) {
 			log_info("would wake systemd client (pid %d) in %s (level %s)", c->pid,
 				 cgroup, mpd_level_name(level));
+			counters.dry_callbacks[MPD_CB_SYSTEMD]++;
 			continue;
 		}
 		if (send(c->fd, "\n", 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
@@ -679,6 +698,7 @@ static void sd_wake(const char *cgroup, pid_t only_pid, int level, bool dry)
 		}
 		log_info("woke systemd client (pid %d) in %s (level %s)", c->pid, cgroup,
 			 mpd_level_name(level));
+		counters.callbacks[MPD_CB_SYSTEMD]++;
 	}
 }
 
@@ -948,6 +968,7 @@ static void trim_send(struct action *a)
 		return;
 	}
 	mpd_yield_request(&app_get(a->app)->y);
+	counters.callbacks[MPD_CB_TRIM]++;
 	a->sent = true;
 	a->at = now_ms() + d.cfg.deadline_ms;
 	log_info("trim %llu: asked %s (pid %d) in %s for %llu bytes (reason %s)%s",
@@ -994,6 +1015,7 @@ static void action_due(struct action *a)
 			log_info("signal %s: sent signal %d to %s (pid %d) in %s (level %s)",
 				 a->hook_name, a->signo, a->comm, a->pid, a->cgroup,
 				 mpd_level_name(a->level));
+		counters.callbacks[MPD_CB_SIGNAL] += r == 0;
 		break;
 	case ACT_HOOK:
 		h = hook_by_name(a->hook_name);
@@ -1046,6 +1068,7 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 			log_info("would ask %s (pid %d) in %s for %llu bytes (reason %s)",
 				 subs[i]->name, subs[i]->pid, cgroup, (unsigned long long)share,
 				 mp_trim_reason_names[reason]);
+			counters.dry_callbacks[MPD_CB_TRIM]++;
 			nr++;
 			continue;
 		}
@@ -1077,6 +1100,7 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 			if (dry) {
 				log_info("would send signal %d to %s (pid %d) in %s", s->signo,
 					 rows[j].comm, rows[j].pid, cgroup);
+				counters.dry_callbacks[MPD_CB_SIGNAL]++;
 				nr++;
 				continue;
 			}
@@ -1101,6 +1125,7 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 			continue;
 		if (dry) {
 			log_info("would run hook %s (%s) for %s", h->name, h->command, cgroup);
+			counters.dry_callbacks[MPD_CB_HOOK]++;
 			nr++;
 			continue;
 		}
@@ -1159,6 +1184,7 @@ static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level
 	d.children = hc;
 	log_info("hook %s: started %s (pid %d) for %s, level %s", h->name, h->command, pid,
 		 cgroup, mpd_level_name(level));
+	counters.callbacks[MPD_CB_HOOK]++;
 }
 
 static void reclaim_done(const struct child *c, int status);
@@ -1366,6 +1392,7 @@ static void step_clamp(struct episode *e, const struct cg_row *row, bool perform
 	cg_file(e->cgroup, "memory.high", path, sizeof(path));
 	if (read_small(path, old, sizeof(old)) < 0) {
 		log_warn("%s: cannot read memory.high: %m, clamp skipped", e->cgroup);
+		counters.step_errors[MPD_STEP_CLAMP] += perform;
 		return;
 	}
 	old[strcspn(old, "\n")] = '\0';
@@ -1382,6 +1409,7 @@ static void step_clamp(struct episode *e, const struct cg_row *row, bool perform
 	r = write_str(path, val);
 	if (r < 0) {
 		log_err("%s: clamp of memory.high at %s failed: %s", e->cgroup, val, strerror(-r));
+		counters.step_errors[MPD_STEP_CLAMP]++;
 		return;
 	}
 	if (!e->clamped)
@@ -1452,6 +1480,7 @@ static void step_kill(struct episode *e, const struct proc_row *victim, bool per
 			 victim->comm, victim->pid, (long long)victim->growth);
 	} else {
 		r = signal_process(victim->pid, victim->comm, e->cgroup, SIGKILL);
+		counters.step_errors[MPD_STEP_KILL] += r < 0;
 		if (r < 0)
 			log_err("%s: killing leak suspect %s (pid %d) failed: %s", e->cgroup,
 				victim->comm, victim->pid, strerror(-r));
@@ -1485,6 +1514,7 @@ static void episode_due(struct episode *e, uint64_t now)
 			env.has_suspect = victim != NULL;
 		}
 		st = mpd_step_next(e->stage, e->next_at, now, r > 0, &e->pol, &env);
+		count_step(st.act, st.perform);
 		switch (st.act) {
 		case MPD_ACT_RECLAIM:
 			step_reclaim(e, &row, st.perform);
@@ -1606,6 +1636,7 @@ static void handle_event(const struct event *ev)
 	struct mpd_policy pol;
 
 	d.events_seen++;
+	counters.events[ev->kind]++;
 	switch (ev->kind) {
 	case MEMPRESSURE_EVENT_LEVEL:
 		if (ev->level < 0)
@@ -1949,6 +1980,280 @@ static int open_sd_socket(const char *path)
 			   d.sd_socket_path);
 }
 
+/* --- metrics (docs/metrics.md) --- */
+
+/*
+ * The textfile is rewritten when what it shows has changed (a fingerprint
+ * of the counters and the daemon's state, taken once per loop round), at
+ * most every metrics_interval_ms, by a timer armed only then: an idle
+ * daemon never wakes for it.  Its cgroup rows are read at the write, so
+ * between two changes usage_bytes may be behind; GET /metrics reads the
+ * table at each request.  The HTTP responder shares that timer for its
+ * connections' deadlines.
+ */
+#define TAG_METRICS_TIMER	(TAG_MAX + 64)
+#define TAG_HTTP		(TAG_MAX + 65)	/* to TAG_HTTP + MPD_HTTP_CONN_MAX */
+#define METRICS_SIZE_MAX	(16u << 20)
+
+static struct {
+	int tfd;
+	struct mpd_http http;
+	uint64_t start_time;		/* Unix seconds */
+	uint64_t fingerprint;		/* of what the file last showed */
+	bool dirty;
+	uint64_t written_at;		/* monotonic ms; 0: never */
+	uint64_t armed;			/* the timer's expiry, UINT64_MAX: off */
+	char listen[PATH_LEN];		/* metrics_listen at start, or "-" */
+	char listen_warned[PATH_LEN];
+	int write_err;			/* of the last write, said once */
+} met = { .tfd = -1, .armed = UINT64_MAX };
+
+/* *@s, with the cgroups table read into @t (freed by the caller). */
+static void metrics_snapshot(struct mpd_metrics_snap *s, struct mp_table *t,
+			     struct mpd_metrics_cgroup **cgs, struct mpd_metrics_app *apps)
+{
+	static const char *const cols[] = {
+#define X(e, name) name,
+		MEMPRESSURE_CGROUP_COLUMNS(X)
+#undef X
+	};
+	int c[MEMPRESSURE_CG_NR];
+
+	memset(s, 0, sizeof(*s));
+	memset(t, 0, sizeof(*t));
+	*cgs = NULL;
+	s->up = true;
+	s->module_open = d.events_fd >= 0;
+	s->start_time_seconds = met.start_time;
+	s->events_lost = d.events_lost;
+	s->c = &counters;
+	for (struct client *x = d.clients; x; x = x->next) {
+		s->subscribers += x->hello;
+		s->systemd_clients += x->sd;
+	}
+	for (struct episode *e = d.episodes; e; e = e->next) {
+		s->episodes += e->stage != MPD_ST_DONE;
+		s->clamped += e->clamped;
+	}
+	for (size_t i = 0; i < d.nr_apps; i++) {
+		apps[i].name = d.apps[i].name;
+		apps[i].y = d.apps[i].y;
+	}
+	s->apps = apps;
+	s->nr_apps = d.nr_apps;
+	if (!s->module_open || read_table(MEMPRESSURE_FILE_CGROUPS, t) < 0)
+		return;
+	for (int i = 0; i < MEMPRESSURE_CG_NR; i++)
+		c[i] = mp_table_column(t, cols[i]);
+	*cgs = calloc(t->nr_rows + 1, sizeof(**cgs));
+	if (!*cgs || c[MEMPRESSURE_CG_PATH] < 0)
+		return;
+	for (size_t i = 0; i < t->nr_rows; i++) {
+		struct mpd_metrics_cgroup *r = &(*cgs)[s->nr_cgroups];
+		/* Decoded in place: a decoded cell is never longer. */
+		char *path = (char *)mp_table_cell(t, i, (size_t)c[MEMPRESSURE_CG_PATH]);
+		uint64_t *v[] = { &r->usage_bytes, &r->limit_bytes, &r->hard_limit_bytes,
+				  &r->soft_limit_bytes };
+		const int vc[] = { MEMPRESSURE_CG_CURRENT, MEMPRESSURE_CG_LIMIT,
+				   MEMPRESSURE_CG_HARD_LIMIT, MEMPRESSURE_CG_SOFT_LIMIT };
+		uint64_t over = 0;
+
+		if (mp_unescape(path, path, strlen(path) + 1) < 0)
+			continue;
+		r->path = path;
+		for (size_t k = 0; k < sizeof(vc) / sizeof(vc[0]); k++)
+			if (c[vc[k]] < 0 || mp_parse_u64(mp_table_cell(t, i, (size_t)c[vc[k]]), v[k]) < 0)
+				*v[k] = 0;
+		r->level = c[MEMPRESSURE_CG_LEVEL] < 0 ? 0 :
+			   mpd_level_parse(mp_table_cell(t, i, (size_t)c[MEMPRESSURE_CG_LEVEL]));
+		if (c[MEMPRESSURE_CG_SOFT_OVER] >= 0)
+			mp_parse_u64(mp_table_cell(t, i, (size_t)c[MEMPRESSURE_CG_SOFT_OVER]), &over);
+		r->soft_over = over;
+		s->nr_cgroups++;
+	}
+	s->cgroups = *cgs;
+}
+
+/* The metrics now, rendered into a malloc'ed buffer; @up false when stopping. */
+static char *metrics_render(size_t *len, bool up)
+{
+	static struct mpd_metrics_app apps[APPS_MAX];
+	struct mpd_metrics_snap s;
+	struct mpd_metrics_cgroup *cgs;
+	struct mp_table t;
+	char *buf;
+
+	metrics_snapshot(&s, &t, &cgs, apps);
+	s.up = up;
+	buf = mpd_metrics_render_alloc(&s, METRICS_SIZE_MAX, len);
+	if (s.cgroups_omitted)
+		log_debug("metrics: %llu cgroups left out to stay under %u bytes",
+			  (unsigned long long)s.cgroups_omitted, METRICS_SIZE_MAX);
+	free(cgs);
+	mp_table_free(&t);
+	return buf;
+}
+
+static char *metrics_http_body(size_t *len, void *arg)
+{
+	(void)arg;
+	return metrics_render(len, true);
+}
+
+static void metrics_write(bool up)
+{
+	size_t len;
+	char *buf;
+	int r;
+
+	met.dirty = false;
+	met.written_at = now_ms();
+	if (!d.cfg.metrics_file)
+		return;
+	buf = metrics_render(&len, up);
+	r = buf ? mpd_metrics_write_file(d.cfg.metrics_file, buf, len) : -ENOMEM;
+	free(buf);
+	if (r < 0 && r != met.write_err)
+		log_warn("metrics_file %s: %s; trying again at the next change",
+			 d.cfg.metrics_file, strerror(-r));
+	else if (!r && met.write_err)
+		log_info("metrics_file %s written again", d.cfg.metrics_file);
+	met.write_err = r;
+}
+
+/* FNV-1a over what the file shows, but for the cgroup rows. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ ((const unsigned char *)p)[i]) * 1099511628211ULL;
+	return h;
+}
+
+static uint64_t metrics_fingerprint(void)
+{
+	uint64_t h = 14695981039346656037ULL, v[5] = { d.events_lost, d.events_fd >= 0 };
+
+	h = fnv(h, &counters, sizeof(counters));
+	for (size_t i = 0; i < d.nr_apps; i++)
+		h = fnv(h, &d.apps[i].y, sizeof(d.apps[i].y));
+	for (struct client *x = d.clients; x; x = x->next)
+		v[2] += x->hello + ((uint64_t)x->sd << 32);
+	for (struct episode *e = d.episodes; e; e = e->next)
+		v[3] += (e->stage != MPD_ST_DONE) + ((uint64_t)e->clamped << 32);
+	v[4] = d.nr_apps;
+	h = fnv(h, v, sizeof(v));
+	return fnv(h, d.cfg.metrics_file, strlen(d.cfg.metrics_file));
+}
+
+/* The timer at the earliest of the file's next write and a connection's deadline. */
+static void metrics_arm(void)
+{
+	uint64_t next = mpd_http_next_deadline(&met.http);
+	struct itimerspec its = { 0 };
+
+	if (met.dirty && d.cfg.metrics_file) {
+		uint64_t due = met.written_at ? met.written_at + d.cfg.metrics_interval_ms : 1;
+
+		if (due < next)
+			next = due;
+	}
+	if (next == met.armed || met.tfd < 0)
+		return;
+	if (next != UINT64_MAX) {
+		its.it_value.tv_sec = (time_t)(next / 1000);
+		its.it_value.tv_nsec = (long)(next % 1000) * 1000000;
+	}
+	if (timerfd_settime(met.tfd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		met.armed = next;
+}
+
+/* Once per loop round: has anything the file shows changed? */
+static void metrics_check(void)
+{
+	if (d.cfg.metrics_file) {
+		uint64_t fp = metrics_fingerprint();
+
+		if (fp != met.fingerprint) {
+			met.fingerprint = fp;
+			met.dirty = true;
+		}
+	}
+	if (strcmp(d.cfg.metrics_listen ?: "-", met.listen) &&
+	    strcmp(d.cfg.metrics_listen ?: "-", met.listen_warned)) {
+		snprintf(met.listen_warned, sizeof(met.listen_warned), "%s",
+			 d.cfg.metrics_listen ?: "-");
+		log_warn("reload: metrics_listen changes to %s only at restart, ignoring",
+			 met.listen_warned);
+	}
+	metrics_arm();
+}
+
+/* An epoll event of the metrics' fds: true if @tag was one. */
+static bool metrics_event(uint64_t tag)
+{
+	uint64_t exp, now = now_ms();
+
+	if (tag == TAG_METRICS_TIMER) {
+		if (read(met.tfd, &exp, sizeof(exp)) < 0 && errno != EAGAIN)
+			log_warn("metrics timer: %m, ignoring");
+		met.armed = UINT64_MAX;
+		mpd_http_expire(&met.http, now);
+		if (met.dirty && met.written_at + d.cfg.metrics_interval_ms <= now)
+			metrics_write(true);
+		return true;
+	}
+	if (!mpd_http_owns(&met.http, tag))
+		return false;
+	mpd_http_event(&met.http, tag, now, metrics_http_body, NULL);
+	return true;
+}
+
+static void metrics_open(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_METRICS_TIMER };
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int r;
+
+	met.start_time = (uint64_t)time(NULL);
+	mpd_http_init(&met.http);
+	/* The address of the start, served or not: a reload cannot move it. */
+	snprintf(met.listen, sizeof(met.listen), "%s", d.cfg.metrics_listen ?: "-");
+	met.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (met.tfd < 0 || epoll_ctl(d.epfd, EPOLL_CTL_ADD, met.tfd, &ev) < 0) {
+		log_err("metrics timer: %m; no metrics");
+		if (met.tfd >= 0)
+			close(met.tfd);
+		met.tfd = -1;
+		return;
+	}
+	if (d.cfg.metrics_file)
+		log_info("metrics to %s", d.cfg.metrics_file);
+	if (!d.cfg.metrics_listen)
+		return;
+	r = mpd_listen_parse(d.cfg.metrics_listen, &ss, &len);
+	if (r >= 0)
+		r = mpd_http_open(&met.http, (struct sockaddr *)&ss, len, d.epfd, TAG_HTTP);
+	if (r < 0) {
+		log_err("metrics_listen %s: %s; serving no metrics over HTTP",
+			d.cfg.metrics_listen, strerror(-r));
+		return;
+	}
+	log_info("metrics on http://%s/metrics%s", met.listen,
+		 mpd_listen_parse(met.listen, &ss, &len) == 1 ? "" :
+		 " (not the loopback: metrics_allow_remote = yes)");
+}
+
+/* The file says the daemon is gone. */
+static void metrics_close(void)
+{
+	mpd_http_close(&met.http);
+	if (d.cfg.metrics_file)
+		metrics_write(false);
+	if (met.tfd >= 0)
+		close(met.tfd);
+}
+
 /* --- main --- */
 
 static void usage(FILE *f)
@@ -2061,11 +2366,13 @@ int main(int argc, char **argv)
 	log_info("mempressured listening on %s%s", d.cfg.socket,
 		 d.force_dry_run || d.cfg.daemon.dry_run ? " (dry run: no action is taken)" : "");
 	module_open();
+	metrics_open();
 
 	while (running) {
 		struct epoll_event evs[32];
 		int n;
 
+		metrics_check();
 		arm_tick();
 		n = epoll_wait(d.epfd, evs, 32, -1);
 		if (n < 0) {
@@ -2079,6 +2386,8 @@ int main(int argc, char **argv)
 			uint64_t tag = evs[i].data.u64, exp;
 			struct signalfd_siginfo si;
 
+			if (metrics_event(tag))
+				continue;
 			switch (tag) {
 			case TAG_SIG:
 				while (read(d.sigfd, &si, sizeof(si)) == sizeof(si)) {
@@ -2155,6 +2464,7 @@ int main(int argc, char **argv)
 		close(d.sd_listen_fd);
 		unlink(d.sd_socket_path);
 	}
+	metrics_close();
 	mpd_config_free(&d.cfg);
 	return exit_code;
 }

@@ -11,7 +11,9 @@
  * place on a machine that is about to run out of memory.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -101,6 +103,45 @@ void mpd_escape(const char *in, char *out, size_t size)
 	out[o] = '\0';
 }
 
+int mpd_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	const char *colon = strrchr(s, ':');
+	char host[INET6_ADDRSTRLEN + 2];
+	size_t hlen = colon ? (size_t)(colon - s) : 0;
+	uint64_t port;
+
+	memset(ss, 0, sizeof(*ss));
+	if (!colon || !hlen || hlen >= sizeof(host) || !colon[1] ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    mp_parse_u64(colon + 1, &port) < 0 || port < 1 || port > 65535)
+		return -EINVAL;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		const uint8_t *b = a->sin6_addr.s6_addr;
+		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+		host[hlen - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &a->sin6_addr) != 1)
+			return -EINVAL;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+		return IN6_IS_ADDR_LOOPBACK(&a->sin6_addr) ||
+		       (!memcmp(b, mapped, sizeof(mapped)) && b[12] == 127);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return -EINVAL;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a);
+		return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	}
+}
+
 static void policy_defaults(struct mpd_policy *p)
 {
 	p->dry_run = false;
@@ -125,6 +166,7 @@ int mpd_config_init(struct mpd_config *c)
 	c->systemd_level = MEMPRESSURE_LEVEL_MEDIUM;
 	c->deadline_ms = 500;
 	c->stagger_ms = 50;
+	c->metrics_interval_ms = 5000;
 	policy_defaults(&c->daemon);
 	return 0;
 }
@@ -152,6 +194,8 @@ void mpd_config_free(struct mpd_config *c)
 		free(c->hooks[i].cgroup);
 	}
 	free(c->hooks);
+	free(c->metrics_file);
+	free(c->metrics_listen);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -165,6 +209,7 @@ struct parser {
 	unsigned int sec_line;
 	uint64_t seen;			/* keys seen in this section */
 	bool daemon_seen;
+	unsigned int listen_line;	/* of metrics_listen, checked at the end */
 };
 
 static int fail(struct parser *ps, unsigned int line, const char *fmt, ...)
@@ -337,6 +382,77 @@ static int policy_key(struct parser *ps, struct mpd_policy *p, const char *k,
 	return r;
 }
 
+/* An absolute path, or "-" for none (*@out NULL). */
+static int parse_path_or_off(struct parser *ps, const char *k, const char *v, char **out)
+{
+	char *s = NULL;
+
+	if (strcmp(v, "-")) {
+		if (v[0] != '/')
+			return fail(ps, ps->line, "%s: \"%s\" is not an absolute path or -", k, v);
+		s = strdup(v);
+		if (!s)
+			return -ENOMEM;
+	}
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+/* The metrics keys of [daemon] (docs/metrics.md).  1: not one of them. */
+static int metrics_key(struct parser *ps, const char *k, const char *v)
+{
+	struct mpd_config *c = ps->c;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char *s;
+
+	if (!strcmp(k, "metrics_file")) {
+		if (once(ps, k, MPD_CG_NR + 5))
+			return -EINVAL;
+		if (!strcmp(v, "-") || (v[0] == '/' && v[strlen(v) - 1] != '/'))
+			return parse_path_or_off(ps, k, v, &c->metrics_file);
+		return fail(ps, ps->line, "metrics_file: \"%s\" is not an absolute file path or -",
+			    v);
+	}
+	if (!strcmp(k, "metrics_listen")) {
+		if (once(ps, k, MPD_CG_NR + 6))
+			return -EINVAL;
+		if (strcmp(v, "-") && mpd_listen_parse(v, &ss, &len) < 0)
+			return fail(ps, ps->line,
+				    "metrics_listen: \"%s\" is not ADDRESS:PORT (127.0.0.1:9469, [::1]:9469) or -",
+				    v);
+		s = strcmp(v, "-") ? strdup(v) : NULL;
+		if (strcmp(v, "-") && !s)
+			return -ENOMEM;
+		free(c->metrics_listen);
+		c->metrics_listen = s;
+		ps->listen_line = ps->line;
+		return 0;
+	}
+	if (!strcmp(k, "metrics_allow_remote"))
+		return once(ps, k, MPD_CG_NR + 7) ?:
+		       parse_bool(ps, k, v, &c->metrics_allow_remote);
+	if (!strcmp(k, "metrics_interval_ms"))
+		return once(ps, k, MPD_CG_NR + 8) ?:
+		       parse_ms(ps, k, v, 100, &c->metrics_interval_ms);
+	return 1;
+}
+
+/* Metrics over HTTP stay on the machine unless metrics_allow_remote says so. */
+static int check_listen(struct parser *ps)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	if (!ps->c->metrics_listen || ps->c->metrics_allow_remote ||
+	    mpd_listen_parse(ps->c->metrics_listen, &ss, &len) == 1)
+		return 0;
+	return fail(ps, ps->listen_line,
+		    "metrics_listen: %s is not a loopback address; set metrics_allow_remote = yes to serve the metrics to other machines",
+		    ps->c->metrics_listen);
+}
+
 static int daemon_key(struct parser *ps, const char *k, const char *v)
 {
 	struct mpd_config *c = ps->c;
@@ -359,30 +475,17 @@ static int daemon_key(struct parser *ps, const char *k, const char *v)
 		c->socket = s;
 		return 0;
 	}
-	if (!strcmp(k, "systemd_socket")) {
-		char *s = NULL;
-
-		r = once(ps, k, MPD_CG_NR + 3);
-		if (r < 0)
-			return r;
-		if (strcmp(v, "-")) {
-			if (v[0] != '/')
-				return fail(ps, ps->line,
-					    "systemd_socket: \"%s\" is not an absolute path or -", v);
-			s = strdup(v);
-			if (!s)
-				return -ENOMEM;
-		}
-		free(c->systemd_socket);
-		c->systemd_socket = s;
-		return 0;
-	}
+	if (!strcmp(k, "systemd_socket"))
+		return once(ps, k, MPD_CG_NR + 3) ?: parse_path_or_off(ps, k, v, &c->systemd_socket);
 	if (!strcmp(k, "systemd_level"))
 		return once(ps, k, MPD_CG_NR + 4) ?: parse_level(ps, k, v, &c->systemd_level);
 	if (!strcmp(k, "deadline_ms"))
 		return once(ps, k, MPD_CG_NR + 1) ?: parse_ms(ps, k, v, 1, &c->deadline_ms);
 	if (!strcmp(k, "stagger_ms"))
 		return once(ps, k, MPD_CG_NR + 2) ?: parse_ms(ps, k, v, 0, &c->stagger_ms);
+	r = metrics_key(ps, k, v);
+	if (r <= 0)
+		return r;
 	return fail(ps, ps->line, "unknown key \"%s\" in [daemon]", k);
 }
 
@@ -661,6 +764,9 @@ int mpd_config_parse(const char *text, size_t len, struct mpd_config *c,
 	r = end_section(&ps);
 	if (r < 0)
 		goto out;
+	r = check_listen(&ps);
+	if (r < 0)
+		goto out;
 	inherit(c);
 	return 0;
 out:
@@ -719,6 +825,10 @@ void mpd_config_print(const struct mpd_config *c, FILE *f)
 	fprintf(f, "clamp = %s\n", yes_no(d->clamp));
 	fprintf(f, "clamp_ms = %llu\n", (unsigned long long)d->clamp_ms);
 	fprintf(f, "kill = %s\n", yes_no(d->kill));
+	fprintf(f, "metrics_file = %s\n", c->metrics_file ? c->metrics_file : "-");
+	fprintf(f, "metrics_listen = %s\n", c->metrics_listen ? c->metrics_listen : "-");
+	fprintf(f, "metrics_allow_remote = %s\n", yes_no(c->metrics_allow_remote));
+	fprintf(f, "metrics_interval_ms = %llu\n", (unsigned long long)c->metrics_interval_ms);
 	for (size_t i = 0; i < c->nr_cgroups; i++) {
 		const struct mpd_policy *p = &c->cgroups[i].p;
 

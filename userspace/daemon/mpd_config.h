@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #define MPD_CONFIG_DEFAULT	"/etc/mempressure/mempressured.conf"
 #define MPD_DURATION_MAX_MS	86400000ULL	/* a day: anything longer is a typo */
@@ -72,6 +73,11 @@ struct mpd_config {
 	size_t nr_signals;
 	struct mpd_hook_cfg *hooks;
 	size_t nr_hooks;
+	/* Metrics (docs/metrics.md). */
+	char *metrics_file;		/* NULL: "-", no file */
+	char *metrics_listen;		/* NULL: "-", no HTTP responder */
+	bool metrics_allow_remote;	/* metrics_listen may be other than loopback */
+	uint64_t metrics_interval_ms;	/* between two writes of the file, at least */
 };
 
 struct mpd_config_error {
@@ -106,6 +112,13 @@ int mpd_level_parse(const char *s);		/* -EINVAL */
 const char *mpd_level_name(int level);
 int mpd_signal_parse(const char *s);		/* -EINVAL */
 const char *mpd_signal_name(int signo);		/* "SIGUSR1", or NULL */
+
+/*
+ * A metrics_listen address, "A.B.C.D:PORT" or "[IPv6]:PORT" (port 1-65535),
+ * into @ss (*@len bytes).  1 if it is a loopback address (127.0.0.0/8,
+ * ::1, ::ffff:127.0.0.0/104), 0 if not, -EINVAL if it is no address.
+ */
+int mpd_listen_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
 /* Escape @in as the tables do (space, tab, newline, backslash, lone "-"). */
 void mpd_escape(const char *in, char *out, size_t size);

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mempressured's metrics out of the daemon: the textfile and the HTTP
+ * responder (mpd_metrics_io.h).
+ *
+ * The responder is a state machine per connection, driven by the daemon's
+ * level-triggered epoll: a connection is registered for EPOLLIN while its
+ * request head arrives, then for EPOLLOUT while its response leaves, then
+ * closed.  Every call does what the socket allows without blocking and
+ * returns; the daemon's timer calls mpd_http_expire() at the earliest
+ * deadline, so a client that stalls costs a slot for MPD_HTTP_TIMEOUT_MS
+ * at most and an idle responder has no timer armed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mpd_metrics_io.h"
+
+int mpd_metrics_write_file(const char *path, const char *buf, size_t len)
+{
+	size_t n = strlen(path) + sizeof(".tmpXXXXXX");
+	char *tmp = malloc(n);
+	size_t off = 0;
+	int fd = -1, r;
+
+	if (!tmp)
+		return -ENOMEM;
+	/* Not *.prom: the textfile collector never reads the temporary file. */
+	snprintf(tmp, n, "%s.tmpXXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	if (fchmod(fd, 0644) < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			goto fail;
+		off += (size_t)w;
+	}
+	r = close(fd);
+	fd = -1;
+	if (r < 0 || rename(tmp, path) < 0)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:
+	r = -errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+/* --- the HTTP responder --- */
+
+void mpd_http_init(struct mpd_http *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->listen_fd = -1;
+	h->epfd = -1;
+	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++)
+		h->conn[i].fd = -1;
+}
+
+int mpd_http_open(struct mpd_http *h, const struct sockaddr *sa, socklen_t sa_len,
+		  int epfd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, sa, sa_len) < 0 || listen(fd, 16) < 0 ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	h->listen_fd = fd;
+	h->epfd = epfd;
+	h->tag = tag;
+	return 0;
+}
+
+static void conn_close(struct mpd_http *h, struct mpd_http_conn *c)
+{
+	char scratch[512];
+
+	if (c->fd < 0)
+		return;
+	/* What the client sent past its head is read, so close() sends no RST. */
+	while (recv(c->fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0)
+		;
+	epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->out);
+	c->fd = -1;
+	c->out = NULL;
+	c->rlen = c->out_len = c->out_off = 0;
+}
+
+void mpd_http_close(struct mpd_http *h)
+{
+	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++)
+		conn_close(h, &h->conn[i]);
+	if (h->listen_fd >= 0) {
+		epoll_ctl(h->epfd, EPOLL_CTL_DEL, h->listen_fd, NULL);
+		close(h->listen_fd);
+		h->listen_fd = -1;
+	}
+}
+
+bool mpd_http_owns(const struct mpd_http *h, uint64_t tag)
+{
+	return h->listen_fd >= 0 && tag >= h->tag && tag <= h->tag + MPD_HTTP_CONN_MAX;
+}
+
+/* The whole response, head and body, in c->out; its status, or -ENOMEM. */
+static int respond(struct mpd_http_conn *c, int status, bool head, mpd_http_body_fn body,
+		   void *arg)
+{
+	const char *type = "text/plain; charset=utf-8";
+	char hdr[256], *b = NULL, reason[64];
+	size_t blen = 0;
+	int n;
+
+	if (status == 200) {
+		b = body(&blen, arg);
+		if (b)
+			type = "text/plain; version=0.0.4; charset=utf-8";
+		else
+			status = 503;
+	}
+	if (!b) {
+		snprintf(reason, sizeof(reason), "%s\n", mpd_http_reason(status));
+		blen = strlen(reason);
+	}
+	n = snprintf(hdr, sizeof(hdr),
+		     "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+		     "Connection: close\r\n\r\n", status, mpd_http_reason(status), type, blen);
+	if (head)
+		blen = 0;
+	c->out = malloc((size_t)n + blen);
+	if (!c->out) {
+		free(b);
+		return -ENOMEM;
+	}
+	memcpy(c->out, hdr, (size_t)n);
+	memcpy(c->out + n, b ? b : reason, blen);
+	free(b);
+	c->out_len = (size_t)n + blen;
+	c->out_off = 0;
+	return status;
+}
+
+static void conn_write(struct mpd_http *h, struct mpd_http_conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n < 0)
+			break;
+		c->out_off += (size_t)n;
+	}
+	conn_close(h, c);
+}
+
+static void conn_read(struct mpd_http *h, struct mpd_http_conn *c, mpd_http_body_fn body,
+		      void *arg)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = h->tag + 1 + (uint64_t)(c - h->conn) };
+	bool head;
+	int status = 0;
+
+	while (!status) {
+		ssize_t n = recv(c->fd, c->req + c->rlen, sizeof(c->req) - c->rlen, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			conn_close(h, c);	/* gone before its request was whole */
+			return;
+		}
+		c->rlen += (size_t)n;
+		status = mpd_http_request(c->req, c->rlen, &head);
+	}
+	status = respond(c, status, head, body, arg);
+	if (status < 0 || epoll_ctl(h->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
+		conn_close(h, c);
+		return;
+	}
+	h->served += status == 200;
+	conn_write(h, c);
+}
+
+static void accept_conns(struct mpd_http *h, uint64_t now)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+				   "Connection: close\r\n\r\n";
+
+	for (;;) {
+		struct epoll_event ev = { .events = EPOLLIN };
+		struct mpd_http_conn *c = NULL;
+		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;		/* EAGAIN; or an error: the next event retries */
+		for (size_t i = 0; i < MPD_HTTP_CONN_MAX && !c; i++)
+			if (h->conn[i].fd < 0)
+				c = &h->conn[i];
+		ev.data.u64 = c ? h->tag + 1 + (uint64_t)(c - h->conn) : 0;
+		if (!c || epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			/* Over the cap: say so if the socket takes it, and close. */
+			send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+			h->refused++;
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		c->deadline = now + MPD_HTTP_TIMEOUT_MS;
+		c->rlen = 0;
+	}
+}
+
+void mpd_http_event(struct mpd_http *h, uint64_t tag, uint64_t now, mpd_http_body_fn body,
+		    void *arg)
+{
+	struct mpd_http_conn *c;
+
+	if (!mpd_http_owns(h, tag))
+		return;
+	if (tag == h->tag) {
+		accept_conns(h, now);
+		return;
+	}
+	c = &h->conn[tag - h->tag - 1];
+	if (c->fd < 0)
+		return;			/* closed by an earlier event of this round */
+	if (c->out)
+		conn_write(h, c);
+	else
+		conn_read(h, c, body, arg);
+}
+
+void mpd_http_expire(struct mpd_http *h, uint64_t now)
+{
+	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++)
+		if (h->conn[i].fd >= 0 && h->conn[i].deadline <= now)
+			conn_close(h, &h->conn[i]);
+}
+
+uint64_t mpd_http_next_deadline(const struct mpd_http *h)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++)
+		if (h->conn[i].fd >= 0 && h->conn[i].deadline < next)
+			next = h->conn[i].deadline;
+	return next;
+}
