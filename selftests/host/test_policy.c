@@ -305,11 +305,22 @@ TEST(pick_suspect)
 	const int64_t g2[] = { 5, 6 };
 	const bool neg[] = { true, true };
 	const int64_t gneg[] = { -50, -10 };
+	const bool nobody[] = { false, false, false, false, false };
+	const bool cache[] = { false, false, true, false, false };
+	const bool all[] = { true, true, true, true, true };
 
-	ASSERT_EQ(2, mpd_pick_suspect(leak, growth, 5));	/* fastest; first of equals */
-	ASSERT_EQ(-1, mpd_pick_suspect(none, g2, 2));		/* no suspect: no victim */
-	ASSERT_EQ(-1, mpd_pick_suspect(NULL, NULL, 0));
-	ASSERT_EQ(1, mpd_pick_suspect(neg, gneg, 2));
+	/* fastest; first of equals */
+	ASSERT_EQ(2, mpd_pick_suspect(leak, growth, nobody, 5));
+	/* no suspect: no victim */
+	ASSERT_EQ(-1, mpd_pick_suspect(none, g2, nobody, 2));
+	ASSERT_EQ(-1, mpd_pick_suspect(NULL, NULL, NULL, 0));
+	ASSERT_EQ(1, mpd_pick_suspect(neg, gneg, nobody, 2));
+	/* One that answered its trims comes after one that did not, however fast. */
+	ASSERT_EQ(4, mpd_pick_suspect(leak, growth, cache, 5));
+	/* If every suspect helped, still the fastest. */
+	ASSERT_EQ(2, mpd_pick_suspect(leak, growth, all, 5));
+	/* Helping does not make a non-suspect one. */
+	ASSERT_EQ(-1, mpd_pick_suspect(none, g2, all, 2));
 }
 
 TEST(yield_bookkeeping)

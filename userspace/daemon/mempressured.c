@@ -133,6 +133,7 @@ struct client {
 	char name[NAME_LEN];
 	char cgroup[PATH_LEN];
 	uint64_t dropped;		/* messages it had no room for */
+	uint64_t last_freed;		/* its answer to its last trim; 0 if none */
 	struct client *next;
 };
 
@@ -762,6 +763,7 @@ static void on_trimmed(struct client *c, const struct mp_msg *m)
 			break;
 		a->replied = true;
 		a->freed_bytes = freed;
+		c->last_freed = freed;
 		mpd_yield_reply(&app_get(a->app)->y, freed);
 		log_debug("trim %llu: %s says it freed %llu bytes", (unsigned long long)id,
 			  c->name, (unsigned long long)freed);
@@ -981,10 +983,13 @@ static void trim_send(struct action *a)
 static void trim_measure(struct action *a)
 {
 	struct app_stats *st = app_get(a->app);
+	struct client *c = client_by_cid(a->cid);
 	uint64_t rss = proc_rss_bytes(a->pid), cur = 0;
 	bool cg_known = a->cg_known && cg_read_u64(a->cgroup, "memory.current", &cur) == 0;
 
 	mpd_yield_deadline(&st->y, a->replied, a->rss_before, rss, cg_known, a->cg_before, cur);
+	if (c && !a->replied)
+		c->last_freed = 0;
 	log_info("trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu, %s memory.current %llu -> %llu",
 		 (unsigned long long)a->id, a->app, a->pid,
 		 a->replied ? "claims " : "timed out, claims ",
@@ -1375,6 +1380,8 @@ static void reclaim_done(const struct child *c, int status)
 	uint64_t after = 0;
 
 	cg_read_u64(c->name, "memory.current", &after);
+	/* Falling short is what reclaim of anonymous memory without swap does. */
+	counters.step_errors[MPD_STEP_RECLAIM] += err && err != EAGAIN;
 	mpd_log(err && err != EAGAIN ? 4 : 6,
 		"%s: memory.reclaim of %llu bytes %s after %llu ms; memory.current %llu -> %llu",
 		c->name, (unsigned long long)c->bytes,
@@ -1445,7 +1452,7 @@ static void clamp_restore(struct episode *e, const char *why)
 static const struct proc_row *kill_victim(const struct episode *e, struct proc_row **rows,
 					  size_t *n, bool *looked)
 {
-	bool *leak;
+	bool *leak, *helped;
 	int64_t *growth;
 	long v = -1;
 
@@ -1455,18 +1462,24 @@ static const struct proc_row *kill_victim(const struct episode *e, struct proc_r
 	if (!*looked)
 		return NULL;
 	leak = calloc(*n + 1, sizeof(*leak));
+	helped = calloc(*n + 1, sizeof(*helped));
 	growth = calloc(*n + 1, sizeof(*growth));
-	if (leak && growth) {
+	if (leak && helped && growth) {
 		for (size_t i = 0; i < *n; i++) {
 			leak[i] = (*rows)[i].leak;
 			growth[i] = (*rows)[i].growth;
+			/* A subscriber that gave memory back at its last trim. */
+			for (struct client *c = d.clients; c; c = c->next)
+				if (c->hello && c->pid == (*rows)[i].pid && c->last_freed)
+					helped[i] = true;
 		}
-		v = mpd_pick_suspect(leak, growth, *n);
+		v = mpd_pick_suspect(leak, growth, helped, *n);
 	} else {
 		log_err("out of memory, no leak suspect picked");
 		*looked = false;
 	}
 	free(leak);
+	free(helped);
 	free(growth);
 	return v < 0 ? NULL : &(*rows)[v];
 }

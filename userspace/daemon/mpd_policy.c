@@ -104,13 +104,18 @@ struct mpd_step mpd_step_next(enum mpd_stage stage, uint64_t next_at, uint64_t n
 	return s;
 }
 
-long mpd_pick_suspect(const bool *leak, const int64_t *growth, size_t n)
+long mpd_pick_suspect(const bool *leak, const int64_t *growth, const bool *helped,
+		      size_t n)
 {
 	long best = -1;
 
-	for (size_t i = 0; i < n; i++)
-		if (leak[i] && (best < 0 || growth[i] > growth[best]))
+	for (size_t i = 0; i < n; i++) {
+		if (!leak[i])
+			continue;
+		if (best < 0 || helped[best] > helped[i] ||
+		    (helped[best] == helped[i] && growth[i] > growth[best]))
 			best = (long)i;
+	}
 	return best;
 }
 

@@ -84,8 +84,12 @@ struct mpd_step mpd_step_next(enum mpd_stage stage, uint64_t next_at, uint64_t n
 /*
  * Which of @n processes to kill: the leak suspect (@leak[i]) growing
  * fastest (@growth[i]), the first of equals; -1 if none is a suspect.
+ * Suspects that @helped (gave memory back at their last trim) come after
+ * all others: a cache that grows but answers its trims is not the leak to
+ * stop while one that ignores them grows beside it.
  */
-long mpd_pick_suspect(const bool *leak, const int64_t *growth, size_t n);
+long mpd_pick_suspect(const bool *leak, const int64_t *growth, const bool *helped,
+		      size_t n);
 
 /* Per application: what it was asked, said and did. */
 struct mpd_app_stats {
