@@ -7,7 +7,8 @@
  * It grows at RATE bytes per second up to MAX bytes.  A trim frees the
  * oldest chunks until want_bytes are gone (at level critical, everything
  * but KEEP bytes) and answers with what it freed; one line per trim goes
- * to standard output.  Without a daemon the cache just grows, and the
+ * to standard output.  As a real cache would, it then holds its new size
+ * until its cgroup's level falls back to none, and only then grows again.  Without a daemon the cache just grows, and the
  * connection is tried again every second.
  *
  *	cache-demo [-n NAME] [-r RATE] [-m MAX] [-k KEEP] [-s SOCKET]
@@ -47,7 +48,8 @@ struct chunk {
 struct cache {
 	struct chunk *oldest, *newest;
 	uint64_t bytes;
-	uint64_t max_bytes;
+	uint64_t max_bytes;		/* grows up to this (MAX, or a trim's size) */
+	uint64_t limit_bytes;		/* MAX */
 	uint64_t keep_bytes;
 	uint64_t rate;			/* bytes per second */
 	double owed;			/* growth not yet allocated */
@@ -133,6 +135,7 @@ static uint64_t on_trim(struct mp_client *c, const struct mp_trim *req,
 		freed = cache_shrink(cache, UINT64_MAX, cache->keep_bytes);
 	else
 		freed = cache_shrink(cache, req->want_bytes, 0);
+	cache->max_bytes = cache->bytes;	/* hold here until the pressure ends */
 	printf("trim id=%" PRIu64 " want=%" PRIu64 " freed=%" PRIu64
 	       " cache=%" PRIu64 " level=%s reason=%s\n",
 	       req->id, req->want_bytes, freed, cache->bytes,
@@ -148,6 +151,8 @@ static void on_level(struct mp_client *c, const struct mp_level_change *ev,
 	struct cache *cache = userdata;
 
 	(void)c;
+	if (ev->level == MP_LEVEL_NONE)
+		cache->max_bytes = cache->limit_bytes;
 	printf("level %s -> %s cgroup=%s cache=%" PRIu64 "\n",
 	       old ? old : "-", level ? level : "-",
 	       ev->cgroup ? ev->cgroup : "-", cache->bytes);
@@ -261,6 +266,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	cache.limit_bytes = cache.max_bytes;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	mallopt(M_MMAP_THRESHOLD, CHUNK_BYTES / 2);
 	sigaction(SIGINT, &sa, NULL);
