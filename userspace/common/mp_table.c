@@ -82,7 +82,8 @@ int mp_table_parse(const char *text, size_t len, struct mp_table *t)
 		err = -ENOMEM;
 		goto fail;
 	}
-	split_fields(line, t->names, t->nr_cols);
+	if (split_fields(line, t->names, t->nr_cols) != t->nr_cols)
+		goto fail;	/* cannot happen: both count the same fields */
 	for (i = 0; i < t->nr_cols; i++)
 		for (j = 0; j < i; j++)
 			if (!strcmp(t->names[i], t->names[j]))

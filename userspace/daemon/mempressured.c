@@ -149,8 +149,7 @@ struct action {
 	pid_t pid;
 	char comm[NAME_LEN];		/* ACT_SIGNAL: what the pid must still be */
 	int signo;
-	const char *hook;		/* ACT_HOOK: name, copied below */
-	char hook_name[NAME_LEN];
+	char hook_name[NAME_LEN];	/* ACT_HOOK, ACT_SIGNAL: its section */
 	char app[NAME_LEN];
 	char cgroup[PATH_LEN];
 	int level;
@@ -1536,7 +1535,8 @@ static void episode_due(struct episode *e, uint64_t now)
 			step_clamp(e, &row, st.perform);
 			break;
 		case MPD_ACT_KILL:
-			step_kill(e, victim, st.perform);
+			if (victim)	/* the step comes only with a suspect */
+				step_kill(e, victim, st.perform);
 			break;
 		case MPD_ACT_NONE:
 			if (r > 0 && e->stage == MPD_ST_RECLAIM)
@@ -1743,7 +1743,7 @@ static void module_open(void)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG_EVENTS };
 	char path[128], *buf;
 	size_t len;
-	uint64_t abi;
+	uint64_t abi = 0;
 	int fd, r;
 
 	snprintf(path, sizeof(path), "%s/%s", MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_EVENTS);

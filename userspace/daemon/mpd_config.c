@@ -295,7 +295,8 @@ static int parse_cgroup_path(struct parser *ps, const char *key, const char *v,
 	if ((*out)[0] != '/') {
 		free(*out);
 		*out = NULL;
-		return fail(ps, ps->line, "%s: \"%s\" is not an absolute cgroup path", key, v);
+		fail(ps, ps->line, "%s: \"%s\" is not an absolute cgroup path", key, v);
+		return -EINVAL;	/* what fail() returns, said here for the analyzer */
 	}
 	return 0;
 }
