@@ -294,6 +294,27 @@ TEST(malformed_files)
 	}
 }
 
+/*
+ * A hook's command is split at blanks into an argv and executed as it is:
+ * what a shell would act on ($, ;, quotes, redirections, globs) stays in
+ * the arguments, as text.
+ */
+TEST(hook_command_is_an_argv_not_a_shell_line)
+{
+	const char *text = "[hook h]\ncommand = /bin/echo $HOME;touch /tmp/x \"a b\" >out *\n";
+	const char *want[] = { "/bin/echo", "$HOME;touch", "/tmp/x", "\"a", "b\"", ">out", "*" };
+	struct mpd_config c;
+	struct mpd_config_error e;
+	size_t i;
+
+	ASSERT_EQ(0, parse(text, &c, &e)) TH_LOG("%s", e.msg);
+	ASSERT_EQ(1, c.nr_hooks);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ASSERT_STREQ(want[i], c.hooks[0].argv[i]);
+	ASSERT_EQ(NULL, c.hooks[0].argv[i]);
+	mpd_config_free(&c);
+}
+
 TEST(nul_byte_is_refused)
 {
 	struct mpd_config c;

@@ -25,7 +25,9 @@
  *   waits, and serves the new module's events;
  * - a module whose ABI the daemon does not know is refused, saying so, and
  *   the daemon goes on serving; SIGHUP looks again;
- * - callbacks to several subscribers of one cgroup are stagger_ms apart.
+ * - callbacks to several subscribers of one cgroup are stagger_ms apart;
+ * - a client that is not root is refused scope=all and the status, and
+ *   subscribed for its own cgroup.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -36,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <grp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -1449,6 +1452,101 @@ TEST_F_TIMEOUT(daemon, callbacks_are_staggered, 120)
 	close(f2);
 	close(hcmd);
 	close(hrep);
+}
+
+#define NOBODY	65534
+
+/* Sends @req on a new connection; what came back, up to EOF, in @out. */
+static int ask_once(const char *req, char *out, size_t size)
+{
+	uint64_t end = mp_now_ms() + MP_WAIT_MS;
+	int fd = mp_daemon_connect(SOCK_PATH);
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (fd < 0)
+		return -1;
+	if (send(fd, req, strlen(req), 0) < 0) {
+		close(fd);
+		return -1;
+	}
+	while (mp_now_ms() < end && len + 1 < size) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		n = recv(fd, out + len, size - len - 1, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		out[len++] = '\n';
+		out[len] = '\0';
+		if (strstr(out, "msg=welcome"))
+			break;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * What a process that is not root may ask: to subscribe, for its own
+ * process and cgroup, and nothing more.  As nobody, a hello with
+ * scope=all and a status request are each answered with
+ * "error reason=permission" and the connection closed; a plain hello is
+ * welcomed, with the cgroup the daemon found for it, not one it named.
+ */
+TEST_F(daemon, unprivileged_clients_get_their_own_only)
+{
+	static char scope[4096], status[4096], hello[4096];
+	int p[2], st;
+	pid_t pid;
+
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_nobody", 64 * MiB));
+	self->daemon = daemon_start(BASE_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	pid = mp_fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(p[0]);
+		if (cg_enter("mpd_nobody", 0) || setgroups(0, NULL) ||
+		    setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
+			_exit(10);
+		if (ask_once("msg=hello version=1 name=nosy scope=all", scope, sizeof(scope)) ||
+		    ask_once("msg=status", status, sizeof(status)) ||
+		    ask_once("msg=hello version=1 name=plain", hello, sizeof(hello)))
+			_exit(11);
+		dprintf(p[1], "%s\x01%s\x01%s", scope, status, hello);
+		_exit(0);
+	}
+	close(p[1]);
+	ASSERT_EQ(0, mp_wait_child(pid, &st, MP_WAIT_MS));
+	ASSERT_TRUE(WIFEXITED(st));
+	ASSERT_EQ(0, WEXITSTATUS(st));
+	{
+		static char all[3 * 4096 + 8];
+		ssize_t n = read(p[0], all, sizeof(all) - 1);
+		char *a, *b, *c;
+
+		ASSERT_GT(n, 0);
+		all[n] = '\0';
+		a = all;
+		b = strchr(a, '\x01');
+		ASSERT_NE(NULL, b);
+		*b++ = '\0';
+		c = strchr(b, '\x01');
+		ASSERT_NE(NULL, c);
+		*c++ = '\0';
+		TH_LOG("scope=all: %s| status: %s| hello: %s", a, b, c);
+		ASSERT_NE(NULL, strstr(a, "msg=error reason=permission"));
+		ASSERT_EQ(NULL, strstr(a, "msg=welcome"));
+		ASSERT_NE(NULL, strstr(b, "msg=error reason=permission"));
+		ASSERT_EQ(NULL, strstr(b, "msg=status "));
+		ASSERT_NE(NULL, strstr(c, "msg=welcome"));
+		ASSERT_NE(NULL, strstr(c, "cgroup=/mpd_nobody "));
+	}
+	close(p[0]);
 }
 
 TEST_HARNESS_MAIN
