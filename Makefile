@@ -48,6 +48,7 @@ USERSPACE_TARGETS :=
 .DEFAULT_GOAL := all
 -include userspace/lib/lib.mk
 -include userspace/daemon/daemon.mk
+-include userspace/cli/cli.mk
 -include install.mk
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))

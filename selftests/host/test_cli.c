@@ -1,0 +1,576 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the CLI's formatting (userspace/cli/cli_format.c):
+ * units, bars, sparklines, size parsing, column selection, JSON escaping,
+ * and that text, raw and JSON show the same fields from one table.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+
+#include "cli_format.h"
+#include "mp_table.h"
+
+TEST(bytes_in_human_units)
+{
+	static const struct { uint64_t v; const char *s; } cases[] = {
+		{ 0, "0 B" }, { 1023, "1023 B" }, { 1024, "1.0 KiB" }, { 1536, "1.5 KiB" },
+		{ 10 * 1024 - 1, "10 KiB" }, { 10 * 1024, "10 KiB" }, { 1023 * 1024, "1023 KiB" },
+		{ 100 << 20, "100 MiB" }, { 1ULL << 30, "1.0 GiB" }, { 3ULL << 40, "3.0 TiB" },
+		{ UINT64_MAX, "16 EiB" },
+	};
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cli_fmt_bytes(buf, sizeof(buf), cases[i].v);
+		EXPECT_STREQ(cases[i].s, buf);
+	}
+	cli_fmt_rate(buf, sizeof(buf), 4 << 20);
+	EXPECT_STREQ("+4.0 MiB/s", buf);
+	cli_fmt_rate(buf, sizeof(buf), -12 * 1024);
+	EXPECT_STREQ("-12 KiB/s", buf);
+	cli_fmt_rate(buf, sizeof(buf), 0);
+	EXPECT_STREQ("0 B/s", buf);
+	cli_fmt_rate(buf, sizeof(buf), INT64_MIN);
+	EXPECT_STREQ("-8.0 EiB/s", buf);
+	/* Truncated, never overrun. */
+	cli_fmt_bytes(buf, 4, 1536);
+	EXPECT_STREQ("1.5", buf);
+}
+
+TEST(durations)
+{
+	char buf[32];
+
+	cli_fmt_duration(buf, sizeof(buf), 0);
+	EXPECT_STREQ("0s", buf);
+	cli_fmt_duration(buf, sizeof(buf), 59);
+	EXPECT_STREQ("59s", buf);
+	cli_fmt_duration(buf, sizeof(buf), 723);
+	EXPECT_STREQ("12m03s", buf);
+	cli_fmt_duration(buf, sizeof(buf), 3 * 3600 + 12 * 60 + 5);
+	EXPECT_STREQ("3h12m", buf);
+	cli_fmt_duration(buf, sizeof(buf), 2 * 86400 + 4 * 3600);
+	EXPECT_STREQ("2d04h", buf);
+}
+
+TEST(sizes_as_operators_write_them)
+{
+	static const struct { const char *s; uint64_t v; } ok[] = {
+		{ "4096", 4096 }, { "512K", 512 << 10 }, { "512k", 512 << 10 },
+		{ "100M", 100 << 20 }, { "100MiB", 100 << 20 }, { "100 MB", 100 << 20 },
+		{ "1.5G", 3ULL << 29 }, { "1.5GiB", 3ULL << 29 }, { "2T", 2ULL << 40 },
+		{ "10B", 10 }, { "0.5K", 512 }, { "1.0000000001K", 1024 },
+		{ "18446744073709551615", UINT64_MAX }, { "15P", 15ULL << 50 },
+	};
+	static const char *const bad[] = {
+		"", "M", "-1", "+1", "1.", ".5K", "12x", "1KK", "1 ", "1  M", "1E", "0x10",
+	};
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		v = 0;
+		EXPECT_EQ(0, cli_parse_bytes(ok[i].s, &v)) TH_LOG("%s", ok[i].s);
+		EXPECT_EQ(ok[i].v, v) TH_LOG("%s", ok[i].s);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		EXPECT_EQ(-EINVAL, cli_parse_bytes(bad[i], &v)) TH_LOG("'%s'", bad[i]);
+	}
+	EXPECT_EQ(-ERANGE, cli_parse_bytes("18446744073709551616", &v));
+	EXPECT_EQ(-ERANGE, cli_parse_bytes("16384P", &v));
+	EXPECT_EQ(0, cli_parse_bytes("16383.999999999P", &v));
+	EXPECT_GT(v, UINT64_MAX - (1ULL << 50));
+
+	EXPECT_EQ(0, cli_parse_hundredths("10", &v));
+	EXPECT_EQ(1000, v);
+	EXPECT_EQ(0, cli_parse_hundredths("10.5", &v));
+	EXPECT_EQ(1050, v);
+	EXPECT_EQ(0, cli_parse_hundredths("0.01", &v));
+	EXPECT_EQ(1, v);
+	EXPECT_EQ(-EINVAL, cli_parse_hundredths("1.234", &v));
+	EXPECT_EQ(-EINVAL, cli_parse_hundredths("1.", &v));
+	EXPECT_EQ(-EINVAL, cli_parse_hundredths(".5", &v));
+	EXPECT_EQ(-EINVAL, cli_parse_hundredths("-1", &v));
+	EXPECT_EQ(-EINVAL, cli_parse_hundredths("max", &v));
+}
+
+TEST(bars)
+{
+	char buf[64];
+
+	cli_fmt_bar(buf, sizeof(buf), 0, 10);
+	EXPECT_STREQ("[..........]   0%", buf);
+	cli_fmt_bar(buf, sizeof(buf), 5234, 10);
+	EXPECT_STREQ("[#####.....]  52%", buf);
+	cli_fmt_bar(buf, sizeof(buf), 10000, 10);
+	EXPECT_STREQ("[##########] 100%", buf);
+	/* Over the limit: full, and the bracket says so. */
+	cli_fmt_bar(buf, sizeof(buf), 13202, 10);
+	EXPECT_STREQ("[##########> 132%", buf);
+	cli_fmt_bar(buf, sizeof(buf), 5000, 4);
+	EXPECT_STREQ("[##..]  50%", buf);
+	/* Too small a buffer: empty, not overrun. */
+	cli_fmt_bar(buf, 8, 5000, 10);
+	EXPECT_STREQ("", buf);
+}
+
+TEST(sparklines)
+{
+	uint64_t up[] = { 0, 1, 2, 3, 4, 5, 6, 7 }, flat[] = { 5, 5, 5 }, two[] = { 100, 300 };
+	char buf[64];
+
+	cli_fmt_spark(buf, sizeof(buf), up, 8, false);
+	EXPECT_STREQ("_.,-=+*#", buf);
+	cli_fmt_spark(buf, sizeof(buf), flat, 3, false);
+	EXPECT_STREQ("___", buf);
+	cli_fmt_spark(buf, sizeof(buf), two, 2, false);
+	EXPECT_STREQ("_#", buf);
+	cli_fmt_spark(buf, sizeof(buf), up, 0, false);
+	EXPECT_STREQ("", buf);
+	cli_fmt_spark(buf, sizeof(buf), two, 2, true);
+	EXPECT_STREQ("\u2581\u2588", buf);
+	EXPECT_EQ(2, cli_text_width(buf));
+	/* Bounded by the buffer: whole characters only. */
+	cli_fmt_spark(buf, 5, up, 8, true);
+	EXPECT_STREQ("\u2581", buf);
+	cli_fmt_spark(buf, 4, up, 8, false);
+	EXPECT_STREQ("_.,", buf);
+}
+
+TEST(escaping_as_the_tables_do)
+{
+	char buf[32];
+
+	ASSERT_EQ(0, cli_escape(buf, sizeof(buf), "/a b\\c\td\n"));
+	EXPECT_STREQ("/a\\040b\\134c\\011d\\012", buf);
+	ASSERT_EQ(0, cli_escape(buf, sizeof(buf), ""));
+	EXPECT_STREQ("-", buf);
+	ASSERT_EQ(0, cli_escape(buf, sizeof(buf), "-"));
+	EXPECT_STREQ("\\055", buf);
+	ASSERT_EQ(0, cli_escape(buf, sizeof(buf), "-x"));
+	EXPECT_STREQ("-x", buf);
+	EXPECT_EQ(-ENAMETOOLONG, cli_escape(buf, 8, "a b c d"));
+	EXPECT_LT(strlen(buf), 8);
+	ASSERT_EQ(0, cli_escape(buf, 8, "abc"));
+}
+
+static char *json_of(const char *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cli_json_str(f, s);
+	fclose(f);
+	return buf;
+}
+
+TEST(json_escaping)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "plain", "\"plain\"" },
+		{ "a \"q\" \\ b", "\"a \\\"q\\\" \\\\ b\"" },
+		{ "tab\tnl\ncr\r", "\"tab\\u0009nl\\u000acr\\u000d\"" },
+		{ "\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"" },
+		{ "caf\xc3\xa9 \xe2\x96\x81", "\"caf\xc3\xa9 \xe2\x96\x81\"" },
+		/* Not UTF-8: each byte as its code point. */
+		{ "\xff\xc3", "\"\\u00ff\\u00c3\"" },
+		{ "\xe2\x96x", "\"\\u00e2\\u0096x\"" },
+		{ "", "\"\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *j = json_of(cases[i].in);
+
+		EXPECT_STREQ(cases[i].out, j);
+		free(j);
+	}
+}
+
+/* A table like the CLI's: from a procfs-style table, through cli_set_from_table(). */
+enum { C_PID, C_COMM, C_RSS, C_GROWTH, C_PSI, C_LIMIT, C_LEAK, C_AGE, C_HIST, C_NR };
+
+static const char *const src_names[] = { "pid", "comm", "rss_bytes", "growth_bytes_per_sec",
+					 "psi", "limit_bytes", "leak", "age_usec" };
+
+static const struct cli_col cols[C_NR] = {
+	[C_PID] = { "pid", "pid", CLI_T_U64, 0, NULL, CLI_SRC(0) },
+	[C_COMM] = { "comm", "comm", CLI_T_STR, 0, NULL, CLI_SRC(1) },
+	[C_RSS] = { "rss", "rss_bytes", CLI_T_BYTES, 0, NULL, CLI_SRC(2) },
+	[C_GROWTH] = { "growth", "growth_bytes_per_sec", CLI_T_RATE, 0, NULL, CLI_SRC(3) },
+	[C_PSI] = { "psi", "psi_avg10", CLI_T_PCT, CLI_COL_HIDDEN, NULL, CLI_SRC(4) },
+	[C_LIMIT] = { "limit", "limit_bytes", CLI_T_BYTES, 0, NULL, CLI_SRC(5) },
+	[C_LEAK] = { "leak", "leak", CLI_T_BOOL, 0, "LEAK", CLI_SRC(6) },
+	[C_AGE] = { "age", "age_sec", CLI_T_USEC, CLI_COL_HIDDEN, NULL, CLI_SRC(7) },
+	[C_HIST] = { "history", "rss_history_bytes", CLI_T_SERIES, 0, NULL, 0 },
+};
+
+static const char fixture[] =
+	"pid comm rss_bytes growth_bytes_per_sec psi limit_bytes leak age_usec unknown\n"
+	"1 init 1785856 0 0.00 max 0 26052535 x\n"
+	"149 a\\040\\042b\\134 87891968 -2095056 60.53 - 1 1500000 y\n";
+
+static void load(struct __test_metadata *_metadata, struct cli_table *t)
+{
+	struct mp_table mt;
+	uint64_t hist[] = { 1 << 20, 2 << 20, 3 << 20 };
+
+	ASSERT_EQ(0, mp_table_parse(fixture, sizeof(fixture) - 1, &mt));
+	cli_table_init(t, "processes", cols, C_NR);
+	t->noun[0] = "process";
+	t->noun[1] = "processes";
+	for (size_t r = 0; r < mt.nr_rows; r++) {
+		ASSERT_EQ(0, cli_table_add_row(t));
+		cli_set_from_table(t, &mt, r, src_names);
+		ASSERT_EQ(0, cli_set_series(t, C_HIST, hist, 3 - r));
+	}
+	mp_table_free(&mt);
+}
+
+static char *render(struct cli_table *t, enum cli_mode mode, bool headings, bool color)
+{
+	struct cli_out o = { .mode = mode, .headings = headings, .color = color };
+	char *buf = NULL;
+	size_t len = 0;
+
+	o.f = open_memstream(&buf, &len);
+	cli_out_begin(&o);
+	cli_print(&o, t);
+	cli_out_end(&o);
+	fclose(o.f);
+	return buf;
+}
+
+TEST(cells_from_a_procfs_table)
+{
+	struct cli_table t;
+
+	load(_metadata, &t);
+	ASSERT_EQ(2, t.nr_rows);
+	EXPECT_EQ(149, cli_cell_at(&t, 1, C_PID)->u);
+	EXPECT_STREQ("a \"b\\", cli_cell_at(&t, 1, C_COMM)->str);
+	EXPECT_EQ(-2095056, cli_cell_at(&t, 1, C_GROWTH)->s);
+	EXPECT_EQ(6053, cli_cell_at(&t, 1, C_PSI)->u);
+	EXPECT_EQ(CLI_MAX, cli_cell_at(&t, 0, C_LIMIT)->state);
+	EXPECT_EQ(CLI_NA, cli_cell_at(&t, 1, C_LIMIT)->state);
+	EXPECT_EQ(1, cli_cell_at(&t, 1, C_LEAK)->u);
+	/* A cell that does not fit its type stays not applicable. */
+	ASSERT_EQ(0, cli_table_add_row(&t));
+	EXPECT_EQ(-EINVAL, cli_set_text(&t, C_PID, "12k", false));
+	EXPECT_EQ(CLI_NA, cli_cell_at(&t, 2, C_PID)->state);
+	EXPECT_EQ(-EINVAL, cli_set_text(&t, C_PSI, "1.234", false));
+	cli_table_free(&t);
+}
+
+TEST(column_selection)
+{
+	struct cli_table t;
+	char bad[32], names[256];
+
+	load(_metadata, &t);
+	/* The default: every column not hidden, in order. */
+	ASSERT_EQ(C_NR - 2, t.nr_sel);
+	EXPECT_EQ(C_PID, t.sel[0]);
+	EXPECT_EQ(C_LIMIT, t.sel[4]);
+	/* By name or by key, in the order given, repeats allowed. */
+	ASSERT_EQ(0, cli_table_select(&t, "rss,psi_avg10,pid,pid", bad, sizeof(bad)));
+	ASSERT_EQ(4, t.nr_sel);
+	EXPECT_EQ(C_RSS, t.sel[0]);
+	EXPECT_EQ(C_PSI, t.sel[1]);
+	EXPECT_EQ(C_PID, t.sel[2]);
+	ASSERT_EQ(0, cli_table_select(&t, "all", bad, sizeof(bad)));
+	EXPECT_EQ(C_NR, t.nr_sel);
+	/* An unknown name is refused and named; the default comes back. */
+	EXPECT_EQ(-EINVAL, cli_table_select(&t, "pid,bogus,rss", bad, sizeof(bad)));
+	EXPECT_STREQ("bogus", bad);
+	EXPECT_EQ(C_NR - 2, t.nr_sel);
+	EXPECT_EQ(0, cli_table_select(&t, "pid,", bad, sizeof(bad)));
+	EXPECT_EQ(1, t.nr_sel);
+	EXPECT_EQ(-EINVAL, cli_table_select(&t, ",", bad, sizeof(bad)));
+	EXPECT_EQ(-EINVAL, cli_table_select(&t, "", bad, sizeof(bad)));
+	EXPECT_EQ(-EINVAL, cli_table_select(&t, "pi", bad, sizeof(bad)));
+	cli_table_names(&t, names, sizeof(names));
+	EXPECT_STREQ("pid,comm,rss,growth,psi,limit,leak,age,history", names);
+	cli_table_free(&t);
+}
+
+/* The words of the first line of @s (split at runs of blanks and tabs). */
+static int words(const char *s, char w[][32], int max)
+{
+	int n = 0;
+
+	while (*s && *s != '\n' && n < max) {
+		size_t len = strcspn(s, " \t\n");
+
+		if (len) {
+			snprintf(w[n++], 32, "%.*s", (int)len, s);
+			s += len;
+		} else {
+			s++;
+		}
+	}
+	return n;
+}
+
+TEST(text_raw_and_json_show_the_same_fields)
+{
+	static const char *const lists[] = { NULL, "all", "comm,rss,leak", "history,age" };
+	struct cli_table t;
+
+	load(_metadata, &t);
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		char *text, *raw, *json, w[CLI_COLS_MAX][32], key[64];
+		const char *p;
+		int n;
+
+		ASSERT_EQ(0, cli_table_select(&t, lists[l], NULL, 0));
+		text = render(&t, CLI_TEXT, true, false);
+		raw = render(&t, CLI_RAW, true, false);
+		json = render(&t, CLI_JSON, true, false);
+
+		n = words(text, w, CLI_COLS_MAX);
+		ASSERT_EQ((int)t.nr_sel, n) TH_LOG("%s", text);
+		for (size_t k = 0; k < t.nr_sel; k++) {
+			char up[32];
+
+			for (size_t i = 0; i <= strlen(t.cols[t.sel[k]].name); i++)
+				up[i] = (char)(t.cols[t.sel[k]].name[i] >= 'a' &&
+					       t.cols[t.sel[k]].name[i] <= 'z' ?
+					       t.cols[t.sel[k]].name[i] - 32 : t.cols[t.sel[k]].name[i]);
+			EXPECT_STREQ(up, w[k]);
+		}
+		n = words(raw, w, CLI_COLS_MAX);
+		ASSERT_EQ((int)t.nr_sel, n);
+		/* JSON: each row has the selected keys, in order, once. */
+		p = json;
+		for (size_t r = 0; r < t.nr_rows; r++) {
+			for (size_t k = 0; k < t.nr_sel; k++) {
+				EXPECT_STREQ(t.cols[t.sel[k]].key, w[k]);
+				snprintf(key, sizeof(key), "\"%s\":", t.cols[t.sel[k]].key);
+				p = strstr(p, key);
+				ASSERT_NE(NULL, p) TH_LOG("%s in %s", key, json);
+			}
+		}
+		/* Every row: a line of text and of raw. */
+		EXPECT_NE(NULL, strstr(text, "2 processes listed.\n"));
+		free(text);
+		free(raw);
+		free(json);
+	}
+	cli_table_free(&t);
+}
+
+/* @cols of the fixture rendered in @mode are exactly @want. */
+static void check_render(struct __test_metadata *_metadata, const char *cols,
+			 enum cli_mode mode, bool headings, const char *want)
+{
+	struct cli_table t;
+	char *got;
+
+	load(_metadata, &t);
+	ASSERT_EQ(0, cli_table_select(&t, cols, NULL, 0));
+	got = render(&t, mode, headings, false);
+	EXPECT_STREQ(want, got);
+	free(got);
+	cli_table_free(&t);
+}
+
+TEST(json_values_in_base_units)
+{
+	check_render(_metadata, "all", CLI_JSON, true,
+		     "{\"processes\":["
+		     "{\"pid\":1,\"comm\":\"init\",\"rss_bytes\":1785856,\"growth_bytes_per_sec\":0,"
+		     "\"psi_avg10\":0.00,\"limit_bytes\":\"max\",\"leak\":false,\"age_sec\":26.052535,"
+		     "\"rss_history_bytes\":[1048576,2097152,3145728]},"
+		     "{\"pid\":149,\"comm\":\"a \\\"b\\\\\",\"rss_bytes\":87891968,"
+		     "\"growth_bytes_per_sec\":-2095056,\"psi_avg10\":60.53,\"limit_bytes\":null,"
+		     "\"leak\":true,\"age_sec\":1.500000,\"rss_history_bytes\":[1048576,2097152]}"
+		     "]}\n");
+}
+
+TEST(raw_is_tab_separated_and_escaped)
+{
+	static const char cols[] = "pid,comm,rss,limit,leak,history";
+
+#define ROWS	"1\tinit\t1785856\tmax\t0\t1048576,2097152,3145728\n" \
+		"149\ta\\040\"b\\134\t87891968\t-\t1\t1048576,2097152\n"
+	check_render(_metadata, cols, CLI_RAW, true,
+		     "pid\tcomm\trss_bytes\tlimit_bytes\tleak\trss_history_bytes\n" ROWS);
+	/* -n: the rows alone. */
+	check_render(_metadata, cols, CLI_RAW, false, ROWS);
+#undef ROWS
+}
+
+TEST(text_units_alignment_legend_and_noheadings)
+{
+	static const char cols[] = "pid,comm,rss,growth,limit,leak,history";
+
+	check_render(_metadata, cols, CLI_TEXT, true,
+		     "PID  COMM       RSS      GROWTH  LIMIT  LEAK  HISTORY\n"
+		     "  1  init   1.7 MiB       0 B/s    max        _-#\n"
+		     "149  a \"b\\   84 MiB  -2.0 MiB/s      -  LEAK  _#\n"
+		     "2 processes listed.\n");
+	/* -n: no heading, no legend. */
+	check_render(_metadata, cols, CLI_TEXT, false,
+		     "  1  init   1.7 MiB       0 B/s  max        _-#\n"
+		     "149  a \"b\\   84 MiB  -2.0 MiB/s    -  LEAK  _#\n");
+}
+
+TEST(colour_keeps_columns_aligned)
+{
+	struct cli_table t;
+	char *plain, *colored, *stripped;
+	size_t n = 0;
+
+	load(_metadata, &t);
+	t.nr_rows = 2;
+	cli_set_color(&t, C_LEAK, CLI_RED);
+	cli_set_color(&t, C_COMM, CLI_BOLD);
+	plain = render(&t, CLI_TEXT, true, false);
+	colored = render(&t, CLI_TEXT, true, true);
+	EXPECT_EQ(NULL, strchr(plain, '\033'));
+	ASSERT_NE(NULL, strstr(colored, "\033[1;31mLEAK\033[0m"));
+	/* Without the escapes, the same text. */
+	stripped = strdup(colored);
+	for (const char *p = colored; *p; ) {
+		if (*p == '\033') {
+			p += strcspn(p, "m") + 1;
+			continue;
+		}
+		stripped[n++] = *p++;
+	}
+	stripped[n] = '\0';
+	EXPECT_STREQ(plain, stripped);
+	free(plain);
+	free(colored);
+	free(stripped);
+	cli_table_free(&t);
+}
+
+TEST(records_and_sections)
+{
+	static const struct cli_col rec_cols[] = {
+		{ .name = "state", .key = "state", .type = CLI_T_STR },
+		{ .name = "interval", .key = "interval_sec", .type = CLI_T_MSEC },
+		{ .name = "memory", .key = "memory_bytes", .type = CLI_T_BYTES },
+	};
+	struct cli_table rec, procs;
+	struct cli_out o = { .mode = CLI_JSON, .headings = true };
+	char *buf = NULL;
+	size_t len = 0;
+
+	cli_table_init(&rec, "daemon", rec_cols, 3);
+	rec.record = true;
+	rec.title = "mempressured";
+	ASSERT_EQ(0, cli_table_add_row(&rec));
+	cli_set_text(&rec, 0, "not running", false);
+	cli_set_text(&rec, 1, "200", false);
+	load(_metadata, &procs);
+	ASSERT_EQ(0, cli_table_select(&procs, "pid", NULL, 0));
+	o.f = open_memstream(&buf, &len);
+	cli_out_begin(&o);
+	cli_print(&o, &rec);
+	cli_print(&o, &procs);
+	cli_out_end(&o);
+	fclose(o.f);
+	EXPECT_STREQ("{\"daemon\":{\"state\":\"not running\",\"interval_sec\":0.200,"
+		     "\"memory_bytes\":null},\"processes\":[{\"pid\":1},{\"pid\":149}]}\n", buf);
+	free(buf);
+	buf = render(&rec, CLI_TEXT, true, false);
+	EXPECT_STREQ("mempressured\n  state     not running\n  interval  200 ms\n  memory    -\n", buf);
+	free(buf);
+	cli_table_free(&rec);
+	cli_table_free(&procs);
+}
+
+TEST(tree_paths_indent_by_depth)
+{
+	static const struct cli_col tcols[] = {
+		{ .name = "cgroup", .key = "cgroup", .type = CLI_T_STR, .flags = CLI_COL_TREE },
+	};
+	static const char *const paths[] = { "/", "/a", "/a/b c", "/d" };
+	struct cli_table t;
+	char *text;
+
+	cli_table_init(&t, "cgroups", tcols, 1);
+	t.tree = true;
+	for (size_t i = 0; i < 4; i++) {
+		ASSERT_EQ(0, cli_table_add_row(&t));
+		cli_set_str(&t, 0, paths[i]);
+	}
+	text = render(&t, CLI_TEXT, true, false);
+	EXPECT_STREQ("CGROUP\n/\n  a\n    b c\n  d\n", text);
+	free(text);
+	/* JSON keeps the whole path. */
+	text = render(&t, CLI_JSON, true, false);
+	EXPECT_NE(NULL, strstr(text, "\"/a/b c\""));
+	free(text);
+	cli_table_free(&t);
+}
+
+TEST(streams_print_once_and_forget)
+{
+	static const struct cli_col scols[] = {
+		{ .name = "kind", .key = "kind", .type = CLI_T_STR },
+		{ .name = "usage", .key = "usage_bytes", .type = CLI_T_BYTES },
+	};
+	struct cli_out o = { .mode = CLI_TEXT, .headings = true };
+	struct cli_table t;
+	char *buf = NULL;
+	size_t len = 0;
+
+	cli_table_init(&t, "events", scols, 2);
+	t.widths[0] = 8;
+	o.f = open_memstream(&buf, &len);
+	ASSERT_EQ(0, cli_table_add_row(&t));
+	cli_set_str(&t, 0, "level");
+	cli_set_u64(&t, 1, 2048);
+	cli_print_stream(&o, &t);
+	EXPECT_EQ(0, t.nr_rows);
+	ASSERT_EQ(0, cli_table_add_row(&t));
+	cli_set_str(&t, 0, "soft_over");
+	cli_print_stream(&o, &t);
+	fclose(o.f);
+	EXPECT_STREQ("KIND      USAGE\nlevel     2.0 KiB\nsoft_over      -\n", buf);
+	free(buf);
+	/* JSON: one object per line. */
+	o.mode = CLI_JSON;
+	buf = NULL;
+	o.f = open_memstream(&buf, &len);
+	ASSERT_EQ(0, cli_table_add_row(&t));
+	cli_set_str(&t, 0, "oom");
+	cli_print_stream(&o, &t);
+	fclose(o.f);
+	EXPECT_STREQ("{\"kind\":\"oom\",\"usage_bytes\":null}\n", buf);
+	free(buf);
+	cli_table_free(&t);
+}
+
+static int by_pid_desc(const struct cli_cell *a, const struct cli_cell *b)
+{
+	return a[C_PID].u < b[C_PID].u ? 1 : a[C_PID].u > b[C_PID].u ? -1 : 0;
+}
+
+TEST(sort_and_truncate)
+{
+	struct cli_table t;
+
+	load(_metadata, &t);
+	cli_table_sort(&t, by_pid_desc);
+	EXPECT_EQ(149, cli_cell_at(&t, 0, C_PID)->u);
+	EXPECT_STREQ("init", cli_cell_at(&t, 1, C_COMM)->str);
+	EXPECT_EQ(2, cli_cell_at(&t, 0, C_HIST)->nr_series);
+	cli_table_sort(&t, by_pid_desc);
+	cli_table_truncate(&t, 5);
+	EXPECT_EQ(2, t.nr_rows);
+	cli_table_truncate(&t, 1);
+	EXPECT_EQ(1, t.nr_rows);
+	EXPECT_EQ(149, cli_cell_at(&t, 0, C_PID)->u);
+	cli_table_free(&t);
+}
+
+TEST_HARNESS_MAIN

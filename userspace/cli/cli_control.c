@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * soft and set: commands for /proc/mempressure/control (docs/control.md).
+ * Everything the CLI can check is checked before writing (names, ranges,
+ * paths, sizes), with a usage error; what only the kernel knows (does the
+ * cgroup or pid exist, may we write) comes back as its errno, said plainly.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/mempressure.h>
+
+#include "cli.h"
+#include "cli_source.h"
+
+#define CGROUP_PREFIX	"/sys/fs/cgroup"
+/* The largest pid the control file takes (PID_MAX_LIMIT). */
+#define MP_PID_MAX	4194304
+
+struct tunable {
+	const char *name;
+	uint64_t min, max;
+};
+
+#define TUNABLE(e, name, min, max, def)	{ name, min, max },
+static const struct tunable tunables[] = { MEMPRESSURE_TUNABLES(TUNABLE) };
+#undef TUNABLE
+
+/* The PSI thresholds are hundredths of a percent, written "10.00". */
+static bool hundredths(const struct tunable *tu)
+{
+	return !strncmp(tu->name, "psi_", 4);
+}
+
+enum { C_COMMAND, C_NR };
+
+static const struct cli_col control_cols[C_NR] = {
+	[C_COMMAND] = { "command", "command", CLI_T_STR },
+};
+
+/* A whole decimal number (mp_parse_u64() without its "max"). */
+static int parse_number(const char *s, uint64_t *v)
+{
+	return strcmp(s, MEMPRESSURE_UNLIMITED) ? mp_parse_u64(s, v) : -EINVAL;
+}
+
+/* The kernel's refusal, in words. */
+static const char *control_error(int err)
+{
+	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		return "permission denied: writing the control file needs CAP_SYS_ADMIN (run as root)";
+	case -ENOENT:
+		return "no such cgroup, or it has no memory controller";
+	case -ESRCH:
+		return "no such process";
+	case -ERANGE:
+		return "value out of range";
+	case -ENOSPC:
+		return "too many per-process soft limits (4096) are set already";
+	case -EINVAL:
+		return "the module refused the command as malformed";
+	default:
+		return strerror(-err);
+	}
+}
+
+static int control_write(struct cli_opts *o, const char *cmd)
+{
+	struct cli_table t;
+	int err;
+
+	if (!cli_module_loaded())
+		return cli_no_module();
+	err = cli_control_write(cmd);
+	if (err) {
+		cli_err("'%s': %s", cmd, control_error(err));
+		return err == -EIO && !cli_module_loaded() ? CLI_EXIT_NO_MODULE : CLI_EXIT_FAIL;
+	}
+	cli_table_init(&t, "control", control_cols, C_NR);
+	t.record = true;
+	t.title = "Written to " MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_CONTROL ":";
+	cli_table_add_row(&t);
+	cli_set_str(&t, C_COMMAND, cmd);
+	cli_out_begin(&o->out);
+	cli_print(&o->out, &t);
+	cli_out_end(&o->out);
+	cli_table_free(&t);
+	return CLI_EXIT_OK;
+}
+
+/*
+ * A cgroup path as the control file takes it: absolute from the cgroup
+ * root (a /sys/fs/cgroup/... path is accepted too), no empty, "." or ".."
+ * component, no trailing '/', escaped as in the tables.
+ */
+static int cgroup_arg(const char *arg, char *out, size_t size)
+{
+	const char *p = arg;
+
+	if (!strncmp(p, CGROUP_PREFIX "/", sizeof(CGROUP_PREFIX)))
+		p += sizeof(CGROUP_PREFIX) - 1;
+	if (*p != '/')
+		return -EINVAL;
+	if (strcmp(p, "/")) {
+		for (const char *c = p; *c; ) {
+			size_t len;
+
+			c++;
+			len = strcspn(c, "/");
+			if (!len || (len == 1 && c[0] == '.') || (len == 2 && !strncmp(c, "..", 2)))
+				return -EINVAL;
+			c += len;
+		}
+	}
+	return cli_escape(out, size, p);
+}
+
+/* "pid:N": the pid, 0 if @arg is not of that form, -1 if N is not a pid. */
+static long pid_arg(const char *arg)
+{
+	uint64_t pid;
+
+	if (strncmp(arg, "pid:", 4))
+		return 0;
+	if (parse_number(arg + 4, &pid) || !pid || pid > MP_PID_MAX)
+		return -1;
+	return (long)pid;
+}
+
+int cli_soft(struct cli_opts *o)
+{
+	const char *op = o->argv[0], *target = o->argv[1], *value = o->argc > 2 ? o->argv[2] : NULL;
+	char cmd[MEMPRESSURE_CTL_WRITE_MAX], cg[MEMPRESSURE_CTL_WRITE_MAX - 64];
+	long pid = pid_arg(target);
+	uint64_t bytes = 0;
+	unsigned long pct = 0;
+
+	if (strcmp(op, "set") && strcmp(op, "clear")) {
+		cli_err("usage: %s soft set CGROUP|pid:PID VALUE | soft clear CGROUP|pid:PID",
+			cli_prog);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(op, "set") != !!value) {
+		cli_err("'soft %s' takes %s", op, value ? "no value" : "a value: BYTES (512M, 1.5G) or PERCENT% of the cgroup's limit");
+		return CLI_EXIT_USAGE;
+	}
+	if (pid < 0) {
+		cli_err("invalid process '%s': expected pid:PID with PID from 1 to %d", target, MP_PID_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	if (!pid && cgroup_arg(target, cg, sizeof(cg))) {
+		cli_err("invalid cgroup '%s': expected an absolute path such as /system.slice/web.service, with no empty, '.' or '..' component and no trailing '/'",
+			target);
+		return CLI_EXIT_USAGE;
+	}
+	if (value && value[0] && value[strlen(value) - 1] == '%') {
+		char *end;
+
+		pct = strtoul(value, &end, 10);
+		if (pid || *value < '0' || *value > '9' || strcmp(end, "%") || pct < 1 || pct > 100) {
+			cli_err(pid ? "invalid soft limit '%s': a process's soft limit is in bytes, not a percentage" :
+				"invalid soft limit '%s': a percentage is 1%% to 100%% of the cgroup's limit",
+				value);
+			return CLI_EXIT_USAGE;
+		}
+	} else if (value && (cli_parse_bytes(value, &bytes) || !bytes)) {
+		cli_err("invalid soft limit '%s': expected a size of at least 1 byte (4096, 512K, 100M, 1.5G; K, M, G, T are powers of 1024) or a percentage such as 80%%",
+			value);
+		return CLI_EXIT_USAGE;
+	}
+	if (pid && value)
+		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SOFT_PID " %ld %llu", pid,
+			 (unsigned long long)bytes);
+	else if (pid)
+		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SOFT_PID " %ld " MEMPRESSURE_CTL_NONE, pid);
+	else if (pct)
+		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SOFT " %s %lu%%", cg, pct);
+	else if (value)
+		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SOFT " %s %llu", cg,
+			 (unsigned long long)bytes);
+	else
+		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SOFT " %s " MEMPRESSURE_CTL_DEFAULT, cg);
+	return control_write(o, cmd);
+}
+
+int cli_set(struct cli_opts *o)
+{
+	const char *name = o->argv[0], *value = o->argv[1];
+	const struct tunable *tu = NULL;
+	char cmd[256], names[512];
+	size_t n = 0;
+	uint64_t v;
+	int err;
+
+	for (size_t i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++) {
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+				      tunables[i].name);
+		if (!strcmp(name, tunables[i].name))
+			tu = &tunables[i];
+	}
+	if (!tu) {
+		cli_err("unknown tunable '%s'; the tunables are: %s", name, names);
+		return CLI_EXIT_USAGE;
+	}
+	if (hundredths(tu))
+		err = cli_parse_hundredths(value, &v);
+	else
+		err = parse_number(value, &v);
+	if (err || v < tu->min || v > tu->max ||
+	    (!strcmp(tu->name, "leak_window") && v != 10 && v != 60 && v != 300)) {
+		if (!strcmp(tu->name, "leak_window"))
+			cli_err("invalid value '%s' for leak_window: 10, 60 or 300 (seconds)", value);
+		else if (hundredths(tu))
+			cli_err("invalid value '%s' for %s: a percentage from %llu.%02llu to %llu.%02llu, up to two decimals",
+				value, tu->name, (unsigned long long)(tu->min / 100),
+				(unsigned long long)(tu->min % 100), (unsigned long long)(tu->max / 100),
+				(unsigned long long)(tu->max % 100));
+		else
+			cli_err("invalid value '%s' for %s: a whole number from %llu to %llu", value,
+				tu->name, (unsigned long long)tu->min, (unsigned long long)tu->max);
+		return CLI_EXIT_USAGE;
+	}
+	if (hundredths(tu))
+		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SET " %s %llu.%02llu", tu->name,
+			 (unsigned long long)(v / 100), (unsigned long long)(v % 100));
+	else
+		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SET " %s %llu", tu->name,
+			 (unsigned long long)v);
+	return control_write(o, cmd);
+}
