@@ -50,6 +50,7 @@ USERSPACE_TARGETS :=
 -include userspace/daemon/daemon.mk
 -include userspace/cli/cli.mk
 -include install.mk
+-include fuzz/fuzz.mk
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 

@@ -279,7 +279,8 @@ static int parse_str(struct parser *ps, const char *key, const char *v, char **o
 {
 	char buf[LINE_MAX_LEN];
 
-	if (!*v || mp_unescape(v, buf, sizeof(buf)) < 0)
+	/* \000 would cut the string short ("/a\000b" as "/a"): refused. */
+	if (!*v || strstr(v, "\\000") || mp_unescape(v, buf, sizeof(buf)) < 0)
 		return fail(ps, ps->line, "%s: \"%s\" is empty or badly escaped", key, v);
 	*out = strdup(buf);
 	return *out ? 0 : -ENOMEM;
@@ -808,6 +809,26 @@ static const char *yes_no(bool b)
 	return b ? "yes" : "no";
 }
 
+/*
+ * A decoded string escaped as the tables escape it and, so that it parses
+ * back to itself, with a first "#" (a comment after "= ") and a last "\r"
+ * (trimmed as a CRLF line end) escaped too.
+ */
+static void escape_decoded(const char *s, char *out, size_t size)
+{
+	char esc[LINE_MAX_LEN];
+	size_t n;
+	bool cr;
+
+	mpd_escape(s, esc, sizeof(esc));
+	n = strlen(esc);
+	cr = n && esc[n - 1] == '\r';
+	if (cr)
+		esc[n - 1] = '\0';
+	snprintf(out, size, "%s%s%s", esc[0] == '#' ? "\\043" : "",
+		 esc + (esc[0] == '#'), cr ? "\\015" : "");
+}
+
 void mpd_config_print(const struct mpd_config *c, FILE *f)
 {
 	char esc[LINE_MAX_LEN];
@@ -833,7 +854,7 @@ void mpd_config_print(const struct mpd_config *c, FILE *f)
 	for (size_t i = 0; i < c->nr_cgroups; i++) {
 		const struct mpd_policy *p = &c->cgroups[i].p;
 
-		mpd_escape(c->cgroups[i].path, esc, sizeof(esc));
+		escape_decoded(c->cgroups[i].path, esc, sizeof(esc));
 		fprintf(f, "\n[cgroup %s]\n", esc);
 		fprintf(f, "dry_run = %s\n", yes_no(p->dry_run));
 		fprintf(f, "trim_level = %s\n", mpd_level_name(p->trim_level));
@@ -849,11 +870,11 @@ void mpd_config_print(const struct mpd_config *c, FILE *f)
 
 		fprintf(f, "\n[signal %s]\n", s->name);
 		if (s->comm) {
-			mpd_escape(s->comm, esc, sizeof(esc));
+			escape_decoded(s->comm, esc, sizeof(esc));
 			fprintf(f, "comm = %s\n", esc);
 		}
 		if (s->cgroup) {
-			mpd_escape(s->cgroup, esc, sizeof(esc));
+			escape_decoded(s->cgroup, esc, sizeof(esc));
 			fprintf(f, "cgroup = %s\n", esc);
 		}
 		if (sn)
@@ -867,7 +888,7 @@ void mpd_config_print(const struct mpd_config *c, FILE *f)
 
 		fprintf(f, "\n[hook %s]\n", h->name);
 		fprintf(f, "command = %s\n", h->command);
-		mpd_escape(h->cgroup, esc, sizeof(esc));
+		escape_decoded(h->cgroup, esc, sizeof(esc));
 		fprintf(f, "cgroup = %s\n", esc);
 		fprintf(f, "level = %s\n", mpd_level_name(h->level));
 		fprintf(f, "timeout_ms = %llu\n", (unsigned long long)h->timeout_ms);
