@@ -15,11 +15,15 @@
  * Unload: mp_events_shutdown() marks the stream dead and wakes every
  * reader blocked in read(), which then fails with EIO, so that
  * proc_remove() can wait for them; mp_events_exit() detaches poll waiters
- * with wake_up_pollfree() before the ring and its wait queue go away.
+ * before the ring and its wait queue go away with the module.  epoll's
+ * leave at once, at a POLLFREE wakeup; a task in poll() or select() takes
+ * its entry off only when it runs again and returns, which may be late on
+ * a busy CPU, so mp_events_exit() waits for that.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/delay.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
@@ -393,13 +397,45 @@ void mp_events_shutdown(void)
 	wake_up_all(&mp_ev.wait);
 }
 
-/* After proc_remove(): no reader is left but poll waiters. */
+static bool mp_events_unwatched(void)
+{
+	bool empty;
+
+	spin_lock_irq(&mp_ev.wait.lock);
+	empty = list_empty(&mp_ev.wait.head);
+	spin_unlock_irq(&mp_ev.wait.lock);
+	return empty;
+}
+
+/*
+ * After proc_remove(): no reader is left, and no ->poll() can queue a new
+ * waiter, but poll waiters may still be queued.  Wake them with POLLFREE,
+ * as wake_up_pollfree() does (epoll's entries leave inside the wakeup),
+ * and wait for those of poll() and select() to leave as their tasks
+ * return (MP_EVENTS_EXIT_WAIT_MS at most; a task that has not run by then
+ * would touch freed memory, which is said loudly).
+ */
+#define MP_EVENTS_EXIT_WAIT_MS	10000
+
 void mp_events_exit(void)
 {
+	unsigned int waited = 0;
 	u32 i;
 
-	wake_up_pollfree(&mp_ev.wait);
-	/* wake_up_pollfree() wants the head freed an RCU period later. */
+	for (;;) {
+		__wake_up(&mp_ev.wait, TASK_NORMAL, 0, poll_to_key(EPOLLHUP | POLLFREE));
+		if (mp_events_unwatched())
+			break;
+		if (waited >= MP_EVENTS_EXIT_WAIT_MS) {
+			pr_err("a task still polls the event stream after %u ms\n", waited);
+			break;
+		}
+		msleep(20);
+		waited += 20;
+	}
+	if (waited)
+		pr_debug("poll waiters gone after %u ms\n", waited);
+	/* Like wake_up_pollfree(): the head is freed an RCU period later. */
 	synchronize_rcu();
 	for (i = 0; i < MP_EVENTS_BUFFER; i++)
 		mp_event_free(&mp_ev.ring[i]);

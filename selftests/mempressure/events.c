@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -836,6 +837,90 @@ TEST_F_TIMEOUT(events, unload_wakes_blocked_readers, 60)
 	EXPECT_EQ(-1, read(fd, buf, sizeof(buf)));
 	EXPECT_EQ(EIO, errno);
 	close(fd);
+}
+
+/* Pins the calling thread to @cpu. */
+static int pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * A task in poll() leaves the wait queue only when it runs again: here it
+ * cannot for a while.  The poller sleeps in poll() on CPU 0 at SCHED_IDLE;
+ * as the unload starts on CPU 1, a SCHED_FIFO task spins on CPU 0 for
+ * HOG_MS.  The unload must wait for the poller rather than free the queue
+ * under it (the kernel's __wake_up_pollfree() warns when a waiter is left,
+ * which the host's check of the kernel log fails), then the poller wakes,
+ * with revents set, and reads EIO.
+ */
+#define HOG_MS	500
+
+TEST_F_TIMEOUT(events, unload_waits_for_a_late_poller, 60)
+{
+	struct sched_param fifo = { .sched_priority = 1 }, none = { 0 };
+	struct wake_report rep;
+	uint64_t deadline, t0, took;
+	int ready[2], res[2], go[2], err;
+	pid_t poller, hog;
+	char c;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(res, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	poller = mp_fork();
+	ASSERT_LE(0, poller);
+	if (!poller) {
+		if (pin_to(0) || sched_setscheduler(0, SCHED_IDLE, &none))
+			_exit(2);
+		blocked_child(true, ready[1], res[1]);
+	}
+	self->others[self->nr_others++] = poller;
+	hog = mp_fork();
+	ASSERT_LE(0, hog);
+	if (!hog) {
+		uint64_t end;
+
+		if (pin_to(0) || read(go[0], &c, 1) != 1 ||
+		    sched_setscheduler(0, SCHED_FIFO, &fifo))
+			_exit(2);
+		for (end = mp_now_ms() + HOG_MS; mp_now_ms() < end;)
+			;
+		_exit(0);
+	}
+	self->others[self->nr_others++] = hog;
+	close(ready[1]);
+	close(res[1]);
+	close(go[0]);
+	ASSERT_EQ(0, pin_to(1));
+	ASSERT_EQ(0, mp_pipe_wait(ready[0], 1, MP_WAIT_MS));
+	deadline = mp_now_ms() + MP_WAIT_MS;
+	while (mp_now_ms() < deadline && !in_syscall(poller, SYS_poll, SYS_ppoll))
+		usleep(20000);
+	ASSERT_TRUE(in_syscall(poller, SYS_poll, SYS_ppoll));
+
+	/* The hog takes CPU 0; give it a moment to be running there. */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	usleep(50000);
+	t0 = mp_now_ms();
+	err = mp_unload();
+	took = mp_now_ms() - t0;
+	ASSERT_EQ(0, err) TH_LOG("unload: %s", strerror(-err));
+	TH_LOG("unload took %llu ms with the poller starved", (unsigned long long)took);
+	ASSERT_EQ(0, read_report(res[0], &rep, 10000));
+	EXPECT_EQ(1, rep.first);
+	EXPECT_NE(0, rep.revents);
+	EXPECT_EQ(-1, rep.then);
+	EXPECT_EQ(EIO, rep.then_errno);
+	close(ready[0]);
+	close(res[0]);
+	close(go[1]);
 }
 
 TEST_HARNESS_MAIN
