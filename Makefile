@@ -51,10 +51,12 @@ USERSPACE_TARGETS :=
 -include userspace/cli/cli.mk
 -include install.mk
 -include fuzz/fuzz.mk
+# Last of all: everything at once, for STRESS_SECONDS in make stress.
+SELFTESTS += stress
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
-.PHONY: all module userspace selftests host-tests check demo bench clean
+.PHONY: all module userspace selftests host-tests check demo bench stress clean
 
 all: module userspace selftests
 
@@ -123,6 +125,14 @@ $(BUILD)/host-tests/test_levels: selftests/host/test_levels.c module/levels.c mo
 # Everything: host unit tests, then the selftests in a VM per kernel.
 check:
 	SELFTESTS="$(SELFTESTS)" HOST_TESTS="$(HOST_TESTS)" scripts/check $(KERNELS)
+
+# The stress selftest alone, for longer (its short form runs in make check),
+# on the debug kernel beside the checkout when there is one.
+STRESS_SECONDS ?= 300
+STRESS_KERNELS ?= $(or $(wildcard ../shared/debug-kernel),6.12)
+stress:
+	MP_APPEND="mp.stress_seconds=$(STRESS_SECONDS)" SELFTESTS="stress" HOST_TESTS=" " \
+		scripts/check $(STRESS_KERNELS)
 
 # Boot the newest kernel and show the module at work.
 demo:
