@@ -30,7 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -852,6 +855,99 @@ TEST(usage)
 	EXPECT_EQ(2, R.rc);
 	CLI("soft", "set", "/x");
 	EXPECT_EQ(2, R.rc);
+}
+
+/* Appends what @fd has to @acc until @needle is in it; false at @timeout_ms. */
+static bool pty_wait(int fd, char *acc, size_t size, size_t *len, const char *needle,
+		     int timeout_ms)
+{
+	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
+
+	do {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		acc[*len] = '\0';
+		if (memmem(acc, *len, needle, strlen(needle)))
+			return true;
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if (*len + 1 >= size) {
+			/* Keep the last half: the needle is in what comes. */
+			memmove(acc, acc + size / 2, *len - size / 2);
+			*len -= size / 2;
+		}
+		n = read(fd, acc + *len, size - *len - 1);
+		if (n <= 0)
+			return false;
+		*len += (size_t)n;
+	} while (mp_now_ms() < end);
+	return false;
+}
+
+/*
+ * top on a terminal (a pty): the alternate screen, the frame redrawn in
+ * place every -d, the keys r, t and g switching the sort as the heading
+ * says, q quitting with exit 0 and the terminal given back (the alternate
+ * screen left, the cursor shown).
+ */
+TEST_F(cli, top_live_on_a_terminal)
+{
+	static char acc[1 << 16];
+	struct winsize ws = { .ws_row = 30, .ws_col = 120 };
+	size_t len = 0;
+	int master, status;
+	pid_t pid;
+
+	if (access("/dev/pts/ptmx", F_OK)) {
+		mkdir("/dev/pts", 0755);
+		ASSERT_EQ(0, mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666"))
+			TH_LOG("mount devpts: %m");
+	}
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_LE(0, master) TH_LOG("posix_openpt: %m");
+	ASSERT_EQ(0, grantpt(master));
+	ASSERT_EQ(0, unlockpt(master));
+	ASSERT_EQ(0, ioctl(master, TIOCSWINSZ, &ws));
+	pid = mp_fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int slave;
+
+		setsid();
+		slave = open(ptsname(master), O_RDWR);
+		if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+			_exit(20);
+		dup2(slave, 0);
+		dup2(slave, 1);
+		dup2(slave, 2);
+		setenv("TERM", "xterm", 1);
+		execl(CLI_BIN, "mempressure", "top", "-d", "0.2", (char *)NULL);
+		_exit(127);
+	}
+	self->kids[self->nr_kids++] = pid;
+
+	ASSERT_TRUE(pty_wait(master, acc, sizeof(acc), &len, "\033[?1049h", MP_WAIT_MS));
+	ASSERT_TRUE(pty_wait(master, acc, sizeof(acc), &len, "sorted by growth", MP_WAIT_MS))
+		TH_LOG("%s", acc);
+	/* Redrawn in place: the heading comes again, after the cursor went home. */
+	len = 0;
+	ASSERT_TRUE(pty_wait(master, acc, sizeof(acc), &len, "sorted by growth", MP_WAIT_MS));
+	EXPECT_NE(NULL, memmem(acc, len, "\033[H", 3)) TH_LOG("no cursor-home in a redraw");
+	ASSERT_EQ(1, write(master, "r", 1));
+	ASSERT_TRUE(pty_wait(master, acc, sizeof(acc), &len, "sorted by RSS", MP_WAIT_MS));
+	ASSERT_EQ(1, write(master, "t", 1));
+	ASSERT_TRUE(pty_wait(master, acc, sizeof(acc), &len, "sorted by time to limit",
+			     MP_WAIT_MS));
+	ASSERT_EQ(1, write(master, "g", 1));
+	len = 0;
+	ASSERT_TRUE(pty_wait(master, acc, sizeof(acc), &len, "sorted by growth", MP_WAIT_MS));
+	ASSERT_EQ(1, write(master, "q", 1));
+	ASSERT_TRUE(pty_wait(master, acc, sizeof(acc), &len, "\033[?1049l", MP_WAIT_MS));
+	ASSERT_EQ(0, mp_wait_child(pid, &status, MP_WAIT_MS));
+	self->kids[--self->nr_kids] = 0;
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("status %#x", status);
+	close(master);
 }
 
 TEST_HARNESS_MAIN
