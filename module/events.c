@@ -12,6 +12,11 @@
  * for the reader: with the pids of its pid namespace and the cgroup paths
  * below its cgroup namespace's root, skipping what it may not see.
  *
+ * The sampler holds the events it raises (mp_events_hold()) until it has
+ * published the sample they come from (mp_events_publish()): a reader that
+ * wakes for an event and reads the tables finds that sample or a later
+ * one, never the one before.
+ *
  * Unload: mp_events_shutdown() marks the stream dead and wakes every
  * reader blocked in read(), which then fails with EIO, so that
  * proc_remove() can wait for them; mp_events_exit() detaches poll waiters
@@ -40,9 +45,11 @@
 #define MP_EVENT_LINE_MAX	(4 * PATH_MAX + 512)
 
 static struct {
-	spinlock_t lock;		/* the ring, next_seq and dying */
+	spinlock_t lock;		/* all of this but wait */
 	struct mp_event *ring;
 	u64 next_seq;			/* of the next event; the first is 1 */
+	u64 visible_seq;		/* readers see the events before it */
+	bool held;			/* between hold and release */
 	bool dying;
 	wait_queue_head_t wait;
 } mp_ev;
@@ -78,6 +85,7 @@ void mp_event_emit(struct mp_event *ev)
 {
 	struct mp_event old;
 	struct mp_event *slot;
+	bool held;
 
 	spin_lock(&mp_ev.lock);
 	slot = mp_slot(mp_ev.next_seq);
@@ -86,10 +94,36 @@ void mp_event_emit(struct mp_event *ev)
 	slot->seq = mp_ev.next_seq++;
 	if (!slot->time_ns)
 		slot->time_ns = ktime_get_ns();
+	held = mp_ev.held;
+	if (!held)
+		mp_ev.visible_seq = mp_ev.next_seq;
 	spin_unlock(&mp_ev.lock);
 	/* What the overwritten record held is freed outside the lock. */
 	mp_event_free(&old);
-	wake_up_interruptible_poll(&mp_ev.wait, EPOLLIN | EPOLLRDNORM);
+	if (!held)
+		wake_up_interruptible_poll(&mp_ev.wait, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Events raised from now on wait for mp_events_publish() to be seen. */
+void mp_events_hold(void)
+{
+	spin_lock(&mp_ev.lock);
+	mp_ev.held = true;
+	spin_unlock(&mp_ev.lock);
+}
+
+/* Shows readers the events held since mp_events_hold(), and wakes them. */
+void mp_events_publish(void)
+{
+	bool more;
+
+	spin_lock(&mp_ev.lock);
+	mp_ev.held = false;
+	more = mp_ev.visible_seq != mp_ev.next_seq;
+	mp_ev.visible_seq = mp_ev.next_seq;
+	spin_unlock(&mp_ev.lock);
+	if (more)
+		wake_up_interruptible_poll(&mp_ev.wait, EPOLLIN | EPOLLRDNORM);
 }
 
 void mp_events_stats(u64 *raised, u64 *buffered)
@@ -125,10 +159,10 @@ static bool mp_pending(struct mp_events_reader *r)
 {
 	if (r->next_seq < mp_oldest_seq())
 		return true;
-	while (r->next_seq < mp_ev.next_seq &&
+	while (r->next_seq < mp_ev.visible_seq &&
 	       !mp_visible(r, mp_slot(r->next_seq)))
 		r->next_seq++;
-	return r->next_seq < mp_ev.next_seq;
+	return r->next_seq < mp_ev.visible_seq;
 }
 
 /* --- formatting ---------------------------------------------------------- */
@@ -295,7 +329,7 @@ static ssize_t mp_events_read(struct file *file, char __user *ubuf,
 			}
 			err = wait_event_interruptible(mp_ev.wait,
 						       READ_ONCE(mp_ev.dying) ||
-						       READ_ONCE(mp_ev.next_seq) >
+						       READ_ONCE(mp_ev.visible_seq) >
 						       r->next_seq);
 			continue;
 		}
@@ -359,7 +393,7 @@ static int mp_events_open(struct inode *inode, struct file *file)
 	}
 	/* From its open onward. */
 	spin_lock(&mp_ev.lock);
-	r->next_seq = mp_ev.next_seq;
+	r->next_seq = mp_ev.visible_seq;
 	spin_unlock(&mp_ev.lock);
 	file->private_data = r;
 	return nonseekable_open(inode, file);
@@ -378,6 +412,7 @@ int mp_events_init(void)
 	spin_lock_init(&mp_ev.lock);
 	init_waitqueue_head(&mp_ev.wait);
 	mp_ev.next_seq = 1;
+	mp_ev.visible_seq = 1;
 	mp_ev.ring = vzalloc(array_size(MP_EVENTS_BUFFER, sizeof(*mp_ev.ring)));
 	return mp_ev.ring ? 0 : -ENOMEM;
 }

@@ -36,6 +36,8 @@ void mp_events_shutdown(void);
 void mp_events_exit(void);
 
 void mp_event_emit(struct mp_event *ev);
+void mp_events_hold(void);
+void mp_events_publish(void);
 void mp_events_stats(u64 *raised, u64 *buffered);
 
 #endif /* _MP_EVENTS_H */

@@ -52,6 +52,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "events.h"
 #include "sampler.h"
 #include "signals.h"
 
@@ -685,9 +686,12 @@ static void mp_take_sample(struct mp_sampler *s)
 	mp_count_cgroup_procs(next);
 	next->time_ns = start;
 	next->clock = s->clock;
+	/* Its events are seen once its tables are. */
+	mp_events_hold();
 	mp_signals_sample(next, prev);
 
 	rcu_assign_pointer(s->published, next);
+	mp_events_publish();
 
 	took_us = div_u64(ktime_get_ns() - start, NSEC_PER_USEC);
 	WRITE_ONCE(s->stats.last_us, took_us);
