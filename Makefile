@@ -50,6 +50,7 @@ USERSPACE_TARGETS :=
 -include userspace/daemon/daemon.mk
 -include userspace/cli/cli.mk
 -include install.mk
+-include userspace/go/go.mk
 -include fuzz/fuzz.mk
 # Last of all: everything at once, for STRESS_SECONDS in make stress.
 SELFTESTS += stress

@@ -1626,6 +1626,8 @@ static int event_parse(char *line, struct event *ev)
 static void notify_level(const struct event *ev)
 {
 	struct mp_msg_out o;
+	struct cg_row row;
+	int soft = 0;		/* the cgroup's row: 0 not read yet, 1 read, -1 not found */
 
 	for (struct client *c = d.clients, *next; c; c = next) {
 		next = c->next;
@@ -1636,6 +1638,15 @@ static void notify_level(const struct event *ev)
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(ev->level));
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_OLD_LEVEL, mpd_level_name(ev->old_level));
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON, ev->reason);
+		/*
+		 * The soft limit moves with memory.max and memory.high: say
+		 * where it is.  The module publishes a sample's table before
+		 * its events are seen, so the row is of this event's sample.
+		 */
+		if (!soft)
+			soft = cg_row_read(ev->cgroup, &row) ? -1 : 1;
+		if (soft > 0)
+			mp_msg_add_u64(&o, MEMPRESSURED_KEY_SOFT_LIMIT, row.soft);
 		/* A slow reader loses the message; only a dead one is dropped. */
 		int r = client_send(c, &o);
 

@@ -249,7 +249,11 @@ enum mempressure_status_key {
 	X(END,		"end")						\
 	X(ERROR,	"error")
 
-/* The keys of messages.  X(ENUM_SUFFIX, "key") */
+/*
+ * The keys of messages (docs/protocol.md says which message has which).
+ * SOFT_LIMIT is in welcome and, added later, in level: clients take it as
+ * optional there.  X(ENUM_SUFFIX, "key")
+ */
 #define MEMPRESSURED_KEYS(X)					\
 	X(MSG,		"msg")						\
 	X(VERSION,	"version")					\
