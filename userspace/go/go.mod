@@ -1,0 +1,3 @@
+module mempressure/go
+
+go 1.19
