@@ -31,9 +31,9 @@ COMMON_HDR := userspace/common/mp_table.h include/uapi/linux/mempressure.h
 
 SELFTESTS := load processes cgroups signals events control access
 SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
-# Not tests: the sampling benchmark and memhog, a process with a planned RSS.
+# Not tests: the benchmarks (make bench) and memhog, a process with a planned RSS.
 TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
-	     $(BUILD)/selftests/memhog
+	     $(BUILD)/selftests/memhog $(BUILD)/selftests/bench_overhead
 SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h \
 		 module/names.c module/names.h
 

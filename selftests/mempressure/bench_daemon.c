@@ -5,7 +5,8 @@
  *   bench_daemon [ROUNDS]		(default 100)
  *
  * Not a pass/fail test: it prints figures ("# " lines, then a summary
- * table, with the aims next to them) and exits 0.  The module is loaded
+ * table, with the aims next to them, then "bench: NAME VALUE UNIT
+ * [COMPARISON VALUE]" lines for make bench) and exits 0.  The module is loaded
  * with interval_ms=100, its shortest, so that rounds are quick; the
  * daemon (/mp/bin/mempressured, without -v) runs with its log in a file.
  *
@@ -472,6 +473,22 @@ int main(int argc, char **argv)
 	       (unsigned long long)(nr_storm ? (s1 - s0) * 1000 / nr_storm : 0));
 	printf("# CPU times are in clock ticks of %ld Hz; figures are printed, never asserted.\n",
 	       sysconf(_SC_CLK_TCK));
+
+	/* For make bench: "bench: NAME VALUE UNIT [COMPARISON VALUE]". */
+	printf("bench: callback_latency_p50_ms %.3f ms\n",
+	       (double)mp_percentile(lat_ev, nr_ev, 50) / 1000.0);
+	printf("bench: callback_latency_p99_ms %.3f ms crossing_to_callback_p99_ms %.3f\n",
+	       (double)mp_percentile(lat_ev, nr_ev, 99) / 1000.0,
+	       (double)mp_percentile(lat_cross, nr_trims, 99) / 1000.0);
+	printf("bench: callback_latency_max_ms %.3f ms\n",
+	       (double)(nr_ev ? lat_ev[nr_ev - 1] : 0) / 1000.0);
+	printf("bench: callback_trims_received %zu trims rounds %zu\n", nr_trims,
+	       done_rounds);
+	printf("bench: daemon_rss_kib %llu KiB daemon_rss_after_kib %llu\n",
+	       (unsigned long long)rss_idle, (unsigned long long)rss_after);
+	printf("bench: daemon_cpu_idle_10s_ms %llu ms\n", (unsigned long long)(c1 - c0));
+	printf("bench: daemon_cpu_storm_ms %llu ms storm_events %zu\n",
+	       (unsigned long long)(s1 - s0), nr_storm);
 out:
 	for (int i = 0; i < nr_idle; i++)
 		mp_kill_child(idle[i]);

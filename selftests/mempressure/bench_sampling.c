@@ -6,7 +6,8 @@
  *   bench_sampling [N...]		(default: 1000 10000)
  *
  * Not a pass/fail test: it prints figures ("# " lines, then a summary
- * table) for make bench.  For each N it forks N idle children, loads the
+ * table, then "bench: NAME VALUE UNIT [COMPARISON VALUE]" lines that make
+ * bench gathers into build/bench.json).  For each N it forks N idle children, loads the
  * module, lets it take three samples to warm up and eight more to measure,
  * reading its own timing from the status file; then it times open+read+close of /proc/PID/statm and of
  * /proc/PID/status for every process (five passes, the median one).  The
@@ -326,5 +327,30 @@ int main(int argc, char **argv)
 	printf("# bytes/proc: memory_bytes / processes, memory_bytes counting both sample buffers.\n");
 	if (failed)
 		printf("# some runs failed; their figures are 0\n");
+
+	/* For make bench: "bench: NAME VALUE UNIT [COMPARISON VALUE]". */
+	for (i = 0; i < nr; i++) {
+		const struct result *r = &results[i];
+		double bytes = r->tracked ? (double)r->memory_bytes /
+					    (double)r->tracked : 0;
+		char n[32];
+
+		if (r->n % 1000 == 0)
+			snprintf(n, sizeof(n), "%luk", r->n / 1000);
+		else
+			snprintf(n, sizeof(n), "%lu", r->n);
+		printf("bench: module_ns_per_process_%s %.0f ns statm_ns_per_process_%s %.0f\n",
+		       n, r->module_ns, n, r->statm_ns);
+		printf("bench: module_ns_per_process_%s_vs_status %.0f ns status_ns_per_process_%s %.0f\n",
+		       n, r->module_ns, n, r->status_ns);
+		printf("bench: scan_cost_ratio_statm_%s %.1f x\n", n,
+		       r->module_ns ? r->statm_ns / r->module_ns : 0);
+		printf("bench: scan_cost_ratio_status_%s %.1f x\n", n,
+		       r->module_ns ? r->status_ns / r->module_ns : 0);
+		printf("bench: module_sample_us_%s %.0f us\n", n, r->steady_us);
+		printf("bench: module_bytes_per_process_%s %.0f bytes\n", n, bytes);
+		if (i == nr - 1)
+			printf("bench: module_bytes_per_process %.0f bytes\n", bytes);
+	}
 	return 0;
 }
