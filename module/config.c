@@ -6,6 +6,7 @@
  * per-process entries is bounded (MEMPRESSURE_CTL_PID_SOFT_MAX); per-cgroup
  * entries exist only for cgroups that exist, so max_cgroups bounds them.
  */
+#include <linux/ktime.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -22,14 +23,20 @@ static DEFINE_XARRAY(mp_cg_soft);
 static DEFINE_XARRAY(mp_pid_soft);
 static unsigned long mp_pid_soft_nr;
 
+/*
+ * @set_ns: when the entry was stored.  Only a sample that began after it
+ * can tell that its cgroup or process is gone (mp_config_prune()).
+ */
 struct mp_cg_entry {
 	struct mp_soft_cfg cfg;
+	u64 set_ns;
 	struct rcu_head rcu;
 };
 
 struct mp_pid_entry {
 	u64 bytes;
 	u64 start_ns;			/* tells a reused pid from its owner */
+	u64 set_ns;
 	struct rcu_head rcu;
 };
 
@@ -139,11 +146,13 @@ int mp_config_apply(const struct mp_config_change *ch, int nr)
 {
 	void **entries;
 	int i, err = 0;
+	u64 now;
 
 	entries = kcalloc(nr, sizeof(*entries), GFP_KERNEL);
 	if (!entries)
 		return -ENOMEM;
 	mutex_lock(&mp_config_lock);
+	now = ktime_get_ns();
 	if (mp_pid_soft_nr + mp_new_pids(ch, nr) > MEMPRESSURE_CTL_PID_SOFT_MAX) {
 		err = -ENOSPC;
 		goto out;
@@ -153,8 +162,10 @@ int mp_config_apply(const struct mp_config_change *ch, int nr)
 			struct mp_cg_entry *e = kmalloc(sizeof(*e), GFP_KERNEL);
 
 			entries[i] = e;
-			if (e)
+			if (e) {
 				e->cfg = ch[i].cfg;
+				e->set_ns = now;
+			}
 			err = e ? xa_reserve(&mp_cg_soft, ch[i].id, GFP_KERNEL) :
 				  -ENOMEM;
 		} else if (ch[i].what == MP_CHANGE_PROCESS && ch[i].value) {
@@ -164,6 +175,7 @@ int mp_config_apply(const struct mp_config_change *ch, int nr)
 			if (e) {
 				e->bytes = ch[i].value;
 				e->start_ns = ch[i].start_ns;
+				e->set_ns = now;
 			}
 			err = e ? xa_reserve(&mp_pid_soft, ch[i].pid, GFP_KERNEL) :
 				  -ENOMEM;
@@ -227,18 +239,24 @@ void mp_config_prune(const struct mp_sample *sample)
 	unsigned long i;
 
 	mutex_lock(&mp_config_lock);
-	/* A sample that skipped some cannot tell who is gone. */
+	/*
+	 * A sample that skipped some cannot tell who is gone, nor can one
+	 * that began before the entry was set: its walk may have passed the
+	 * new cgroup or process by before it existed.
+	 */
 	if (!sample->procs_skipped) {
 		xa_for_each(&mp_pid_soft, i, p) {
 			const struct mp_proc *pr = mp_sample_proc(sample, i);
 
-			if (!pr || pr->start_ns != p->start_ns)
+			if (p->set_ns < sample->time_ns &&
+			    (!pr || pr->start_ns != p->start_ns))
 				mp_erase_process_soft(i);
 		}
 	}
 	if (!sample->cgroups_skipped) {
 		xa_for_each(&mp_cg_soft, i, cg) {
-			if (!mp_sample_cgroup(sample, i))
+			if (cg->set_ns < sample->time_ns &&
+			    !mp_sample_cgroup(sample, i))
 				mp_erase_cgroup_soft(i);
 		}
 	}
