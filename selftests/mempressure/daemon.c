@@ -839,18 +839,24 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 
 /* --- clients that misbehave --- */
 
-/* A root client's msg=status: the replies, one a line, up to msg=end. */
-static bool status_query(char *out, size_t size)
+/*
+ * Sends @req on a new connection and collects the replies in @out, one a
+ * line, until one starts with @until (1), the daemon closes (0) or the
+ * wait ends (0); -1 if it could not ask.
+ */
+static int ask(const char *req, char *out, size_t size, const char *until)
 {
-	const char *req = "msg=status";
 	uint64_t end = mp_now_ms() + MP_WAIT_MS;
 	size_t len = 0;
-	int fd = mp_daemon_connect(SOCK_PATH);
+	int fd = mp_daemon_connect(SOCK_PATH), r = 0;
 
 	out[0] = '\0';
-	if (fd < 0 || send(fd, req, strlen(req), 0) < 0)
-		goto fail;
-	while (mp_now_ms() < end) {
+	if (fd < 0 || send(fd, req, strlen(req), 0) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while (!r && mp_now_ms() < end) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		char buf[MEMPRESSURED_MSG_MAX + 1];
 		ssize_t n;
@@ -864,15 +870,16 @@ static bool status_query(char *out, size_t size)
 		len += (size_t)snprintf(out + len, size - len, "%s\n", buf);
 		if (len >= size)
 			break;
-		if (!strncmp(buf, "msg=end", 7)) {
-			close(fd);
-			return true;
-		}
+		r = !strncmp(buf, until, strlen(until));
 	}
-fail:
-	if (fd >= 0)
-		close(fd);
-	return false;
+	close(fd);
+	return r;
+}
+
+/* A root client's msg=status: the replies, one a line, up to msg=end. */
+static bool status_query(char *out, size_t size)
+{
+	return ask("msg=status", out, size, "msg=end") == 1;
 }
 
 /* Says hello for every cgroup, asks for status @n times, never reads. */
@@ -1456,39 +1463,6 @@ TEST_F_TIMEOUT(daemon, callbacks_are_staggered, 120)
 
 #define NOBODY	65534
 
-/* Sends @req on a new connection; what came back, up to EOF, in @out. */
-static int ask_once(const char *req, char *out, size_t size)
-{
-	uint64_t end = mp_now_ms() + MP_WAIT_MS;
-	int fd = mp_daemon_connect(SOCK_PATH);
-	size_t len = 0;
-
-	out[0] = '\0';
-	if (fd < 0)
-		return -1;
-	if (send(fd, req, strlen(req), 0) < 0) {
-		close(fd);
-		return -1;
-	}
-	while (mp_now_ms() < end && len + 1 < size) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		n = recv(fd, out + len, size - len - 1, 0);
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		out[len++] = '\n';
-		out[len] = '\0';
-		if (strstr(out, "msg=welcome"))
-			break;
-	}
-	close(fd);
-	return 0;
-}
-
 /*
  * What a process that is not root may ask: to subscribe, for its own
  * process and cgroup, and nothing more.  As nobody, a hello with
@@ -1513,9 +1487,10 @@ TEST_F(daemon, unprivileged_clients_get_their_own_only)
 		if (cg_enter("mpd_nobody", 0) || setgroups(0, NULL) ||
 		    setresgid(NOBODY, NOBODY, NOBODY) || setresuid(NOBODY, NOBODY, NOBODY))
 			_exit(10);
-		if (ask_once("msg=hello version=1 name=nosy scope=all", scope, sizeof(scope)) ||
-		    ask_once("msg=status", status, sizeof(status)) ||
-		    ask_once("msg=hello version=1 name=plain", hello, sizeof(hello)))
+		if (ask("msg=hello version=1 name=nosy scope=all", scope, sizeof(scope),
+			"msg=welcome") < 0 ||
+		    ask("msg=status", status, sizeof(status), "msg=end") < 0 ||
+		    ask("msg=hello version=1 name=plain", hello, sizeof(hello), "msg=welcome") < 0)
 			_exit(11);
 		dprintf(p[1], "%s\x01%s\x01%s", scope, status, hello);
 		_exit(0);
