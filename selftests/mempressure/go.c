@@ -43,13 +43,15 @@
 
 /*
  * Escalation is off for the test cgroups, so that what keeps bufcache
- * alive is the client alone.
+ * alive is the client alone.  The deadline leaves room for the debug
+ * kernel, where one trim (two collections and FreeOSMemory over about
+ * 90 MiB) took 500 ms and more and its reply came late.
  */
 static const char go_conf[] =
 	"[daemon]\n"
 	"socket = " GO_SOCK "\n"
-	"deadline_ms = 500\n"
-	"grace_ms = 2000\n"
+	"deadline_ms = 1500\n"
+	"grace_ms = 3000\n"
 	"[cgroup /go_hl2]\n"
 	"reclaim = no\n"
 	"clamp = no\n"
@@ -183,8 +185,9 @@ static void child_stop(pid_t *pid)
 
 /*
  * The trims the daemon measured, from its log: what the client claimed
- * and how much the process's RSS fell from the request to the deadline,
- * summed.  A trim still waiting when the process ended is not in the log.
+ * and how much the process's RSS fell from the request to the reply,
+ * summed.  A trim still waiting when the process ended is not in the log,
+ * nor is one whose reply came late (no RSS at the reply).
  */
 static int trims_measured(uint64_t *claimed, uint64_t *fell)
 {
@@ -193,19 +196,24 @@ static int trims_measured(uint64_t *claimed, uint64_t *fell)
 
 	*claimed = *fell = 0;
 	while ((p = strstr(p, ") claims "))) {
-		uint64_t c = strtoull(p + 9, NULL, 10), a, b;
+		uint64_t c = strtoull(p + 9, NULL, 10), before, replied;
 		const char *r = strstr(p, "measured: rss ");
 
 		if (!r)
 			break;
-		a = strtoull(r + 14, (char **)&r, 10);
+		before = strtoull(r + 14, (char **)&r, 10);
 		if (strncmp(r, " -> ", 4))
 			break;
-		b = strtoull(r + 4, NULL, 10);
-		*claimed += c;
-		*fell += a > b ? a - b : 0;
-		n++;
+		strtoull(r + 4, (char **)&r, 10);
 		p = r;
+		if (strncmp(r, " (", 2))
+			continue;
+		replied = strtoull(r + 2, (char **)&r, 10);
+		if (strncmp(r, " at the reply)", 14))
+			continue;
+		*claimed += c;
+		*fell += before > replied ? before - replied : 0;
+		n++;
 	}
 	return n;
 }
@@ -363,11 +371,12 @@ TEST_F_TIMEOUT(go, headline, 240)
 	ASSERT_GT(y.claimed, 0);
 	ASSERT_LE(y.claimed, with.freed);
 	/*
-	 * Trim by trim, the fall of RSS the daemon measured at the deadline is
-	 * within half of what the client claimed: the service allocates on
-	 * between its reply and the deadline (its cache grows, its pool fills
-	 * again), and RSS is counted per CPU or per thread, so the two never
-	 * agree exactly; a client claiming want_bytes, or nothing, is far off.
+	 * Trim by trim, the fall of RSS the daemon measured at the reply is
+	 * within half of what the client claimed: RSS is counted per CPU or
+	 * per thread and the service's other goroutines allocate on while it
+	 * trims, so the two never agree exactly; a client claiming want_bytes,
+	 * or nothing, is far off.  (At the deadline, which leaves room for the
+	 * debug kernel, the cache has grown again by up to 12 MiB.)
 	 */
 	ASSERT_GT(measured, 0);
 	ASSERT_TRUE(values_close(fell, claimed, 50, 4 * MiB))

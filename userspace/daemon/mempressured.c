@@ -158,6 +158,7 @@ struct action {
 	bool replied;
 	uint64_t freed_bytes;
 	uint64_t rss_before, cg_before;
+	uint64_t rss_replied;		/* when the reply came */
 	bool cg_known;			/* cg_before was read */
 	struct action *next;
 };
@@ -761,6 +762,7 @@ static void on_trimmed(struct client *c, const struct mp_msg *m)
 		if (a->replied)
 			break;
 		a->replied = true;
+		a->rss_replied = proc_rss_bytes(a->pid);
 		a->freed_bytes = freed;
 		c->last_freed = freed;
 		mpd_yield_reply(&app_get(a->app)->y, freed);
@@ -984,17 +986,26 @@ static void trim_measure(struct action *a)
 	struct app_stats *st = app_get(a->app);
 	struct client *c = client_by_cid(a->cid);
 	uint64_t rss = proc_rss_bytes(a->pid), cur = 0;
+	char at_reply[48] = "";
 	bool cg_known = a->cg_known && cg_read_u64(a->cgroup, "memory.current", &cur) == 0;
 
 	mpd_yield_deadline(&st->y, a->replied, a->rss_before, rss, cg_known, a->cg_before, cur);
 	if (c && !a->replied)
 		c->last_freed = 0;
-	log_info("trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu, %s memory.current %llu -> %llu",
+	/*
+	 * The yield counts RSS at the deadline: what stayed freed.  RSS at
+	 * the reply is logged too, as what the claim can be held against:
+	 * by the deadline the application may have allocated again.
+	 */
+	if (a->replied)
+		snprintf(at_reply, sizeof(at_reply), " (%llu at the reply)",
+			 (unsigned long long)a->rss_replied);
+	log_info("trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu%s, %s memory.current %llu -> %llu",
 		 (unsigned long long)a->id, a->app, a->pid,
 		 a->replied ? "claims " : "timed out, claims ",
 		 (unsigned long long)(a->replied ? a->freed_bytes : 0),
-		 (unsigned long long)a->rss_before, (unsigned long long)rss, a->cgroup,
-		 (unsigned long long)a->cg_before, (unsigned long long)cur);
+		 (unsigned long long)a->rss_before, (unsigned long long)rss, at_reply,
+		 a->cgroup, (unsigned long long)a->cg_before, (unsigned long long)cur);
 	action_free(a);
 }
 
