@@ -17,7 +17,8 @@ LINUX_SOURCE ?= /usr/src/linux-source-6.12.tar.xz
 KSRC := $(BUILD)/linux-source
 
 WARN := -Wall -Wextra -Werror
-INCLUDES := -Iinclude/uapi -Iuserspace/common
+# module/names.h: the name tables, shared with the module.
+INCLUDES := -Iinclude/uapi -Iuserspace/common -iquote module
 USER_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCLUDES) $(CFLAGS)
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
@@ -26,8 +27,10 @@ SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
 TEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
 	       -Iselftests/mempressure -Imodule -static
 
-COMMON_SRC := userspace/common/mp_table.c
-COMMON_HDR := userspace/common/mp_table.h include/uapi/linux/mempressure.h
+# What links COMMON_SRC links module/names.c too.
+COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c
+COMMON_HDR := userspace/common/mp_table.h userspace/common/mp_event.h \
+	      include/uapi/linux/mempressure.h module/names.h
 
 SELFTESTS := load processes cgroups signals events control access
 SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
@@ -111,7 +114,7 @@ $(BUILD)/host-tests/test_window: selftests/host/test_window.c module/window.c mo
 $(BUILD)/host-tests/test_table: selftests/host/test_table.c $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< $(COMMON_SRC)
+		-o $@ $< $(COMMON_SRC) module/names.c
 
 $(BUILD)/host-tests/test_control: selftests/host/test_control.c module/control_parse.c module/control_parse.h module/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
 	@mkdir -p $(@D)

@@ -1,32 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Lines of /proc/mempressure/events (docs/events.md), as userspace reads
- * them.  There is no event-line parser in userspace/common: the daemon's
- * event_parse() is a static function of mempressured.c (it splits at
- * spaces and decodes each value with mp_unescape(), mp_parse_u64() and
- * mp_parse_s64()), and the CLI's cli_events.c puts "msg=status " before
- * the line and reads it with the protocol codec, mp_msg_parse().  This
- * target fuzzes what both are made of; the input is one or more lines.
+ * them: mempressured and the selftests with mp_event_parse()
+ * (userspace/common/mp_event.c), the CLI's cli_events.c by putting
+ * "msg=status " before the line and reading it with the protocol codec,
+ * mp_msg_parse().  The input is one or more lines.
  *
  * Invariants, per line:
  *  - each value, whatever its key, decodes as docs/procfs.md says with
- *    every decoder the daemon may apply (fuzz_cells.c);
+ *    every decoder a reader may apply (fuzz_cells.c);
  *  - the CLI's way reads a line exactly when it is well formed (pairs
  *    separated by single spaces, keys of [a-z0-9_], unique, values never
  *    empty and validly escaped, no \000, at most MP_MSG_PAIRS_MAX pairs,
  *    short enough), and then every value is the one mp_unescape() gives,
- *    "-" being the empty string.
+ *    "-" being the empty string;
+ *  - mp_event_parse() accepts a line only if it starts with seq=,
+ *    time_usec= and kind=, has no empty pair, and then has those three
+ *    keys; its cgroup and comm are the values the CLI's way decodes.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "mp_event.h"
 #include "mp_proto.h"
 #include "mp_table.h"
 
 #define PREFIX	"msg=status "
 
 static struct mp_msg msg;
+static struct mp_event ev;
 
 struct pair {
 	char key[MEMPRESSURED_MSG_MAX + 1];
@@ -99,11 +103,47 @@ static int decode_line(const char *line, size_t len)
 	return ok ? nr : -1;
 }
 
+/* The value decode_line() found for @key, or NULL. */
+static const char *pair_value(int nr, const char *key)
+{
+	for (int i = 0; i < nr; i++)
+		if (!strcmp(pairs[i].key, key))
+			return pairs[i].val;
+	return NULL;
+}
+
+static void check_event(const char *line, size_t len, int nr)
+{
+	const char *v;
+	int r = mp_event_parse(line, len, &ev);
+
+	if (r)
+		return;
+	FUZZ_CHECK(len >= 3 && !memcmp(line, "seq=", 4) && line[len - 1] != ' ' &&
+		   !memmem(line, len, "  ", 2),
+		   "\"%.*s\" read as an event", (int)len, line);
+	FUZZ_CHECK(mp_event_has(&ev, MEMPRESSURE_EKEY_SEQ) &&
+		   mp_event_has(&ev, MEMPRESSURE_EKEY_TIME) &&
+		   mp_event_has(&ev, MEMPRESSURE_EKEY_KIND), "\"%.*s\": keys %#llx",
+		   (int)len, line, (unsigned long long)ev.keys);
+	if (nr < 0)
+		return;
+	v = pair_value(nr, "cgroup");
+	if (v)
+		FUZZ_CHECK(!strcmp(ev.cgroup, *v ? v : MEMPRESSURE_NA), "cgroup \"%s\", not \"%s\"",
+			   ev.cgroup, v);
+	v = pair_value(nr, "comm");
+	if (v)
+		FUZZ_CHECK(!strcmp(ev.comm, *v ? v : MEMPRESSURE_NA), "comm \"%s\", not \"%s\"",
+			   ev.comm, v);
+}
+
 static void check_line(const char *line, size_t len)
 {
 	static char buf[2 * MEMPRESSURED_MSG_MAX];
 	int nr = decode_line(line, len), r, i;
 
+	check_event(line, len, nr);
 	if (len + strlen(PREFIX) > sizeof(buf))
 		return;
 	memcpy(buf, PREFIX, strlen(PREFIX));

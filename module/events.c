@@ -41,8 +41,8 @@
 #include "names.h"
 #include "view.h"
 
-/* A line: the fixed keys, an escaped path (4 bytes per byte at worst). */
-#define MP_EVENT_LINE_MAX	(4 * PATH_MAX + 512)
+#define MP_EVENT_LINE_MAX	MEMPRESSURE_EVENT_LINE_MAX
+static_assert(MP_EVENT_LINE_MAX >= 4 * PATH_MAX + 512);
 
 static struct {
 	spinlock_t lock;		/* all of this but wait */

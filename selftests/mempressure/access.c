@@ -175,7 +175,7 @@ static void agent_loop(struct agent *a)
 				used += (size_t)snprintf(sh->out + used,
 							 sizeof(sh->out) - used,
 							 "%s\n", ev.line);
-				if (used >= sizeof(sh->out) - MP_EVENT_LINE_MAX) {
+				if (used >= sizeof(sh->out) - sizeof(ev.line)) {
 					res = -ENOSPC;
 					break;
 				}

@@ -18,6 +18,7 @@
 
 #include <linux/mempressure.h>
 
+#include "mp_event.h"
 #include "mp_table.h"
 
 /* The module file; $MP_MODULE overrides. */
@@ -172,9 +173,6 @@ extern const struct mp_tunable_info mp_tunables[MEMPRESSURE_TUNABLE_NR];
 #define MP_EVENTS_PATH	MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_EVENTS
 #define MP_CONTROL_PATH	MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_CONTROL
 
-/* Index of @name among @nr @names, or -ENOENT. */
-int mp_name_index(const char *const *names, size_t nr, const char *name);
-
 /*
  * Tunables kept in hundredths and written with two decimals (the PSI
  * thresholds, "10.00"); the others are plain integers.
@@ -197,40 +195,6 @@ int mp_control_write_fd(int fd, const char *buf, size_t len);
 int mp_control_cmd(const char *cmd);
 /* "set NAME VALUE" for @tunable, VALUE formatted as the file shows it. */
 int mp_control_set(int tunable, uint64_t value);
-
-/*
- * One line of /proc/mempressure/events, parsed.  Keys that are absent
- * leave their field at its "absent" value (-1 for the enums and pid,
- * 0 for the numbers) and their bit clear in @keys; "-" for
- * time_to_limit_sec is -1 with the bit set.  Unknown keys are ignored.
- */
-#define MP_EVENT_LINE_MAX	1024
-
-struct mp_event {
-	uint64_t seq, time_usec;
-	int kind;			/* MEMPRESSURE_EVENT_*, -1 if unknown */
-	uint64_t keys;			/* 1 << MEMPRESSURE_EKEY_* present */
-	pid_t pid;
-	char comm[64];			/* decoded */
-	char cgroup[512];		/* decoded */
-	int level, old_level, reason;	/* MEMPRESSURE_LEVEL_*, _REASON_* */
-	uint64_t usage_bytes, limit_bytes, soft_limit_bytes, rss_bytes;
-	uint64_t count, delta;
-	int64_t growth;			/* bytes per second */
-	int64_t time_to_limit;		/* seconds; -1 for "-" */
-	char line[MP_EVENT_LINE_MAX];	/* as read, without the newline */
-};
-
-/*
- * Parse one line (no newline).  -EINVAL unless it starts with seq,
- * time_usec and kind in that order and is key=value pairs separated by
- * single spaces with numbers where numbers belong.
- */
-int mp_event_parse(const char *line, size_t len, struct mp_event *ev);
-static inline bool mp_event_has(const struct mp_event *ev, int key)
-{
-	return ev->keys & (1ULL << key);
-}
 
 /*
  * A reader of the events file.  It reads with a large buffer and hands

@@ -10,7 +10,7 @@ CLI_SRC := userspace/cli/mempressure.c userspace/cli/cli_format.c \
 	userspace/cli/cli_show.c userspace/cli/cli_top.c userspace/cli/cli_events.c \
 	userspace/cli/cli_control.c userspace/cli/cli_source.c
 CLI_HDR := userspace/cli/cli.h userspace/cli/cli_format.h userspace/cli/cli_source.h
-CLI_CFLAGS = $(USER_CFLAGS) -Iuserspace/cli -iquote module -DMP_VERSION='"$(VERSION)"'
+CLI_CFLAGS = $(USER_CFLAGS) -Iuserspace/cli -DMP_VERSION='"$(VERSION)"'
 
 USERSPACE_TARGETS += $(BUILD)/userspace/mempressure
 TOOL_BINS += $(BUILD)/selftests/mempressure

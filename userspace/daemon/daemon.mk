@@ -20,12 +20,12 @@ SELFTESTS += daemon metrics
 
 $(BUILD)/userspace/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -o $@ $(DAEMON_SRC) $(COMMON_SRC) $(LDFLAGS)
+	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -o $@ $(DAEMON_SRC) $(COMMON_SRC) module/names.c $(LDFLAGS)
 
 # The VM guest has no libc.
 $(BUILD)/selftests/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -static -o $@ $(DAEMON_SRC) $(COMMON_SRC)
+	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -static -o $@ $(DAEMON_SRC) $(COMMON_SRC) module/names.c
 
 $(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/mpd_config.c $(DAEMON_HDR) userspace/common/mp_table.c $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)

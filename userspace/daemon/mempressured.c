@@ -60,12 +60,14 @@
 
 #include <linux/mempressure.h>
 
+#include "mp_event.h"
 #include "mp_proto.h"
 #include "mp_table.h"
 #include "mpd_config.h"
 #include "mpd_policy.h"
 #include "mpd_metrics.h"
 #include "mpd_metrics_io.h"
+#include "names.h"
 
 #define EXIT_CONFIG	1
 #define EXIT_USAGE	2
@@ -1569,72 +1571,13 @@ static void episode_due(struct episode *e, uint64_t now)
 
 /* --- the module's events --- */
 
-struct event {
-	int kind;
-	pid_t pid;
-	char comm[NAME_LEN];
-	char cgroup[PATH_LEN];
-	int level, old_level;
-	char reason[16];
-	uint64_t usage, soft, rss, count;
-	int64_t growth;
-};
-
-static const char *const event_kinds[] = {
-#define X(e, name) name,
-	MEMPRESSURE_EVENT_KINDS(X)
-#undef X
-};
-
-/* One line, "key=value" pairs; unknown keys are ignored. */
-static int event_parse(char *line, struct event *ev)
+/* The reason of a level event, "-" if it has none. */
+static const char *event_reason(const struct mp_event *ev)
 {
-	char *save = NULL, *tok;
-
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = -1;
-	ev->level = ev->old_level = -1;
-	for (tok = strtok_r(line, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
-		char *v = strchr(tok, '='), val[PATH_LEN];
-		uint64_t n;
-
-		if (!v)
-			return -EINVAL;
-		*v++ = '\0';
-		if (mp_unescape(v, val, sizeof(val)) < 0)
-			val[0] = '\0';
-		if (!strcmp(tok, "kind")) {
-			for (int i = 0; i < MEMPRESSURE_EVENT_NR; i++)
-				if (!strcmp(val, event_kinds[i]))
-					ev->kind = i;
-		} else if (!strcmp(tok, "pid") && !mp_parse_u64(v, &n)) {
-			ev->pid = (pid_t)n;
-		} else if (!strcmp(tok, "comm")) {
-			snprintf(ev->comm, sizeof(ev->comm), "%s", val);
-		} else if (!strcmp(tok, "cgroup")) {
-			snprintf(ev->cgroup, sizeof(ev->cgroup), "%s", val);
-		} else if (!strcmp(tok, "level")) {
-			ev->level = mpd_level_parse(val);
-		} else if (!strcmp(tok, "old_level")) {
-			ev->old_level = mpd_level_parse(val);
-		} else if (!strcmp(tok, "reason")) {
-			snprintf(ev->reason, sizeof(ev->reason), "%s", val);
-		} else if (!strcmp(tok, "usage_bytes")) {
-			mp_parse_u64(v, &ev->usage);
-		} else if (!strcmp(tok, "soft_limit_bytes")) {
-			mp_parse_u64(v, &ev->soft);
-		} else if (!strcmp(tok, "rss_bytes")) {
-			mp_parse_u64(v, &ev->rss);
-		} else if (!strcmp(tok, "count")) {
-			mp_parse_u64(v, &ev->count);
-		} else if (!strcmp(tok, "growth_bytes_per_sec")) {
-			mp_parse_s64(v, &ev->growth);
-		}
-	}
-	return ev->kind < 0 ? -EINVAL : 0;
+	return ev->reason >= 0 ? mp_reasons[ev->reason] : MEMPRESSURE_NA;
 }
 
-static void notify_level(const struct event *ev)
+static void notify_level(const struct mp_event *ev)
 {
 	struct mp_msg_out o;
 	struct cg_row row;
@@ -1648,7 +1591,7 @@ static void notify_level(const struct event *ev)
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, ev->cgroup);
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(ev->level));
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_OLD_LEVEL, mpd_level_name(ev->old_level));
-		mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON, ev->reason);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON, event_reason(ev));
 		/*
 		 * The soft limit moves with memory.max and memory.high: say
 		 * where it is.  The module publishes a sample's table before
@@ -1666,7 +1609,7 @@ static void notify_level(const struct event *ev)
 	}
 }
 
-static void handle_event(const struct event *ev)
+static void handle_event(const struct mp_event *ev)
 {
 	struct mpd_policy pol;
 
@@ -1677,7 +1620,7 @@ static void handle_event(const struct event *ev)
 		if (ev->level < 0)
 			return;
 		log_debug("%s: level %s (was %s, %s)", ev->cgroup, mpd_level_name(ev->level),
-			  mpd_level_name(ev->old_level), ev->reason);
+			  mpd_level_name(ev->old_level), event_reason(ev));
 		notify_level(ev);
 		mpd_config_policy(&d.cfg, ev->cgroup, &pol);
 		if (ev->level > ev->old_level && ev->level >= d.cfg.systemd_level)
@@ -1702,12 +1645,14 @@ static void handle_event(const struct event *ev)
 		/* Over a soft limit counts as medium, as for the trims. */
 		mpd_config_policy(&d.cfg, ev->cgroup, &pol);
 		if (MEMPRESSURE_LEVEL_MEDIUM >= d.cfg.systemd_level)
-			sd_wake(ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM, dry_run(&pol));
-		if (ev->pid) {
+			sd_wake(ev->cgroup, ev->pid > 0 ? ev->pid : 0, MEMPRESSURE_LEVEL_MEDIUM,
+				dry_run(&pol));
+		if (ev->pid > 0) {
 			/* A process over its own soft limit: ask it alone. */
 			schedule_callbacks(ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM,
 					   MEMPRESSURED_TRIM_SOFT,
-					   page_round(ev->usage > ev->soft ? ev->usage - ev->soft : 0),
+					   page_round(ev->usage_bytes > ev->soft_limit_bytes ?
+						      ev->usage_bytes - ev->soft_limit_bytes : 0),
 					   dry_run(&pol));
 		} else {
 			start_episode(ev->cgroup, MEMPRESSURE_LEVEL_MEDIUM, MEMPRESSURED_TRIM_SOFT);
@@ -1724,7 +1669,7 @@ static void handle_event(const struct event *ev)
 		if (!want && ev->growth > 0)
 			want = (uint64_t)ev->growth * pol.grace_ms / 1000;
 		log_info("%s: %s (pid %d) suspected of leaking (rss %llu, %lld bytes/s)",
-			 ev->cgroup, ev->comm, ev->pid, (unsigned long long)ev->rss,
+			 ev->cgroup, ev->comm, ev->pid, (unsigned long long)ev->rss_bytes,
 			 (long long)ev->growth);
 		schedule_callbacks(ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM,
 				   MEMPRESSURED_TRIM_LEAK, page_round(want), dry_run(&pol));
@@ -1736,7 +1681,7 @@ static void handle_event(const struct event *ev)
 			 (unsigned long long)ev->count);
 		break;
 	default:
-		log_debug("%s: event %s, ignoring", ev->cgroup, event_kinds[ev->kind]);
+		log_debug("%s: event %s, ignoring", ev->cgroup, mp_event_kinds[ev->kind]);
 		break;
 	}
 }
@@ -1833,11 +1778,13 @@ static void events_readable(void)
 		d.evbuf[d.evlen] = '\0';
 		line = d.evbuf;
 		while ((nl = strchr(line, '\n'))) {
-			struct event ev;
+			struct mp_event ev;
 
 			*nl = '\0';
-			if (event_parse(line, &ev) < 0)
-				log_debug("unparsable event, ignoring");
+			if (mp_event_parse(line, (size_t)(nl - line), &ev) < 0)
+				log_warn("malformed event from the module, ignoring: %s", ev.line);
+			else if (ev.kind < 0)
+				log_debug("event of a kind this daemon does not know: %s", ev.line);
 			else
 				handle_event(&ev);
 			line = nl + 1;

@@ -145,6 +145,13 @@
 	X(OOM_KILL,	"oom_kill")					\
 	X(LOST,		"lost")
 
+/*
+ * The longest event line, its newline included: the fixed keys and a
+ * cgroup path of PATH_MAX (4096) bytes, each escaped at worst as \ooo.
+ * A read() buffer of this size always takes the next line.
+ */
+#define MEMPRESSURE_EVENT_LINE_MAX	(4 * 4096 + 512)
+
 /* The keys of event lines.  X(ENUM_SUFFIX, "key") */
 #define MEMPRESSURE_EVENT_KEYS(X)				\
 	X(SEQ,		"seq")						\
