@@ -42,7 +42,8 @@ static_assert(sizeof(register_trace_mark_victim(mp_victim_probe, NULL)));
 static struct mp_probe {
 	const char *name;
 	void *probe;
-	struct tracepoint *tp;
+	struct tracepoint *tp;		/* found by name */
+	bool attached;
 } mp_probes[] = {
 	{ "mm_vmscan_memcg_reclaim_begin", mp_reclaim_probe },
 	{ "mark_victim", mp_victim_probe },
@@ -73,10 +74,10 @@ int mp_fastpath_start(void)
 		err = tracepoint_probe_register(p->tp, p->probe, NULL);
 		if (err) {
 			pr_err("cannot attach to %s: %d\n", p->name, err);
-			p->tp = NULL;
 			mp_fastpath_stop();
 			return err;
 		}
+		p->attached = true;
 	}
 	return 0;
 }
@@ -85,11 +86,12 @@ void mp_fastpath_stop(void)
 {
 	int i;
 
+	/* Only what was attached: a probe found but not yet attached is not. */
 	for (i = 0; i < ARRAY_SIZE(mp_probes); i++) {
-		if (!mp_probes[i].tp)
-			continue;
-		tracepoint_probe_unregister(mp_probes[i].tp,
-					    mp_probes[i].probe, NULL);
+		if (mp_probes[i].attached)
+			tracepoint_probe_unregister(mp_probes[i].tp,
+						    mp_probes[i].probe, NULL);
+		mp_probes[i].attached = false;
 		mp_probes[i].tp = NULL;
 	}
 	/* No probe runs after this. */
