@@ -32,7 +32,7 @@ COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c
 COMMON_HDR := userspace/common/mp_table.h userspace/common/mp_event.h \
 	      include/uapi/linux/mempressure.h module/names.h
 
-SELFTESTS := load processes cgroups signals events control access
+SELFTESTS := load processes cgroups signals events control access faults
 SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
 # Not tests: the benchmarks (make bench) and memhog, a process with a planned RSS.
 TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
@@ -60,7 +60,7 @@ SELFTESTS += stress
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
-.PHONY: all module userspace selftests host-tests check demo bench stress clean
+.PHONY: all module userspace selftests host-tests check demo bench stress faults clean
 
 all: module userspace selftests
 
@@ -137,6 +137,15 @@ STRESS_KERNELS ?= $(or $(wildcard ../shared/debug-kernel),6.12)
 stress:
 	MP_APPEND="mp.stress_seconds=$(STRESS_SECONDS)" SELFTESTS="stress" HOST_TESTS=" " \
 		scripts/check $(STRESS_KERNELS)
+
+# The faults selftest (allocation and user-copy failures in the module's
+# paths) on a debug kernel with fault injection, built once from Debian's
+# linux-source-6.12 into FAULT_KERNEL (about 20 minutes on two cores; make
+# clean keeps it).  On the other kernels make check skips the test.
+FAULT_KERNEL ?= ../fault-kernel
+faults:
+	@test -f $(FAULT_KERNEL)/bzImage || scripts/build-debug-kernel $(FAULT_KERNEL)
+	SELFTESTS="faults" HOST_TESTS=" " scripts/check $(FAULT_KERNEL)
 
 # Boot the newest kernel and show the module at work.
 demo:
