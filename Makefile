@@ -155,9 +155,10 @@ demo:
 bench:
 	scripts/bench
 
+# Not kbuild's clean: with M= the whole tree it deletes every *.mod in it,
+# userspace/go/go.mod too.
 clean:
 	rm -rf $(BUILD)
-	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean 2>/dev/null || \
-		rm -f module/*.o module/.*.cmd module/*.ko module/*.mod* \
-		      module/compat_probes.h module/modules.order \
-		      Module.symvers modules.order .*.cmd
+	rm -f module/*.o module/.*.cmd module/*.ko module/*.mod module/*.mod.c \
+	      module/compat_probes.h module/modules.order \
+	      Module.symvers modules.order .*.cmd
