@@ -3,7 +3,7 @@
  * bench_sampling: what the module's sampling costs per process, against
  * what a userspace monitor pays to learn the same by scanning /proc.
  *
- *   bench_sampling [N...]		(default: 1000 10000)
+ *   bench_sampling [N... cgN...]	(default: 100 1000 10000 cg10 cg100 cg1000)
  *
  * Not a pass/fail test: it prints figures ("# " lines, then a summary
  * table, then "bench: NAME VALUE UNIT [COMPARISON VALUE]" lines that make
@@ -13,10 +13,19 @@
  * /proc/PID/status for every process (five passes, the median one).  The
  * module's figure is the mean time of a whole steady sample (cgroups
  * included) divided by the processes it tracked.
+ *
+ * cgN runs the same for cgroups: with the module loaded, it measures a
+ * steady sample and the module's memory, makes N empty memory cgroups,
+ * and measures again; the module's cost per cgroup is the difference
+ * over N (the process walk, the same in both, drops out).  Against it:
+ * open+read+close of the five files a userspace monitor reads to learn
+ * what one row of the cgroups table says (memory.current, memory.high,
+ * memory.max, memory.events, memory.pressure), for every cgroup.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -107,32 +116,41 @@ static pid_t *list_pids(size_t *nr)
  * Nanoseconds per process to open, read and close /proc/PID/@file for
  * every pid: the median of PASSES passes.
  */
+/* What a userspace monitor does per file: open, read, close. */
+static void read_once(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (read(fd, buf, sizeof(buf)) < 0)
+		buf[0] = '\0';
+	close(fd);
+}
+
+/* Nanoseconds per item of the median of PASSES timed passes. */
+static double median_ns(double *pass, size_t nr)
+{
+	qsort(pass, PASSES, sizeof(pass[0]), cmp_double);
+	return nr ? pass[PASSES / 2] * 1e9 / (double)nr : 0;
+}
+
 static double scan_ns(const pid_t *pids, size_t nr, const char *file)
 {
 	double pass[PASSES];
-	char path[64], buf[4096];
-	int p;
+	char path[64];
 
-	for (p = 0; p < PASSES; p++) {
+	for (int p = 0; p < PASSES; p++) {
 		double start = now_s();
-		size_t i;
 
-		for (i = 0; i < nr; i++) {
-			int fd;
-
-			snprintf(path, sizeof(path), "/proc/%d/%s", pids[i],
-				 file);
-			fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			if (read(fd, buf, sizeof(buf)) < 0)
-				buf[0] = '\0';
-			close(fd);
+		for (size_t i = 0; i < nr; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/%s", pids[i], file);
+			read_once(path);
 		}
 		pass[p] = now_s() - start;
 	}
-	qsort(pass, PASSES, sizeof(pass[0]), cmp_double);
-	return nr ? pass[PASSES / 2] * 1e9 / (double)nr : 0;
+	return median_ns(pass, nr);
 }
 
 static unsigned long read_sysctl(const char *path)
@@ -176,9 +194,31 @@ static void make_room(unsigned long n)
 	}
 }
 
+/* Mean of the next MEASURED_SAMPLES samples after WARMUP_SAMPLES, in us. */
+static int steady_sample(double *us)
+{
+	uint64_t n0 = 0, n1 = 0, avg0 = 0, avg1 = 0;
+	int err;
+
+	err = mp_wait_more_samples(WARMUP_SAMPLES, BENCH_WAIT_MS);
+	if (!err)
+		err = mp_status_u64("samples", &n0);
+	if (!err)
+		err = mp_status_u64("sample_avg_usec", &avg0);
+	if (!err)
+		err = mp_wait_more_samples(MEASURED_SAMPLES, BENCH_WAIT_MS);
+	if (!err)
+		err = mp_status_u64("samples", &n1);
+	if (!err)
+		err = mp_status_u64("sample_avg_usec", &avg1);
+	if (err)
+		return err;
+	*us = n1 > n0 ? (double)(avg1 * n1 - avg0 * n0) / (double)(n1 - n0) : 0;
+	return 0;
+}
+
 static int run(unsigned long n, struct result *r)
 {
-	uint64_t n0 = 0, n1 = 0, avg0 = 0;
 	pid_t *children, *pids;
 	double start;
 	size_t nr;
@@ -214,18 +254,9 @@ static int run(unsigned long n, struct result *r)
 	}
 	/*
 	 * Steady state: the first samples see every process for the first
-	 * time and grow their arrays.  Then the mean of the next ones, from
-	 * the status file's running mean (whole microseconds).
+	 * time and grow their arrays.  Then the mean of the next ones.
 	 */
-	err = mp_wait_more_samples(WARMUP_SAMPLES, BENCH_WAIT_MS);
-	if (!err)
-		err = mp_status_u64("samples", &n0);
-	if (!err)
-		err = mp_status_u64("sample_avg_usec", &avg0);
-	if (!err)
-		err = mp_wait_more_samples(MEASURED_SAMPLES, BENCH_WAIT_MS);
-	if (!err)
-		err = mp_status_u64("samples", &n1);
+	err = steady_sample(&r->steady_us);
 	if (!err)
 		err = mp_status_u64("sample_avg_usec", &r->avg_us);
 	if (!err)
@@ -243,14 +274,11 @@ static int run(unsigned long n, struct result *r)
 		       strerror(-err));
 		goto out;
 	}
-	r->steady_us = n1 > n0 ? (double)(r->avg_us * n1 - avg0 * n0) /
-				 (double)(n1 - n0) : 0;
 	r->module_ns = r->tracked ? r->steady_us * 1000.0 /
 				    (double)r->tracked : 0;
-	printf("# N=%lu: module tracks %llu processes (%llu skipped); steady sample mean %.0f us (samples %llu-%llu), last %llu us, max %llu us; %.0f ns per process\n",
+	printf("# N=%lu: module tracks %llu processes (%llu skipped); steady sample mean %.0f us, last %llu us, max %llu us; %.0f ns per process\n",
 	       n, (unsigned long long)r->tracked,
 	       (unsigned long long)r->skipped, r->steady_us,
-	       (unsigned long long)n0 + 1, (unsigned long long)n1,
 	       (unsigned long long)r->last_us,
 	       (unsigned long long)r->max_us, r->module_ns);
 	printf("# N=%lu: module memory %llu bytes, %.0f per tracked process (both sample buffers: current and next)\n",
@@ -281,33 +309,150 @@ out:
 	return err;
 }
 
+
+/* --- cgroups ------------------------------------------------------------ */
+
+#define CG_PARENT	"bench_cg"
+
+/* The files a userspace monitor reads per cgroup, for one table row. */
+static const char *const cg_files[] = {
+	"memory.current", "memory.high", "memory.max", "memory.events",
+	"memory.pressure",
+};
+
+struct cg_result {
+	unsigned long n;		/* cgroups asked for */
+	unsigned long made;
+	uint64_t tracked0, tracked1;	/* status "cgroups" before, after */
+	double steady0_us, steady1_us;
+	uint64_t memory0, memory1;
+	double module_ns, cgroupfs_ns, bytes;
+};
+
+static double cg_scan_ns(unsigned long n)
+{
+	double pass[PASSES];
+	char path[160];
+
+	for (int p = 0; p < PASSES; p++) {
+		double start = now_s();
+
+		for (unsigned long i = 0; i < n; i++) {
+			for (size_t f = 0; f < ARRAY_SIZE(cg_files); f++) {
+				snprintf(path, sizeof(path), MP_CGROUP_ROOT "/" CG_PARENT "/c%lu/%s",
+					 i, cg_files[f]);
+				read_once(path);
+			}
+		}
+		pass[p] = now_s() - start;
+	}
+	return median_ns(pass, n);
+}
+
+static void cg_remove(unsigned long made)
+{
+	char name[64];
+
+	for (unsigned long i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), CG_PARENT "/c%lu", i);
+		cg_destroy(name);
+	}
+	cg_destroy(CG_PARENT);
+}
+
+static int run_cgroups(unsigned long n, struct cg_result *r)
+{
+	char params[96], name[64];
+	double start;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->n = n;
+	snprintf(params, sizeof(params), "interval_ms=1000 max_cgroups=%lu", n + 1024);
+	err = mp_load(params);
+	if (err) {
+		printf("# cannot load %s: %s\n", mp_module_path(), strerror(-err));
+		return err;
+	}
+	err = steady_sample(&r->steady0_us);
+	if (!err)
+		err = mp_status_u64("cgroups", &r->tracked0);
+	if (!err)
+		err = mp_status_u64("memory_bytes", &r->memory0);
+	if (!err)
+		err = cg_create(CG_PARENT);
+	start = now_s();
+	for (r->made = 0; !err && r->made < n; r->made++) {
+		snprintf(name, sizeof(name), CG_PARENT "/c%lu", r->made);
+		err = cg_create_leaf(name);
+	}
+	if (err) {
+		printf("# cgroups: %s after %lu\n", strerror(-err), r->made);
+		goto out;
+	}
+	printf("# cg%lu: made %lu empty cgroups in %.1f s\n", n, r->made, now_s() - start);
+	err = steady_sample(&r->steady1_us);
+	if (!err)
+		err = mp_status_u64("cgroups", &r->tracked1);
+	if (!err)
+		err = mp_status_u64("memory_bytes", &r->memory1);
+	if (err) {
+		printf("# cannot read the module's status: %s\n", strerror(-err));
+		goto out;
+	}
+	if (r->tracked1 > r->tracked0) {
+		double added = (double)(r->tracked1 - r->tracked0);
+
+		r->module_ns = (r->steady1_us - r->steady0_us) * 1000.0 / added;
+		r->bytes = ((double)r->memory1 - (double)r->memory0) / added;
+	}
+	r->cgroupfs_ns = cg_scan_ns(r->made);
+	printf("# cg%lu: module tracks %llu cgroups (%llu before); steady sample %.0f us (%.0f before): %.0f ns per cgroup; memory %llu bytes (%llu before): %.0f per cgroup; cgroupfs scan (%zu files) %.0f ns per cgroup\n",
+	       n, (unsigned long long)r->tracked1, (unsigned long long)r->tracked0,
+	       r->steady1_us, r->steady0_us, r->module_ns,
+	       (unsigned long long)r->memory1, (unsigned long long)r->memory0, r->bytes,
+	       ARRAY_SIZE(cg_files), r->cgroupfs_ns);
+out:
+	mp_unload();
+	cg_remove(r->made);
+	return err;
+}
+
 int main(int argc, char **argv)
 {
-	static const unsigned long defaults[] = { 1000, 10000 };
+	static const char *const defaults[] = { "100", "1000", "10000", "cg10", "cg100", "cg1000" };
 	struct result results[MAX_RUNS];
-	unsigned long counts[MAX_RUNS];
-	int nr = 0, i, failed = 0;
+	struct cg_result cg_results[MAX_RUNS];
+	unsigned long counts[MAX_RUNS], cg_counts[MAX_RUNS];
+	int nr = 0, nr_cg = 0, i, failed = 0;
+	const char *const *args = defaults;
+	int nr_args = ARRAY_SIZE(defaults);
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1) {
-		for (i = 1; i < argc && nr < MAX_RUNS; i++) {
-			char *end;
-			unsigned long n = strtoul(argv[i], &end, 10);
+		args = (const char *const *)argv + 1;
+		nr_args = argc - 1;
+	}
+	for (i = 0; i < nr_args; i++) {
+		bool cg = !strncmp(args[i], "cg", 2);
+		char *end;
+		unsigned long n = strtoul(args[i] + (cg ? 2 : 0), &end, 10);
 
-			if (*end || !n) {
-				fprintf(stderr, "usage: %s [N...]\n", argv[0]);
-				return 2;
-			}
-			counts[nr++] = n;
+		if (*end || !n || nr == MAX_RUNS || nr_cg == MAX_RUNS) {
+			fprintf(stderr, "usage: %s [N... cgN...]\n", argv[0]);
+			return 2;
 		}
-	} else {
-		for (nr = 0; nr < (int)ARRAY_SIZE(defaults); nr++)
-			counts[nr] = defaults[nr];
+		if (cg)
+			cg_counts[nr_cg++] = n;
+		else
+			counts[nr++] = n;
 	}
 
 	printf("# bench_sampling: module sampling cost against a /proc scan\n");
 	for (i = 0; i < nr; i++)
 		failed |= run(counts[i], &results[i]) != 0;
+	for (i = 0; i < nr_cg; i++)
+		failed |= run_cgroups(cg_counts[i], &cg_results[i]) != 0;
 
 	printf("# %8s %8s %10s %10s %10s %8s %10s\n", "N", "tracked",
 	       "module_ns", "statm_ns", "status_ns", "statm/mod", "bytes/proc");
@@ -325,6 +470,20 @@ int main(int argc, char **argv)
 	printf("# statm_ns, status_ns: open+read+close per process, median of %d passes;\n",
 	       PASSES);
 	printf("# bytes/proc: memory_bytes / processes, memory_bytes counting both sample buffers.\n");
+	if (nr_cg) {
+		printf("# %8s %8s %10s %12s %8s %10s\n", "cgroups", "tracked", "module_ns",
+		       "cgroupfs_ns", "fs/mod", "bytes/cg");
+		for (i = 0; i < nr_cg; i++) {
+			const struct cg_result *r = &cg_results[i];
+
+			printf("# %8lu %8llu %10.0f %12.0f %8.1f %10.0f\n", r->n,
+			       (unsigned long long)r->tracked1, r->module_ns, r->cgroupfs_ns,
+			       r->module_ns > 0 ? r->cgroupfs_ns / r->module_ns : 0, r->bytes);
+		}
+		printf("# module_ns, bytes/cg: what the added cgroups added to a steady sample and to memory_bytes, over their number;\n");
+		printf("# cgroupfs_ns: open+read+close of %zu memory.* files per cgroup, median of %d passes.\n",
+		       ARRAY_SIZE(cg_files), PASSES);
+	}
 	if (failed)
 		printf("# some runs failed; their figures are 0\n");
 
@@ -352,5 +511,18 @@ int main(int argc, char **argv)
 		if (i == nr - 1)
 			printf("bench: module_bytes_per_process %.0f bytes\n", bytes);
 	}
-	return 0;
+	for (i = 0; i < nr_cg; i++) {
+		const struct cg_result *r = &cg_results[i];
+
+		printf("bench: module_ns_per_cgroup_%lu %.0f ns cgroupfs_ns_per_cgroup_%lu %.0f\n",
+		       r->n, r->module_ns, r->n, r->cgroupfs_ns);
+		printf("bench: cgroup_scan_cost_ratio_%lu %.1f x\n", r->n,
+		       r->module_ns > 0 ? r->cgroupfs_ns / r->module_ns : 0);
+		printf("bench: module_sample_us_cg%lu %.0f us module_sample_us_cg%lu_before %.0f\n",
+		       r->n, r->steady1_us, r->n, r->steady0_us);
+		printf("bench: module_bytes_per_cgroup_%lu %.0f bytes\n", r->n, r->bytes);
+		if (i == nr_cg - 1)
+			printf("bench: module_bytes_per_cgroup %.0f bytes\n", r->bytes);
+	}
+	return failed;
 }
