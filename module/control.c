@@ -219,7 +219,7 @@ static int mp_control_show(struct seq_file *m, void *v)
 	}
 	sh.path = kmalloc(PATH_MAX, GFP_KERNEL);
 	sh.line = kmalloc(4 * PATH_MAX + 64, GFP_KERNEL);
-	err = sh.path && sh.line ? mp_view_init(&sh.view) : -ENOMEM;
+	err = sh.path && sh.line ? mp_view_init(&sh.view, m->file) : -ENOMEM;
 	if (!err) {
 		mutex_lock(&mp_config_lock);
 		mp_visit_soft(&sh.visit);

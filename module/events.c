@@ -136,11 +136,16 @@ void mp_events_stats(u64 *raised, u64 *buffered)
 
 /* --- what a reader sees ------------------------------------------------ */
 
-/* The process's pid in the reader's namespace, 0 if it is not in it. */
+/* The process's pid as the reader knows it, 0 if it may not see it. */
 static pid_t mp_reader_pid(const struct mp_events_reader *r,
 			   const struct mp_event *ev)
 {
-	return mp_view_pid(&r->view, ev->pid);
+	pid_t nr;
+
+	rcu_read_lock();
+	nr = mp_view_pid(&r->view, ev->pid);
+	rcu_read_unlock();
+	return nr;
 }
 
 static bool mp_visible(const struct mp_events_reader *r,
@@ -385,7 +390,7 @@ static int mp_events_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&r->lock);
 	r->line = kvmalloc(MP_EVENT_LINE_MAX, GFP_KERNEL);
-	err = r->line ? mp_view_init(&r->view) : -ENOMEM;
+	err = r->line ? mp_view_init(&r->view, file) : -ENOMEM;
 	if (err) {
 		kvfree(r->line);
 		kfree(r);

@@ -571,7 +571,7 @@ static int mp_table_open(struct file *file, const struct seq_operations *ops)
 	it = __seq_open_private(file, ops, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
-	err = mp_view_init(&it->view);
+	err = mp_view_init(&it->view, file);
 	if (err)
 		seq_release_private(file->f_inode, file);
 	return err;

@@ -3,9 +3,13 @@
  * Namespaces of a reader (view.h).  A reader in the initial namespaces sees
  * everything; the checks below cost it nothing.
  */
+#include <linux/capability.h>
 #include <linux/cgroup.h>
+#include <linux/cred.h>
+#include <linux/fs.h>
 #include <linux/kernfs.h>
 #include <linux/nsproxy.h>
+#include <linux/proc_fs.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
@@ -35,7 +39,19 @@ static int mp_view_root(struct mp_view *view)
 	return 0;
 }
 
-int mp_view_init(struct mp_view *view)
+/* hidepid= of the proc mount @file was opened through, as /proc/PID has it. */
+static void mp_view_hidepid(struct mp_view *view, const struct file *file)
+{
+	struct proc_fs_info *fs_info = proc_sb_info(file_inode(file)->i_sb);
+
+	view->own_only = fs_info->hide_pid != HIDEPID_OFF &&
+			 !in_group_p(fs_info->pid_gid) &&
+			 !ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE);
+	view->fsuid = current_fsuid();
+	view->fsgid = current_fsgid();
+}
+
+int mp_view_init(struct mp_view *view, const struct file *file)
 {
 	int err;
 
@@ -44,6 +60,7 @@ int mp_view_init(struct mp_view *view)
 	err = mp_view_root(view);
 	if (err)
 		return err;
+	mp_view_hidepid(view, file);
 	view->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	return 0;
 }
@@ -66,9 +83,30 @@ const char *mp_view_path(const struct mp_view *view, const char *path)
 	return path[view->root_len] == '/' ? path + view->root_len : NULL;
 }
 
+/* ptrace_may_access()'s test of credentials, without its capability one. */
+static bool mp_view_owns(const struct mp_view *view, struct pid *pid)
+{
+	struct task_struct *task = pid_task(pid, PIDTYPE_TGID);
+	const struct cred *cred;
+
+	if (!task)
+		return false;
+	cred = __task_cred(task);
+	return uid_eq(view->fsuid, cred->uid) && uid_eq(view->fsuid, cred->euid) &&
+	       uid_eq(view->fsuid, cred->suid) && gid_eq(view->fsgid, cred->gid) &&
+	       gid_eq(view->fsgid, cred->egid) && gid_eq(view->fsgid, cred->sgid);
+}
+
+pid_t mp_view_pid(const struct mp_view *view, struct pid *pid)
+{
+	if (view->own_only && (!pid || !mp_view_owns(view, pid)))
+		return 0;
+	return pid_nr_ns(pid, view->pid_ns);
+}
+
 pid_t mp_view_pid_nr(const struct mp_view *view, pid_t nr)
 {
-	if (view->pid_ns == &init_pid_ns)
+	if (mp_view_is_init(view))
 		return nr;
-	return pid_nr_ns(find_pid_ns(nr, &init_pid_ns), view->pid_ns);
+	return mp_view_pid(view, find_pid_ns(nr, &init_pid_ns));
 }

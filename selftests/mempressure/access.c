@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -742,6 +744,192 @@ TEST_F_TIMEOUT(access, cgroup_namespace_sees_its_subtree, 60)
 	free(control);
 	mp_events_close(host);
 	free(host);
+}
+
+/* --- hidepid= --- */
+
+#define HIDE_MNT	"/tmp/mp-proc-hidepid"		/* hidepid=invisible */
+#define HIDE_GID_MNT	"/tmp/mp-proc-hidepid-gid"	/* and gid=HIDE_GID */
+#define HIDE_GID	4242
+#define NOBODY		65534
+
+/* What the unprivileged reader read, each file through each mount. */
+struct hide_out {
+	char procs[3][64 * 1024];	/* via HIDE_MNT, HIDE_GID_MNT, /proc */
+	char events[2][64 * 1024];	/* via HIDE_MNT, /proc */
+	char control[2][16 * 1024];	/* via HIDE_MNT, /proc */
+	int err;
+};
+
+static int drop_to_nobody(void)
+{
+	gid_t groups[] = { HIDE_GID };
+
+	if (setgroups(1, groups) || setgid(NOBODY) || setuid(NOBODY))
+		return -errno;
+	/* A change of credentials clears the parent-death signal. */
+	return prctl(PR_SET_PDEATHSIG, SIGKILL) ? -errno : 0;
+}
+
+static long read_events_into(int fd, char *out, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size - 1 && (n = read(fd, out + len, size - 1 - len)) > 0)
+		len += n;
+	out[len] = '\0';
+	return n < 0 && errno != EAGAIN ? -errno : (long)len;
+}
+
+/* The reader: opens the event files, says so, waits, reads everything. */
+static int hide_reader(struct hide_out *o, int ready_fd, int go_fd)
+{
+	static const char *const procs[] = {
+		HIDE_MNT "/mempressure/processes", HIDE_GID_MNT "/mempressure/processes",
+		"/proc/mempressure/processes",
+	};
+	int ev[2], err;
+	char c;
+
+	err = drop_to_nobody();
+	if (err)
+		return -err;
+	ev[0] = open(HIDE_MNT "/mempressure/events", O_RDONLY | O_NONBLOCK);
+	ev[1] = open("/proc/mempressure/events", O_RDONLY | O_NONBLOCK);
+	if (ev[0] < 0 || ev[1] < 0)
+		return errno;
+	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) != 1)
+		return EPIPE;
+	for (int i = 0; i < 3; i++)
+		if (read_into(procs[i], o->procs[i], sizeof(o->procs[i])) < 0)
+			return EIO;
+	for (int i = 0; i < 2; i++)
+		if (read_events_into(ev[i], o->events[i], sizeof(o->events[i])) < 0)
+			return EIO;
+	if (read_into(HIDE_MNT "/mempressure/control", o->control[0], sizeof(o->control[0])) < 0 ||
+	    read_into("/proc/mempressure/control", o->control[1], sizeof(o->control[1])) < 0)
+		return EIO;
+	return 0;
+}
+
+static bool row_of(const char *text, pid_t pid)
+{
+	struct mp_table t;
+	char key[16];
+	uint64_t v;
+	bool found;
+
+	snprintf(key, sizeof(key), "%d", pid);
+	if (mp_table_parse(text, strlen(text), &t))
+		return false;
+	found = !mp_row_u64(&t, MP_PCOL(PID), key, MP_PCOL(RSS), &v);
+	mp_table_free(&t);
+	return found;
+}
+
+/* Whether the event lines hold a soft_over about @pid. */
+static bool soft_over_of(const char *text, pid_t pid)
+{
+	for (const char *l = text, *nl; *l; l = nl + 1) {
+		struct mp_event ev;
+
+		nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		if (!mp_event_parse(l, (size_t)(nl - l), &ev) &&
+		    ev.kind == MEMPRESSURE_EVENT_SOFT_OVER && ev.pid == pid)
+			return true;
+	}
+	return false;
+}
+
+static bool soft_pid_line(const char *text, pid_t pid)
+{
+	char want[32];
+
+	snprintf(want, sizeof(want), "\nsoft-pid %d ", pid);
+	return strstr(text, want) != NULL;
+}
+
+/*
+ * Through a proc mount with hidepid=invisible, an unprivileged reader
+ * sees only its own processes, in the processes table, the events and
+ * the control file's soft-pid lines, as /proc/PID shows it only them;
+ * through the same mount with gid= its group, and through /proc, it sees
+ * them all.  docs/security.md.
+ */
+TEST_F_TIMEOUT(access, hidepid_hides_other_users, 60)
+{
+	struct hide_out *o;
+	int ready[2], go[2], status;
+	pid_t root_kid, nobody_kid, reader;
+	char cmd[128], c;
+
+	ASSERT_EQ(0, unshare(CLONE_NEWNS));
+	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	mkdir(HIDE_MNT, 0755);
+	mkdir(HIDE_GID_MNT, 0755);
+	ASSERT_EQ(0, mount("proc", HIDE_MNT, "proc", 0, "hidepid=2"));
+	ASSERT_EQ(0, mount("proc", HIDE_GID_MNT, "proc", 0, "hidepid=2,gid=4242"));
+	o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, o);
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+
+	root_kid = mp_fork_idle();
+	ASSERT_GT(root_kid, 0);
+	self->kill[self->nr_kill++] = root_kid;
+	nobody_kid = mp_fork();
+	ASSERT_LE(0, nobody_kid);
+	if (!nobody_kid) {
+		if (drop_to_nobody())
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	self->kill[self->nr_kill++] = nobody_kid;
+	reader = mp_fork();
+	ASSERT_LE(0, reader);
+	if (!reader)
+		_exit(hide_reader(o, ready[1], go[0]));
+	self->kill[self->nr_kill++] = reader;
+	ASSERT_EQ(0, mp_pipe_wait(ready[0], 1, MP_WAIT_MS));
+
+	/* A soft limit under their RSS: a soft_over for each at the next sample. */
+	snprintf(cmd, sizeof(cmd), "soft-pid %d 4096\nsoft-pid %d 4096\n", root_kid, nobody_kid);
+	ASSERT_EQ(0, mp_control_cmd(cmd));
+	ASSERT_EQ(0, mp_wait_more_samples(3, MP_WAIT_MS));
+	c = 'g';
+	ASSERT_EQ(1, write(go[1], &c, 1));
+	ASSERT_EQ(0, mp_wait_child(reader, &status, MP_WAIT_MS));
+	self->nr_kill--;
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("reader: status %#x", status);
+
+	/* hidepid=invisible: its own, and none of root's. */
+	EXPECT_TRUE(row_of(o->procs[0], nobody_kid)) TH_LOG("%s", o->procs[0]);
+	EXPECT_TRUE(row_of(o->procs[0], reader));
+	EXPECT_FALSE(row_of(o->procs[0], root_kid)) TH_LOG("%s", o->procs[0]);
+	EXPECT_FALSE(row_of(o->procs[0], getpid()));
+	EXPECT_TRUE(soft_over_of(o->events[0], nobody_kid)) TH_LOG("%s", o->events[0]);
+	EXPECT_FALSE(soft_over_of(o->events[0], root_kid)) TH_LOG("%s", o->events[0]);
+	EXPECT_TRUE(soft_pid_line(o->control[0], nobody_kid)) TH_LOG("%s", o->control[0]);
+	EXPECT_FALSE(soft_pid_line(o->control[0], root_kid)) TH_LOG("%s", o->control[0]);
+	/* gid= its group: everything. */
+	EXPECT_TRUE(row_of(o->procs[1], root_kid)) TH_LOG("%s", o->procs[1]);
+	EXPECT_TRUE(row_of(o->procs[1], getpid()));
+	/* /proc, without hidepid: everything. */
+	EXPECT_TRUE(row_of(o->procs[2], root_kid));
+	EXPECT_TRUE(row_of(o->procs[2], nobody_kid));
+	EXPECT_TRUE(soft_over_of(o->events[1], root_kid)) TH_LOG("%s", o->events[1]);
+	EXPECT_TRUE(soft_over_of(o->events[1], nobody_kid));
+	EXPECT_TRUE(soft_pid_line(o->control[1], root_kid)) TH_LOG("%s", o->control[1]);
+	/* Root reads through the hidepid mount: everything (CAP_SYS_PTRACE). */
+	ASSERT_LT(0, read_into(HIDE_MNT "/mempressure/processes", o->procs[0], sizeof(o->procs[0])));
+	EXPECT_TRUE(row_of(o->procs[0], root_kid));
+	EXPECT_TRUE(row_of(o->procs[0], nobody_kid));
+	munmap(o, sizeof(*o));
 }
 
 TEST_HARNESS_MAIN
