@@ -44,7 +44,6 @@
 #include "mp_util.h"
 #include "mp_proto.h"
 
-#define DAEMON_BIN	"/mp/bin/mempressured"
 #define SOCK_PATH	"/tmp/mpd-bench.sock"
 #define CONF_PATH	"/tmp/mpd-bench.conf"
 #define LOG_PATH	"/tmp/mpd-bench.log"
@@ -168,26 +167,6 @@ static void subscriber(int go_fd, int done_fd)
 
 /* --- the daemon --- */
 
-static char logbuf[1 << 20];
-
-static bool wait_log(const char *needle, int timeout_ms)
-{
-	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
-
-	do {
-		int fd = open(LOG_PATH, O_RDONLY);
-		ssize_t n = fd < 0 ? 0 : read(fd, logbuf, sizeof(logbuf) - 1);
-
-		if (fd >= 0)
-			close(fd);
-		logbuf[n > 0 ? n : 0] = '\0';
-		if (strstr(logbuf, needle))
-			return true;
-		poll(NULL, 0, 100);
-	} while (mp_now_ms() < end);
-	return false;
-}
-
 static pid_t daemon_start(void)
 {
 	static const char conf[] =
@@ -198,22 +177,13 @@ static pid_t daemon_start(void)
 		"grace_ms = 200\n"
 		"reclaim = no\n"
 		"clamp = no\n";
-	FILE *f = fopen(CONF_PATH, "w");
 	pid_t pid;
 
-	if (!f || fputs(conf, f) < 0 || fclose(f))
+	if (mp_write_file(CONF_PATH, conf))
 		return -1;
-	unlink(LOG_PATH);
-	pid = mp_fork();
-	if (pid == 0) {
-		int fd = open(LOG_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fd, 2);
-		execl(DAEMON_BIN, "mempressured", "-c", CONF_PATH, (char *)NULL);
-		_exit(127);
-	}
-	if (pid > 0 && (!wait_log("listening on", MP_WAIT_MS) ||
-			!wait_log("reading the module's events", MP_WAIT_MS))) {
+	pid = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, NULL);
+	if (pid > 0 && (!mp_wait_file(LOG_PATH, "listening on", MP_WAIT_MS) ||
+			!mp_wait_file(LOG_PATH, "reading the module's events", MP_WAIT_MS))) {
 		mp_kill_child(pid);
 		return -1;
 	}
@@ -368,8 +338,8 @@ int main(int argc, char **argv)
 	printf("# bench_daemon: mempressured's callback latency, memory and CPU\n");
 	printf("# kernel %s, %zu rounds, soft limit %llu MiB\n", uts.release, rounds,
 	       (unsigned long long)(SOFT / MiB));
-	if (access(DAEMON_BIN, X_OK)) {
-		printf("# no %s\n", DAEMON_BIN);
+	if (access(MP_DAEMON_BIN, X_OK)) {
+		printf("# no %s\n", MP_DAEMON_BIN);
 		return 0;
 	}
 	err = mp_load("interval_ms=100");

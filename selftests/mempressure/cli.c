@@ -43,7 +43,6 @@
 #include "mp_proto.h"
 
 #define CLI_BIN		"/mp/bin/mempressure"
-#define DAEMON_BIN	"/mp/bin/mempressured"
 #define SOCK_PATH	"/tmp/cli-mpd.sock"
 #define NO_SOCK		"/tmp/cli-no-daemon.sock"
 #define CONF_PATH	"/tmp/cli-mpd.conf"
@@ -745,41 +744,15 @@ TEST_F(cli, events_follow_sees_the_module_go)
 	EXPECT_NE(NULL, strstr(R.err, "unloaded")) TH_LOG("%s", R.err);
 }
 
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	close(fd);
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
-}
-
-/* Wait until the daemon's log has @needle. */
-static bool wait_log(const char *needle, int timeout_ms)
-{
-	static char log[65536];
-	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
-
-	do {
-		read_into(LOG_PATH, log, sizeof(log));
-		if (strstr(log, needle))
-			return true;
-		poll(NULL, 0, 100);
-	} while (mp_now_ms() < end);
-	return false;
-}
-
 TEST_F(cli, apps)
 {
+	static const char *const verbose[] = { "-v", NULL };
 	struct mp_msg_out o;
 	char obj[2048];
 	int fd;
 
-	if (access(DAEMON_BIN, X_OK))
-		SKIP(return, "no %s", DAEMON_BIN);
+	if (access(MP_DAEMON_BIN, X_OK))
+		SKIP(return, "no %s", MP_DAEMON_BIN);
 	/* No daemon: said so, exit 4, empty tables still valid JSON. */
 	CLI("-S", SOCK_PATH, "apps");
 	EXPECT_EQ(4, R.rc);
@@ -789,19 +762,11 @@ TEST_F(cli, apps)
 	EXPECT_TRUE(json_valid(R.out)) TH_LOG("%s", R.out);
 	EXPECT_STREQ("{\"apps\":[],\"subscribers\":[]}\n", R.out);
 
-	ASSERT_EQ(0, write_file(CONF_PATH, "[daemon]\nsocket = " SOCK_PATH "\nsystemd_socket = -\n"));
-	unlink(LOG_PATH);
-	self->daemon = mp_fork();
-	if (self->daemon == 0) {
-		int log = open(LOG_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(log, 2);
-		execl(DAEMON_BIN, "mempressured", "-v", "-c", CONF_PATH, (char *)NULL);
-		_exit(127);
-	}
+	ASSERT_EQ(0, mp_write_file(CONF_PATH, "[daemon]\nsocket = " SOCK_PATH "\nsystemd_socket = -\n"));
+	self->daemon = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, verbose);
 	ASSERT_GT(self->daemon, 0);
-	ASSERT_TRUE(wait_log("listening on", MP_WAIT_MS));
-	ASSERT_TRUE(wait_log("reading the module's events", MP_WAIT_MS));
+	ASSERT_TRUE(mp_wait_file(LOG_PATH, "listening on", MP_WAIT_MS));
+	ASSERT_TRUE(mp_wait_file(LOG_PATH, "reading the module's events", MP_WAIT_MS));
 
 	/* A subscriber. */
 	fd = mp_daemon_connect(SOCK_PATH);

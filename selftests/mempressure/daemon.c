@@ -51,7 +51,6 @@
 #include "mp_util.h"
 #include "mp_proto.h"
 
-#define DAEMON_BIN	"/mp/bin/mempressured"
 #define SOCK_PATH	"/tmp/mpd-test.sock"
 #define CONF_PATH	"/tmp/mpd-test.conf"
 #define LOG_PATH	"/tmp/mpd-test.log"
@@ -201,46 +200,22 @@ static const char *daemon_log(void)
 	return logbuf;
 }
 
-/* Wait until the daemon's log has @needle; the log is re-read each time. */
+/* Wait until the daemon's log has @needle. */
 static bool wait_log(const char *needle, int timeout_ms)
 {
-	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
-
-	do {
-		if (strstr(daemon_log(), needle))
-			return true;
-		poll(NULL, 0, 100);
-	} while (mp_now_ms() < end);
-	return false;
-}
-
-static int write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -errno;
-	fputs(text, f);
-	return fclose(f) ? -errno : 0;
+	return mp_wait_file(LOG_PATH, needle, timeout_ms);
 }
 
 /* Starts the daemon; returns once it listens on its socket. */
 static pid_t daemon_spawn(const char *conf, bool dry)
 {
+	static const char *const verbose[] = { "-v", NULL };
+	static const char *const verbose_dry[] = { "-v", "-n", NULL };
 	pid_t pid;
 
-	if (write_file(CONF_PATH, conf) < 0)
+	if (mp_write_file(CONF_PATH, conf) < 0)
 		return -1;
-	unlink(LOG_PATH);
-	pid = mp_fork();
-	if (pid == 0) {
-		int fd = open(LOG_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		dup2(fd, 2);
-		execl(DAEMON_BIN, "mempressured", "-v", "-c", CONF_PATH, dry ? "-n" : NULL,
-		      (char *)NULL);
-		_exit(127);
-	}
+	pid = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, dry ? verbose_dry : verbose);
 	if (pid > 0 && !wait_log("listening on", MP_WAIT_MS))
 		return -1;
 	return pid;
@@ -291,8 +266,8 @@ FIXTURE_SETUP(daemon)
 	self->daemon = 0;
 	self->nr_kids = 0;
 	self->nr_cgs = 0;
-	if (access(DAEMON_BIN, X_OK))
-		SKIP(return, "no %s", DAEMON_BIN);
+	if (access(MP_DAEMON_BIN, X_OK))
+		SKIP(return, "no %s", MP_DAEMON_BIN);
 	ASSERT_EQ(0, mp_load("interval_ms=200"));
 }
 
@@ -529,7 +504,7 @@ TEST_F(daemon, sighup_broken_config_keeps_old)
 	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_hup", 64 * MiB));
 	self->daemon = daemon_start(BASE_CONF, false);
 	ASSERT_GT(self->daemon, 0);
-	ASSERT_EQ(0, write_file(CONF_PATH, "[daemon]\nsocket = /tmp/other.sock\nkill = maybe\n"));
+	ASSERT_EQ(0, mp_write_file(CONF_PATH, "[daemon]\nsocket = /tmp/other.sock\nkill = maybe\n"));
 	kill(self->daemon, SIGHUP);
 	ASSERT_TRUE(wait_log("keeping the old one", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
 	ASSERT_NE(NULL, strstr(daemon_log(), CONF_PATH ":3:"));
@@ -540,7 +515,7 @@ TEST_F(daemon, sighup_broken_config_keeps_old)
 	mp_kill_child(pid);
 	close(fd);
 	/* A good one is taken. */
-	ASSERT_EQ(0, write_file(CONF_PATH, BASE_CONF "kill = yes\n"));
+	ASSERT_EQ(0, mp_write_file(CONF_PATH, BASE_CONF "kill = yes\n"));
 	kill(self->daemon, SIGHUP);
 	ASSERT_TRUE(wait_log("reload: configuration", MP_WAIT_MS));
 	/* SIGTERM: exit 0, socket removed. */
@@ -769,7 +744,7 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 
 	tacc[0] = oacc[0] = hook[0] = '\0';
 	unlink(HOOK_OUT);
-	ASSERT_EQ(0, write_file(HOOK_SH,
+	ASSERT_EQ(0, mp_write_file(HOOK_SH,
 				"echo \"level=$MEMPRESSURE_LEVEL cgroup=$MEMPRESSURE_CGROUP reason=$MEMPRESSURE_REASON want=$MEMPRESSURE_WANT_BYTES end\" >> " HOOK_OUT "\n"));
 	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_tgt", TGT_MAX));
 	self->daemon = daemon_start(TARGETS_CONF, false);
@@ -1343,7 +1318,7 @@ TEST_F(daemon, unknown_abi_is_refused)
 	const char *status = MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_STATUS;
 	char want[128];
 
-	ASSERT_EQ(0, write_file(fake, "abi_version 99\n"));
+	ASSERT_EQ(0, mp_write_file(fake, "abi_version 99\n"));
 	ASSERT_EQ(0, mount(fake, status, NULL, MS_BIND, NULL)) TH_LOG("bind mount: %m");
 	self->daemon = daemon_spawn(BASE_CONF, false);
 	if (self->daemon <= 0)

@@ -35,7 +35,6 @@
 #include "mp_util.h"
 
 #define BUFCACHE	"/mp/bin/bufcache"
-#define MEMPRESSURED	"/mp/bin/mempressured"
 #define MEMHOG		"/mp/bin/memhog"
 #define GO_SOCK		"/tmp/mpd-go.sock"
 #define GO_CONF		"/tmp/mpd-go.conf"
@@ -157,16 +156,13 @@ static const char *last_line(const char *s, const char *kind)
 
 static pid_t daemon_run(void)
 {
-	static char *const argv[] = { MEMPRESSURED, "-v", "-c", GO_CONF, NULL };
-	FILE *f = fopen(GO_CONF, "w");
+	static const char *const verbose[] = { "-v", NULL };
 	pid_t pid;
 
-	if (!f || fputs(go_conf, f) < 0 || fclose(f))
+	if (mp_write_file(GO_CONF, go_conf))
 		return -1;
-	/* The last daemon's log must not answer for this one. */
-	unlink(GO_LOG);
-	pid = proc_start(NULL, GO_LOG, argv, NULL);
-	if (pid > 0 && !wait_text(GO_LOG, 0, "reading the module's events", MP_WAIT_MS))
+	pid = mp_daemon_spawn(GO_CONF, GO_LOG, false, verbose);
+	if (pid > 0 && !mp_wait_file(GO_LOG, "reading the module's events", MP_WAIT_MS))
 		return -1;
 	return pid;
 }
@@ -263,8 +259,8 @@ FIXTURE(go) {
 FIXTURE_SETUP(go)
 {
 	memset(self, 0, sizeof(*self));
-	if (access(BUFCACHE, X_OK) || access(MEMPRESSURED, X_OK))
-		SKIP(return, "no %s or %s", BUFCACHE, MEMPRESSURED);
+	if (access(BUFCACHE, X_OK) || access(MP_DAEMON_BIN, X_OK))
+		SKIP(return, "no %s or %s", BUFCACHE, MP_DAEMON_BIN);
 	ASSERT_EQ(0, mp_load("interval_ms=200"));
 }
 

@@ -41,7 +41,6 @@
 #include "mp_proto.h"
 #include "mpd_metrics.h"
 
-#define DAEMON_BIN	"/mp/bin/mempressured"
 #define DIR_PATH	"/tmp/mpm"
 #define SOCK_PATH	DIR_PATH "/mpd.sock"
 #define CONF_PATH	DIR_PATH "/mpd.conf"
@@ -242,8 +241,8 @@ FIXTURE_SETUP(metrics)
 	self->daemon = self->app = self->reader = 0;
 	self->rep = -1;
 	self->cg = false;
-	if (access(DAEMON_BIN, X_OK))
-		SKIP(return, "no %s", DAEMON_BIN);
+	if (access(MP_DAEMON_BIN, X_OK))
+		SKIP(return, "no %s", MP_DAEMON_BIN);
 	ASSERT_EQ(0, loopback_up());
 	ASSERT_EQ(0, mp_load("interval_ms=200"));
 	mkdir(DIR_PATH, 0755);
@@ -268,20 +267,11 @@ FIXTURE_TEARDOWN(metrics)
 
 static pid_t daemon_run(void)
 {
-	int fd = open(CONF_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	pid_t pid;
+	static const char *const verbose[] = { "-v", NULL };
 
-	if (fd < 0 || write(fd, CONF, strlen(CONF)) != (ssize_t)strlen(CONF))
+	if (mp_write_file(CONF_PATH, CONF))
 		return -1;
-	close(fd);
-	pid = mp_fork();
-	if (pid == 0) {
-		fd = open(LOG_PATH, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		dup2(fd, 2);
-		execl(DAEMON_BIN, "mempressured", "-v", "-c", CONF_PATH, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	return mp_daemon_spawn(CONF_PATH, LOG_PATH, false, verbose);
 }
 
 TEST_F_TIMEOUT(metrics, file_and_http, 150)

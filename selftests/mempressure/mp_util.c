@@ -536,6 +536,66 @@ int mp_daemon_connect(const char *path)
 	return fd;
 }
 
+pid_t mp_daemon_spawn(const char *conf, const char *log, bool append,
+		      const char *const *args)
+{
+	const char *argv[16] = { "mempressured", "-c", conf };
+	size_t n = 3;
+	pid_t pid;
+
+	for (; args && *args && n < sizeof(argv) / sizeof(argv[0]) - 1; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	/* A waiter must not find the last daemon's lines in a new log. */
+	if (!append)
+		unlink(log);
+	pid = mp_fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC), 0644);
+
+		if (fd < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		execv(MP_DAEMON_BIN, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+int mp_write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	size_t len = strlen(text);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (close(fd) || n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+bool mp_wait_file(const char *path, const char *needle, int timeout_ms)
+{
+	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
+
+	for (;;) {
+		size_t len;
+		char *text;
+		bool found = false;
+
+		if (!mp_read_file(path, &text, &len)) {
+			found = strstr(text, needle) != NULL;
+			free(text);
+		}
+		if (found)
+			return true;
+		if (mp_now_ms() >= end)
+			return false;
+		poll(NULL, 0, 100);
+	}
+}
+
 static int mp_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

@@ -141,6 +141,24 @@ uint64_t mp_now_ms(void);
 /* A client socket to mempressured at @path (SOCK_SEQPACKET), or -1. */
 int mp_daemon_connect(const char *path);
 
+/* mempressured, where scripts/mkinitramfs puts it. */
+#define MP_DAEMON_BIN	"/mp/bin/mempressured"
+
+/*
+ * Start mempressured -c @conf, then @args (NULL-terminated; NULL for
+ * none), its stderr, its log, to @log: a new file, or appended to if
+ * @append (one log over restarts).  Returns the pid or -1 at once: wait
+ * for what it logs with mp_wait_file().
+ */
+pid_t mp_daemon_spawn(const char *conf, const char *log, bool append,
+		      const char *const *args);
+
+/* Write @text to @path, created or truncated. */
+int mp_write_file(const char *path, const char *text);
+
+/* Wait until file @path holds @needle (re-read every 100 ms). */
+bool mp_wait_file(const char *path, const char *needle, int timeout_ms);
+
 /* For benchmarks: sort, then the nearest-rank percentile @p of @n values. */
 void mp_sort_u64(uint64_t *v, size_t n);
 uint64_t mp_percentile(const uint64_t *v, size_t n, unsigned int p);

@@ -50,7 +50,6 @@
 #define RELOAD_MS	6000
 #define DAEMON_MS	5000
 #define LOAD_PARAMS	"interval_ms=100"
-#define DAEMON_BIN	"/mp/bin/mempressured"
 #define DAEMON_SOCK	"/tmp/mpd-stress.sock"
 #define DAEMON_CONF	"/tmp/mpd-stress.conf"
 #define DAEMON_LOG	"/tmp/mpd-stress.log"
@@ -364,18 +363,10 @@ static unsigned int stress_seconds(void)
 	return p ? (unsigned int)strtoul(p + 18, NULL, 10) : DEFAULT_SECONDS;
 }
 
+/* One log over its restarts. */
 static pid_t daemon_start(void)
 {
-	pid_t pid = mp_fork();
-
-	if (!pid) {
-		int fd = open(DAEMON_LOG, O_WRONLY | O_CREAT | O_APPEND, 0644);
-
-		dup2(fd, 2);
-		execl(DAEMON_BIN, "mempressured", "-c", DAEMON_CONF, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	return mp_daemon_spawn(DAEMON_CONF, DAEMON_LOG, true, NULL);
 }
 
 /* Whether the daemon's status says it reads the module's events. */
