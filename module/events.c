@@ -41,8 +41,8 @@
 #include "names.h"
 #include "view.h"
 
-#define MP_EVENT_LINE_MAX	MEMPRESSURE_EVENT_LINE_MAX
-static_assert(MP_EVENT_LINE_MAX >= 4 * PATH_MAX + 512);
+/* A line: the fixed keys, an escaped path (4 bytes per byte at worst). */
+static_assert(MEMPRESSURE_EVENT_LINE_MAX >= 4 * PATH_MAX + 512);
 
 static struct {
 	spinlock_t lock;		/* all of this but wait */
@@ -59,7 +59,7 @@ struct mp_events_reader {
 	struct mutex lock;		/* one read() at a time */
 	u64 next_seq;
 	struct mp_view view;
-	char *line;			/* MP_EVENT_LINE_MAX */
+	char *line;			/* MEMPRESSURE_EVENT_LINE_MAX */
 };
 
 static u64 mp_oldest_seq(void)
@@ -230,7 +230,7 @@ static void mp_add_level(struct mp_line *l, enum mempressure_event_key key,
 
 static size_t mp_format(struct mp_events_reader *r, const struct mp_event *ev)
 {
-	struct mp_line l = { .buf = r->line, .size = MP_EVENT_LINE_MAX };
+	struct mp_line l = { .buf = r->line, .size = MEMPRESSURE_EVENT_LINE_MAX };
 
 	mp_add_u64(&l, MEMPRESSURE_EKEY_SEQ, ev->seq);
 	mp_add_u64(&l, MEMPRESSURE_EKEY_TIME, div_u64(ev->time_ns, NSEC_PER_USEC));
@@ -389,7 +389,7 @@ static int mp_events_open(struct inode *inode, struct file *file)
 	if (!r)
 		return -ENOMEM;
 	mutex_init(&r->lock);
-	r->line = kvmalloc(MP_EVENT_LINE_MAX, GFP_KERNEL);
+	r->line = kvmalloc(MEMPRESSURE_EVENT_LINE_MAX, GFP_KERNEL);
 	err = r->line ? mp_view_init(&r->view, file) : -ENOMEM;
 	if (err) {
 		kvfree(r->line);
