@@ -87,6 +87,12 @@ bool mp_cgroup_soft(u64 id, struct mp_soft_cfg *cfg)
 	return e;
 }
 
+/* Whether any process has a soft limit of its own. */
+bool mp_any_process_soft(void)
+{
+	return !xa_empty(&mp_pid_soft);
+}
+
 bool mp_process_soft(pid_t pid, u64 start_ns, u64 *bytes)
 {
 	struct mp_pid_entry *e;

@@ -30,6 +30,7 @@ void mp_tunables(u64 *t);		/* all MEMPRESSURE_TUNABLE_NR */
 
 bool mp_cgroup_soft(u64 id, struct mp_soft_cfg *cfg);	/* under RCU */
 bool mp_process_soft(pid_t pid, u64 start_ns, u64 *bytes);	/* under RCU */
+bool mp_any_process_soft(void);
 
 /* One change a control write asks for, resolved to what it names. */
 struct mp_config_change {

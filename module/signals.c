@@ -207,8 +207,9 @@ enum mp_window mp_leak_window(void)
 	return MP_WIN_60S;
 }
 
-static void mp_process_signals(const struct mp_sample *s, struct mp_proc *pr,
-			       const u64 *t)
+/* Leak suspicion, raised or cleared. */
+static void mp_process_leak(const struct mp_sample *s, struct mp_proc *pr,
+			    const u64 *t)
 {
 	enum mp_window w = mp_leak_window();
 	u64 rss = (u64)mp_proc_rss(pr) << PAGE_SHIFT;
@@ -218,7 +219,6 @@ static void mp_process_signals(const struct mp_sample *s, struct mp_proc *pr,
 		.growth10 = mp_proc_growth(s, pr, MP_WIN_10S),
 	};
 	bool flag = pr->flags & MP_PROC_LEAK;
-	u64 soft;
 	int change;
 
 	change = mp_leak_update(&flag, &in, t);
@@ -233,6 +233,16 @@ static void mp_process_signals(const struct mp_sample *s, struct mp_proc *pr,
 		pr->flags ^= MP_PROC_LEAK;
 		mp_emit_process(s, pr, &ev);
 	}
+}
+
+/* Over or under its own soft limit, or its limit removed. */
+static void mp_process_soft_limit(const struct mp_sample *s,
+				  struct mp_proc *pr, const u64 *t)
+{
+	u64 rss = (u64)mp_proc_rss(pr) << PAGE_SHIFT;
+	bool flag;
+	u64 soft;
+	int change;
 
 	rcu_read_lock();
 	if (!mp_process_soft(pr->pid, pr->start_ns, &soft))
@@ -259,6 +269,7 @@ static void mp_process_signals(const struct mp_sample *s, struct mp_proc *pr,
 void mp_signals_sample(struct mp_sample *next, const struct mp_sample *prev)
 {
 	u64 t[MEMPRESSURE_TUNABLE_NR];
+	bool soft;
 	u32 i;
 
 	lockdep_assert_held(&mp_signal_lock);
@@ -268,8 +279,22 @@ void mp_signals_sample(struct mp_sample *next, const struct mp_sample *prev)
 
 		mp_cgroup_signals(next, cg, mp_sample_cgroup(prev, cg->id), t);
 	}
-	for (i = 0; i < next->nr_procs; i++)
-		mp_process_signals(next, &next->procs[i], t);
+	soft = mp_any_process_soft();
+	for (i = 0; i < next->nr_procs; i++) {
+		struct mp_proc *pr = &next->procs[i];
+
+		/*
+		 * Most processes hold still.  One not suspected whose RSS
+		 * has not moved for 10 s cannot become suspected
+		 * (mp_leak_update() wants growth over 10 s), so its rates
+		 * need not be worked out.
+		 */
+		if ((pr->flags & MP_PROC_LEAK) ||
+		    !mp_ring_flat(&pr->rss_hist[MP_WIN_10S], mp_proc_rss(pr)))
+			mp_process_leak(next, pr, t);
+		if (soft || (pr->flags & MP_PROC_SOFT_OVER))
+			mp_process_soft_limit(next, pr, t);
+	}
 }
 
 /* --- the fast path -------------------------------------------------------- */

@@ -85,14 +85,6 @@ void mp_ring_init(struct mp_ring *r, u32 value)
 		r->v[i] = value;
 }
 
-/* Store @value if this sample is a checkpoint of window @w. */
-void mp_ring_record(struct mp_ring *r, const struct mp_clock *c,
-		    enum mp_window w, u32 value)
-{
-	if (c->pushed[w])
-		r->v[c->head[w]] = value;
-}
-
 /*
  * The oldest checkpoint of @w, and the time it stands for: an object seen
  * first at @since_ns has no history before that.

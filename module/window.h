@@ -43,8 +43,29 @@ u64 mp_checkpoint_period_ns(enum mp_window w);
 void mp_clock_init(struct mp_clock *c);
 void mp_clock_advance(struct mp_clock *c, u64 now_ns);
 void mp_ring_init(struct mp_ring *r, u32 value);
-void mp_ring_record(struct mp_ring *r, const struct mp_clock *c,
-		    enum mp_window w, u32 value);
+/*
+ * Inline: the sampler calls these for every process it carries over.
+ */
+
+/* Whether every checkpoint holds @value: no change over the window. */
+static inline bool mp_ring_flat(const struct mp_ring *r, u32 value)
+{
+	int i;
+
+	for (i = 0; i < MP_WINDOW_SLOTS; i++)
+		if (r->v[i] != value)
+			return false;
+	return true;
+}
+
+/* Store @value if this sample is a checkpoint of window @w. */
+static inline void mp_ring_record(struct mp_ring *r, const struct mp_clock *c,
+				  enum mp_window w, u32 value)
+{
+	if (c->pushed[w])
+		r->v[c->head[w]] = value;
+}
+
 s64 mp_ring_level_delta(const struct mp_ring *r, const struct mp_clock *c,
 			enum mp_window w, u32 now_value, u64 since_ns,
 			u64 *span_ns);
