@@ -56,6 +56,16 @@ static inline unsigned long mp_mm_counter_exact(struct mm_struct *mm,
 }
 #endif
 
+/*
+ * The rss_stat tracepoint's probe arguments: the counter's new value went
+ * away with the per-CPU counters (6.2).
+ */
+#ifdef MP_HAVE_RSS_STAT_COUNT
+#define MP_RSS_STAT_ARGS	struct mm_struct *mm, int member, long count
+#else
+#define MP_RSS_STAT_ARGS	struct mm_struct *mm, int member
+#endif
+
 #ifdef CONFIG_PSI
 /* cgroup_psi() would reference psi_system, which is not exported. */
 static inline struct psi_group *mp_cgroup_psi(struct cgroup *cgrp)

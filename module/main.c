@@ -38,6 +38,14 @@ static unsigned int max_cgroups = 4096;
 module_param(max_cgroups, uint, 0444);
 MODULE_PARM_DESC(max_cgroups, "Most memory cgroups tracked (1-1048576, default 4096)");
 
+/*
+ * Off: no probe on the page-fault path, and every sample reads every
+ * process (changes.c says what the probes save).
+ */
+static bool change_tracking = true;
+module_param(change_tracking, bool, 0444);
+MODULE_PARM_DESC(change_tracking, "Read only the processes the kernel reports changed (default Y)");
+
 struct mp_param_range {
 	const char *name;
 	unsigned int value, min, max;
@@ -71,6 +79,7 @@ static int __init mp_check_params(struct mp_params *params)
 	params->interval_ms = interval_ms;
 	params->max_processes = max_processes;
 	params->max_cgroups = max_cgroups;
+	params->change_tracking = change_tracking;
 	return 0;
 }
 

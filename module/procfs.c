@@ -25,6 +25,7 @@
 #include <linux/page_counter.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
+#include <linux/threads.h>
 
 #include "config.h"
 #include "control.h"
@@ -145,16 +146,9 @@ static const struct mp_proc *mp_proc_from(struct mp_table_iter *it,
 					  loff_t pos)
 {
 	const struct mp_sample *s = it->sample;
-	u32 lo = 0, hi = s->nr_procs;
+	u32 lo = pos > PID_MAX_LIMIT ? s->nr_procs :
+				       mp_sample_proc_from(s, 0, pos);
 
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (s->procs[mid].pid < pos)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
 	if (!mp_view_is_init(&it->view)) {
 		while (lo < s->nr_procs &&
 		       !mp_view_pid_nr(&it->view, s->procs[lo].pid))
@@ -540,6 +534,22 @@ static void mp_put_status_value(struct seq_file *m,
 		break;
 	case MEMPRESSURE_STATUS_FAST_PATH_RUNS:
 		mp_put_u64(m, mp_signals_fast_runs());
+		break;
+	case MEMPRESSURE_STATUS_CHANGE_TRACKING:
+		mp_put_u64(m, st->tracking);
+		break;
+	case MEMPRESSURE_STATUS_PROCESSES_READ:
+		mp_put_u64(m, st->nr_read);
+		break;
+	case MEMPRESSURE_STATUS_FULL_WALKS:
+		mp_put_u64(m, st->full_walks);
+		break;
+	case MEMPRESSURE_STATUS_FULL_WALK_AVG:
+		mp_put_u64(m, st->full_walks ?
+			   div64_u64(st->full_walk_us, st->full_walks) : 0);
+		break;
+	case MEMPRESSURE_STATUS_CHANGES_MISSED:
+		mp_put_u64(m, st->changes_missed);
 		break;
 	case MEMPRESSURE_STATUS_NR:
 		break;

@@ -5,12 +5,20 @@
  *
  * Theory of operation
  *
- * A work item walks all thread groups in pid order and all memory cgroups in
- * hierarchy order and writes what it reads into a sample: two flat arrays,
- * processes sorted by pid and cgroups sorted by id.  It reads only counters
- * the kernel already keeps (mm rss counters, memcg page counters and
- * memory.events, psi totals), so a sample costs a few loads per process and
- * never touches page tables.
+ * A work item walks all memory cgroups in hierarchy order and the processes
+ * and writes what it reads into a sample: two flat arrays, processes sorted
+ * by pid and cgroups sorted by id.  It reads only counters the kernel
+ * already keeps (mm rss counters, memcg page counters and memory.events,
+ * psi totals), so a sample costs a few loads per process and never touches
+ * page tables.
+ *
+ * Most processes do not change from one sample to the next, and finding and
+ * locking each one is most of a sample's cost.  So where the kernel's
+ * tracepoints say which processes changed (changes.c), a sample reads only
+ * those, and the processes born since, and copies the other records over
+ * from the last sample in runs.  Every MP_FULL_WALK_EVERY-th sample, and
+ * whenever the marks cannot be trusted, it walks every thread group in pid
+ * order instead, and counts any change it finds that no probe reported.
  *
  * Two samples exist.  The current one is published through an RCU pointer;
  * the sampler fills the other, derives each object's history from the
@@ -50,6 +58,7 @@
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
 
+#include "changes.h"
 #include "compat.h"
 #include "config.h"
 #include "events.h"
@@ -76,6 +85,7 @@ struct mp_sampler {
 	struct psi_group *psi_system;		/* found lazily, static */
 
 	struct mp_sampler_stats stats;		/* READ_ONCE() by readers */
+	bool tracking;				/* change probes attached */
 };
 
 static struct mp_sampler *mp_sampler;
@@ -92,6 +102,7 @@ static struct mp_sample *mp_published(struct mp_sampler *s)
 static u64 mp_sample_bytes(const struct mp_sample *sample)
 {
 	return (u64)sample->cap_procs * sizeof(struct mp_proc) +
+	       2 * BITS_TO_LONGS(sample->cap_procs) * sizeof(long) +
 	       (u64)sample->cap_cgroups * sizeof(struct mp_cgroup);
 }
 
@@ -131,27 +142,51 @@ static u32 mp_cap_for(u32 nr, u32 max)
 	return min_t(u32, nr + nr / 32 + MP_MIN_CAP, max);
 }
 
-/* Before a walk: fit the array to the last sample, if it is far off. */
-static void mp_reserve(void **array, u32 *cap, u32 last_nr, u32 max,
-		       size_t size)
+/*
+ * Before a walk: the capacity to fit an array to the last sample, if it is
+ * far off (trimming what a walk's growth left over, too), else 0.
+ */
+static u32 mp_reserve_cap(u32 cap, u32 last_nr, u32 max)
 {
 	u32 want = mp_cap_for(last_nr, max);
 
-	/*
-	 * Trim what a walk's growth left over, too.  On failure the walk
-	 * grows the array, or counts what is skipped.
-	 */
-	if (*cap < want || *cap > want + want / 8)
-		mp_resize(array, 0, cap, want, size);
+	return cap < want || cap > want + want / 8 ? want : 0;
 }
 
-/* During a walk: room for more, up to @max; -ENOSPC at the bound. */
-static int mp_grow(void **array, u32 nr, u32 *cap, u32 max, size_t size)
+/* During a walk: the capacity to grow to, or 0 at the bound. */
+static u32 mp_grow_cap(u32 cap, u32 max)
 {
-	if (*cap >= max)
-		return -ENOSPC;
-	return mp_resize(array, nr, cap, min_t(u32, *cap + *cap / 4 + MP_MIN_CAP,
-					       max), size);
+	return cap >= max ? 0 : min_t(u32, cap + cap / 4 + MP_MIN_CAP, max);
+}
+
+/*
+ * Resize the unpublished @sample's processes and, with them, its two
+ * bitmaps (mp_sample.marks), keeping the first nr_procs of each.
+ */
+static int mp_resize_procs(struct mp_sample *sample, u32 new_cap)
+{
+	size_t longs = BITS_TO_LONGS(new_cap);
+	size_t kept = BITS_TO_LONGS(sample->nr_procs);
+	unsigned long *bits;
+	int err;
+
+	bits = kvcalloc(2 * longs, sizeof(*bits), GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	err = mp_resize((void **)&sample->procs, sample->nr_procs,
+			&sample->cap_procs, new_cap, sizeof(*sample->procs));
+	if (err) {
+		kvfree(bits);
+		return err;
+	}
+	if (sample->marks) {
+		memcpy(bits, sample->marks, kept * sizeof(*bits));
+		memcpy(bits + longs, sample->recheck, kept * sizeof(*bits));
+		kvfree(sample->marks);
+	}
+	sample->marks = bits;
+	sample->recheck = bits + longs;
+	return 0;
 }
 
 /* --- cgroups ------------------------------------------------------------ */
@@ -310,10 +345,14 @@ static void mp_walk_cgroups(struct mp_sampler *s, struct mp_sample *next)
 
 			/* @pos is pinned, so the walk can resume from it. */
 			rcu_read_unlock();
-			err = mp_grow((void **)&next->cgroups, next->nr_cgroups,
-				      &next->cap_cgroups,
-				      s->params.max_cgroups,
-				      sizeof(*next->cgroups));
+			u32 cap = mp_grow_cap(next->cap_cgroups,
+					      s->params.max_cgroups);
+
+			err = cap ? mp_resize((void **)&next->cgroups,
+					      next->nr_cgroups,
+					      &next->cap_cgroups, cap,
+					      sizeof(*next->cgroups)) :
+				    -ENOSPC;
 			rcu_read_lock();
 			if (err) {
 				next->cgroups_skipped++;
@@ -415,21 +454,36 @@ static void mp_count_cgroup_procs(struct mp_sample *next)
  * Exact mm counters cost a visit to every CPU's share of each (compat.h),
  * a price that grows with the machine.  So a process's exact counts are
  * carried over from the last sample while its cheap approximate counters
- * stay put, and summed afresh when they move, when it is first seen, and
- * every MP_EXACT_EVERY samples regardless.  In between, a count may lag by
- * what the CPUs hold back, which is the kernel's own bound for
- * get_mm_counter() (nr_cpus x percpu_counter_batch pages), for at most
- * MP_EXACT_EVERY samples.
+ * stay put, and summed afresh when they move, when it is first seen, when a
+ * change probe marked it, and in a walk of every process every
+ * MP_EXACT_EVERY samples regardless.  In between, a count may lag by what
+ * the CPUs hold back, which is the kernel's own bound for get_mm_counter()
+ * (nr_cpus x percpu_counter_batch pages), for at most MP_EXACT_EVERY
+ * samples.  With change tracking nothing lags: every update marks.
  */
 #define MP_EXACT_EVERY	16
 
+/*
+ * With change tracking, every MP_FULL_WALK_EVERY-th sample still walks every
+ * process, and counts what the probes missed (changes_missed in status).
+ */
+#define MP_FULL_WALK_EVERY	64
+
 /* Where a walk over the processes is, and what it can reuse. */
 struct mp_proc_walk {
+	struct mp_sample *next;
+	const struct mp_sample *prev;
+	const u32 *cgroup_map;			/* prev's cgroup index to next's */
+	bool same_cgroups;			/* ... is the identity */
 	const struct mp_proc *old, *old_end;	/* the last sample, by pid */
 	const struct mp_clock *clock;
 	u64 seq;				/* of the sample being taken */
 	struct mem_cgroup *memcg;		/* the last cgroup looked up */
 	u32 cgroup_idx;
+	u32 mark_word;				/* prev's marks taken so far */
+	unsigned long marks, recheck;		/* ... of that word */
+	bool check;				/* count changes not marked */
+	u32 missed;
 };
 
 /* The cheap counters into @pr; their sum tells whether they moved. */
@@ -443,12 +497,12 @@ static u32 mp_read_approx(struct mm_struct *mm, struct mp_proc *pr)
 }
 
 static void mp_read_counters(struct mm_struct *mm, struct mp_proc *pr,
-			     const struct mp_proc *old, bool refresh)
+			     const struct mp_proc *old, bool exact)
 {
 	pr->approx_sum = mp_read_approx(mm, pr);
 	if (!mp_mm_counters_percpu())
 		return;		/* the cheap counters are the exact ones */
-	if (old && !refresh && old->approx_sum == pr->approx_sum) {
+	if (old && !exact && old->approx_sum == pr->approx_sum) {
 		pr->anon = old->anon;
 		pr->file = old->file;
 		pr->shmem = old->shmem;
@@ -468,7 +522,7 @@ static void mp_read_counters(struct mm_struct *mm, struct mp_proc *pr,
  * exiting.
  */
 static bool mp_read_mm(struct task_struct *p, struct mp_proc *pr,
-		       const struct mp_proc *old, bool refresh)
+		       const struct mp_proc *old, bool exact)
 {
 	struct task_struct *t;
 
@@ -478,7 +532,7 @@ static bool mp_read_mm(struct task_struct *p, struct mp_proc *pr,
 		task_lock(t);
 		mm = t->mm;
 		if (mm) {
-			mp_read_counters(mm, pr, old, refresh);
+			mp_read_counters(mm, pr, old, exact);
 			/* What __get_task_comm() does, under the lock held. */
 			if (t == p)
 				strscpy_pad(pr->comm, p->comm, sizeof(pr->comm));
@@ -494,8 +548,7 @@ static bool mp_read_mm(struct task_struct *p, struct mp_proc *pr,
 }
 
 /* Processes of one cgroup tend to be neighbours: remember the last one. */
-static u32 mp_proc_cgroup(struct mp_proc_walk *w, const struct mp_sample *next,
-			  struct task_struct *p)
+static u32 mp_proc_cgroup(struct mp_proc_walk *w, struct task_struct *p)
 {
 	struct mem_cgroup *memcg = mem_cgroup_from_task(p);
 
@@ -506,7 +559,7 @@ static u32 mp_proc_cgroup(struct mp_proc_walk *w, const struct mp_sample *next,
 	if (memcg != w->memcg) {
 		w->memcg = memcg;
 		w->cgroup_idx = memcg ?
-			mp_cgroup_index(next, cgroup_id(memcg->css.cgroup)) :
+			mp_cgroup_index(w->next, cgroup_id(memcg->css.cgroup)) :
 			MP_NO_CGROUP;
 	}
 	return w->cgroup_idx;
@@ -522,6 +575,59 @@ static const struct mp_proc *mp_old_proc(struct mp_proc_walk *w, pid_t pid,
 	    w->old->start_ns == start_ns)
 		return w->old;
 	return NULL;
+}
+
+/*
+ * The last sample's marks of word @word of its processes, taken (and so
+ * cleared) the first time the walk comes to it, and only if it has any.
+ * Processes come in order, so each word is taken once.
+ */
+static void mp_load_marks(struct mp_proc_walk *w, u32 word)
+{
+	unsigned long *marks = &w->prev->marks[word];
+
+	if (word == w->mark_word)
+		return;
+	w->mark_word = word;
+	w->marks = READ_ONCE(*marks) ? xchg(marks, 0) : 0;
+	w->recheck = w->prev->recheck[word];
+}
+
+/*
+ * Whether the last sample's process @old was marked since it was read and
+ * whether it is to be read again, for a mark or once more after one
+ * (changes.c).
+ */
+static bool mp_take_mark(struct mp_proc_walk *w, const struct mp_proc *old,
+			 bool *again)
+{
+	u32 i = old - w->prev->procs;
+	unsigned long bit = BIT(i % BITS_PER_LONG);
+
+	mp_load_marks(w, i / BITS_PER_LONG);
+	*again = (w->marks | w->recheck) & bit;
+	return w->marks & bit;
+}
+
+/*
+ * How many of the last sample's processes from @i on, before @end, can be
+ * carried over unread: up to the first one that is to be read again.
+ */
+static u32 mp_carry_run(struct mp_proc_walk *w, u32 i, u32 end)
+{
+	u32 k = i;
+
+	while (k < end) {
+		u32 word = k / BITS_PER_LONG;
+		unsigned long due;
+
+		mp_load_marks(w, word);
+		due = (w->marks | w->recheck) >> (k % BITS_PER_LONG);
+		if (due)
+			return min_t(u32, k + __ffs(due), end) - i;
+		k = (word + 1) * BITS_PER_LONG;
+	}
+	return end - i;
 }
 
 /* Peak and growth history: carried over, or started for a new process. */
@@ -547,37 +653,104 @@ static void mp_record_history(struct mp_proc *pr, const struct mp_proc *old,
 
 /*
  * Read one thread group into the next slot; a process with no mm left is
- * not recorded.  Under rcu_read_lock().
+ * not recorded.  @old is its record in the last sample, or NULL.  A process
+ * read for a mark, or first seen, is read once more at the next sample
+ * (changes.c).  Under rcu_read_lock().
  */
-static void mp_read_process(struct mp_proc_walk *w, struct mp_sample *next,
-			    struct task_struct *p)
+static struct mp_proc *mp_read_process(struct mp_proc_walk *w,
+				       struct task_struct *p,
+				       const struct mp_proc *old, bool marked,
+				       bool exact)
 {
+	struct mp_sample *next = w->next;
 	struct mp_proc *pr = &next->procs[next->nr_procs];
-	const struct mp_proc *old;
-	bool refresh;
 
 	pr->pid = task_tgid_nr(p);
 	pr->start_ns = p->start_time;
-	old = mp_old_proc(w, pr->pid, pr->start_ns);
-	/* Spread the forced exact sums over the samples. */
-	refresh = (w->seq + pr->pid) % MP_EXACT_EVERY == 0;
-	if (!mp_read_mm(p, pr, old, refresh))
-		return;
-	pr->cgroup_idx = mp_proc_cgroup(w, next, p);
+	if (!mp_read_mm(p, pr, old, exact))
+		return NULL;
+	pr->cgroup_idx = mp_proc_cgroup(w, p);
 	mp_record_history(pr, old, w->clock);
+	if (marked || !old)
+		__set_bit(next->nr_procs, next->recheck);
 	next->nr_procs++;
+	next->nr_read++;
+	return pr;
 }
 
-static void mp_walk_processes(struct mp_sampler *s, struct mp_sample *next,
-			      const struct mp_sample *prev)
+/*
+ * Unmarked processes: the last sample's records, in one copy, their history
+ * one step on.
+ */
+static void mp_carry_processes(struct mp_proc_walk *w,
+			       const struct mp_proc *old, u32 n)
 {
-	struct mp_proc_walk w = {
-		.old = prev->procs,
-		.old_end = prev->procs + prev->nr_procs,
-		.clock = &s->clock,
-		.seq = next->seq,
-		.cgroup_idx = MP_NO_CGROUP,
-	};
+	struct mp_proc *pr = &w->next->procs[w->next->nr_procs];
+	const struct mp_clock *c = w->clock;
+	u32 k;
+	int win;
+
+	memcpy(pr, old, n * sizeof(*pr));
+	w->next->nr_procs += n;
+	if (!w->same_cgroups)
+		for (k = 0; k < n; k++)
+			if (pr[k].cgroup_idx != MP_NO_CGROUP)
+				pr[k].cgroup_idx = w->cgroup_map[pr[k].cgroup_idx];
+	for (win = 0; win < MP_NR_WINDOWS; win++)
+		if (c->pushed[win])
+			for (k = 0; k < n; k++)
+				mp_ring_record(&pr[k].rss_hist[win], c, win,
+					       mp_proc_rss(&pr[k]));
+}
+
+/* Did a process a full walk read change with no mark? */
+static bool mp_changed_unmarked(const struct mp_proc_walk *w,
+				const struct mp_proc *pr,
+				const struct mp_proc *old)
+{
+	u64 old_id = old->cgroup_idx == MP_NO_CGROUP ? 0 :
+		     w->prev->cgroups[old->cgroup_idx].id;
+	u64 id = pr->cgroup_idx == MP_NO_CGROUP ? 0 :
+		 w->next->cgroups[pr->cgroup_idx].id;
+
+	return pr->approx_sum != old->approx_sum || old_id != id ||
+	       memcmp(pr->comm, old->comm, sizeof(pr->comm));
+}
+
+/* The user process with thread group id @nr, or NULL.  Under RCU. */
+static struct task_struct *mp_find_process(pid_t nr)
+{
+	struct task_struct *p = pid_task(find_pid_ns(nr, &init_pid_ns),
+					 PIDTYPE_TGID);
+
+	return p && !(p->flags & PF_KTHREAD) ? p : NULL;
+}
+
+/*
+ * Room for one more process in the unpublished sample: 0 if there is, 1 if
+ * the array grew (the RCU read lock was dropped meanwhile), -ENOSPC or
+ * -ENOMEM if it cannot.
+ */
+static int mp_room_for_process(struct mp_sampler *s, struct mp_sample *next)
+{
+	u32 cap;
+	int err;
+
+	if (next->nr_procs < next->cap_procs)
+		return 0;
+	cap = mp_grow_cap(next->cap_procs, s->params.max_processes);
+	if (!cap)
+		return -ENOSPC;
+	rcu_read_unlock();
+	err = mp_resize_procs(next, cap);
+	rcu_read_lock();
+	return err ?: 1;
+}
+
+/* Every thread group, in pid order. */
+static void mp_walk_processes(struct mp_sampler *s, struct mp_proc_walk *w)
+{
+	struct mp_sample *next = w->next;
 	unsigned int visited = 0;
 	struct pid *pid;
 	int nr = 1;
@@ -588,20 +761,25 @@ static void mp_walk_processes(struct mp_sampler *s, struct mp_sample *next,
 
 		nr = pid_nr(pid);
 		if (p && !(p->flags & PF_KTHREAD)) {
-			if (next->nr_procs == next->cap_procs) {
-				int err;
+			int room = mp_room_for_process(s, next);
 
-				rcu_read_unlock();
-				err = mp_grow((void **)&next->procs,
-					      next->nr_procs, &next->cap_procs,
-					      s->params.max_processes,
-					      sizeof(*next->procs));
-				rcu_read_lock();
-				if (!err)
-					continue;	/* look at @nr again */
+			if (room > 0)
+				continue;	/* grown: look at @nr again */
+			if (room < 0) {
 				next->procs_skipped++;
 			} else {
-				mp_read_process(&w, next, p);
+				const struct mp_proc *old, *pr;
+				bool marked = false, again = false;
+				bool exact;
+
+				old = mp_old_proc(w, nr, p->start_time);
+				if (old && w->prev->marks)
+					marked = mp_take_mark(w, old, &again);
+				exact = again || (w->seq + nr) % MP_EXACT_EVERY == 0;
+				pr = mp_read_process(w, p, old, marked, exact);
+				if (pr && old && w->check && !again &&
+				    mp_changed_unmarked(w, pr, old))
+					w->missed++;
 			}
 		}
 		nr++;
@@ -611,6 +789,111 @@ static void mp_walk_processes(struct mp_sampler *s, struct mp_sample *next,
 			rcu_read_lock();
 		}
 	}
+	rcu_read_unlock();
+}
+
+/*
+ * The last sample's processes, carried over where nothing marked them and
+ * read again where something did, merged by pid with the processes born
+ * since.
+ */
+static void mp_update_processes(struct mp_sampler *s, struct mp_proc_walk *w,
+				const struct mp_born *born)
+{
+	const struct mp_sample *prev = w->prev;
+	struct mp_sample *next = w->next;
+	unsigned int visited = 0, batch = MP_WALK_BATCH;
+	u32 i = 0, j = 0;
+
+	rcu_read_lock();
+	while (i < prev->nr_procs || j < born->nr) {
+		const struct mp_proc *old = i < prev->nr_procs ?
+					    &prev->procs[i] : NULL;
+		bool known = old && (j == born->nr || old->pid < born->pid[j]);
+		pid_t nr = known ? old->pid : born->pid[j];
+		bool same = old && old->pid == nr;	/* the pid's last owner */
+		bool marked = false, again = false;
+		struct task_struct *p;
+		int room;
+		u32 run;
+
+		room = mp_room_for_process(s, next);
+		if (room > 0)
+			continue;	/* grown: try again */
+		if (room == 0 && known) {
+			u32 end = j < born->nr ?
+				  mp_sample_proc_from(prev, i, born->pid[j]) :
+				  prev->nr_procs;
+
+			run = mp_carry_run(w, i, min(end, i + next->cap_procs -
+							  next->nr_procs));
+			if (run) {
+				mp_carry_processes(w, old, run);
+				i += run;
+				visited += run;
+				goto resched;
+			}
+		}
+		if (room < 0) {
+			next->procs_skipped++;
+		} else {
+			if (same)
+				marked = mp_take_mark(w, old, &again);
+			p = mp_find_process(nr);
+			/* A pid reused since is a new process. */
+			if (p && same && old->start_ns != p->start_time)
+				old = NULL;
+			if (p)
+				mp_read_process(w, p, same ? old : NULL, marked,
+						true);
+		}
+		if (same)
+			i++;
+		if (!known)
+			j++;
+		visited++;
+resched:
+		if (visited >= batch) {
+			batch = visited + MP_WALK_BATCH;
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Marks set on @prev after it was read belong to @next.  Called a grace
+ * period after @next was published, when no probe can still mark @prev.
+ */
+static void mp_carry_marks(const struct mp_sample *prev,
+			   struct mp_sample *next)
+{
+	unsigned int i;
+
+	if (!prev->marks || !next->marks)
+		return;
+	for_each_set_bit(i, prev->marks, prev->nr_procs) {
+		const struct mp_proc *old = &prev->procs[i];
+		const struct mp_proc *pr = mp_sample_proc(next, old->pid);
+
+		if (pr && pr->start_ns == old->start_ns)
+			set_bit(pr - next->procs, next->marks);
+	}
+}
+
+/* From the change probes, in any context: read @tgid again next time. */
+void mp_sampler_mark(pid_t tgid)
+{
+	const struct mp_sample *s;
+	const struct mp_proc *pr;
+
+	rcu_read_lock();
+	s = rcu_dereference(mp_sampler->published);
+	pr = mp_sample_proc(s, tgid);
+	if (pr && s->marks && !test_bit(pr - s->procs, s->marks))
+		set_bit(pr - s->procs, s->marks);
 	rcu_read_unlock();
 }
 
@@ -658,6 +941,105 @@ u32 mp_cgroup_psi_avg10(const struct mp_sample *s, const struct mp_cgroup *cg,
 
 /* --- the sample --------------------------------------------------------- */
 
+/*
+ * Each of @prev's cgroups' index in @next, for carrying processes over, or
+ * NULL.  NULL too when processes may have changed cgroups without an event:
+ * turning the memory controller on or off in a subtree moves every process
+ * below it, so a memory cgroup that appeared populated, or went away with
+ * processes, means walking every process.
+ */
+static u32 *mp_map_cgroups(const struct mp_sample *prev,
+			   const struct mp_sample *next)
+{
+	u32 i = 0, k = 0;
+	u32 *map;
+
+	map = kvmalloc_array(max(prev->nr_cgroups, 1u), sizeof(*map),
+			     GFP_KERNEL);
+	if (!map)
+		return NULL;
+	while (i < prev->nr_cgroups || k < next->nr_cgroups) {
+		const struct mp_cgroup *old = i < prev->nr_cgroups ?
+					      &prev->cgroups[i] : NULL;
+		const struct mp_cgroup *cg = k < next->nr_cgroups ?
+					     &next->cgroups[k] : NULL;
+
+		if (old && cg && old->id == cg->id) {
+			map[i++] = k++;
+		} else if (cg && (!old || cg->id < old->id)) {
+			if (cgroup_is_populated(cg->css->cgroup))
+				goto moved;
+			k++;
+		} else {
+			if (old->nr_procs)
+				goto moved;
+			map[i++] = MP_NO_CGROUP;
+		}
+	}
+	return map;
+moved:
+	kvfree(map);
+	return NULL;
+}
+
+/* Whether @map takes each cgroup index to itself. */
+static bool mp_same_cgroups(const u32 *map, const struct mp_sample *prev,
+			    const struct mp_sample *next)
+{
+	u32 i;
+
+	if (prev->nr_cgroups != next->nr_cgroups)
+		return false;
+	for (i = 0; i < prev->nr_cgroups; i++)
+		if (map[i] != i)
+			return false;
+	return true;
+}
+
+/*
+ * Read the processes into @next: those that changed, or all of them (true).
+ */
+static bool mp_sample_processes(struct mp_sampler *s, struct mp_sample *next,
+				const struct mp_sample *prev)
+{
+	const struct mp_born *born = s->tracking ? mp_changes_begin() : NULL;
+	struct mp_proc_walk w = {
+		.next = next,
+		.prev = prev,
+		.old = prev->procs,
+		.old_end = prev->procs + prev->nr_procs,
+		.clock = &s->clock,
+		.seq = next->seq,
+		.cgroup_idx = MP_NO_CGROUP,
+		.mark_word = U32_MAX,
+	};
+	u32 *map = NULL;
+
+	next->nr_read = 0;
+	if (next->marks)
+		memset(next->marks, 0,
+		       2 * BITS_TO_LONGS(next->cap_procs) * sizeof(long));
+	/*
+	 * Marks need a sample that had room for them, and one that left
+	 * processes out must look for them again: some may fit now.
+	 */
+	if (born && !born->overflow && prev->marks && next->marks &&
+	    !prev->procs_skipped)
+		map = mp_map_cgroups(prev, next);
+	if (map && next->seq % MP_FULL_WALK_EVERY) {
+		w.cgroup_map = map;
+		w.same_cgroups = mp_same_cgroups(map, prev, next);
+		mp_update_processes(s, &w, born);
+	} else {
+		w.check = !!map;
+		mp_walk_processes(s, &w);
+		WRITE_ONCE(s->stats.changes_missed,
+			   s->stats.changes_missed + w.missed);
+	}
+	kvfree(map);
+	return !w.cgroup_map;
+}
+
 static void mp_take_sample(struct mp_sampler *s)
 {
 	struct mp_sample *prev = mp_published(s);
@@ -665,24 +1047,31 @@ static void mp_take_sample(struct mp_sampler *s)
 							  &s->samples[0];
 	u64 start;
 	u64 took_us;
+	bool full;
+	u32 cap;
 
 	mutex_lock(&mp_signal_lock);
 	start = ktime_get_ns();
 	/* @next was retired a grace period ago, references dropped. */
-	mp_reserve((void **)&next->procs, &next->cap_procs, prev->nr_procs,
-		   s->params.max_processes, sizeof(*next->procs));
-	mp_reserve((void **)&next->cgroups, &next->cap_cgroups,
-		   prev->nr_cgroups, s->params.max_cgroups,
-		   sizeof(*next->cgroups));
 	next->nr_procs = 0;
 	next->procs_skipped = 0;
 	next->cgroups_skipped = 0;
+	cap = mp_reserve_cap(next->cap_procs, prev->nr_procs,
+			     s->params.max_processes);
+	/* On failure the walk grows the array, or counts what is skipped. */
+	if (cap)
+		mp_resize_procs(next, cap);
+	cap = mp_reserve_cap(next->cap_cgroups, prev->nr_cgroups,
+			     s->params.max_cgroups);
+	if (cap)
+		mp_resize((void **)&next->cgroups, 0, &next->cap_cgroups, cap,
+			  sizeof(*next->cgroups));
 
 	mp_clock_advance(&s->clock, start);
 	mp_walk_cgroups(s, next);
 	mp_finish_cgroups(s, next, prev);
 	next->seq = ++s->seq;
-	mp_walk_processes(s, next, prev);
+	full = mp_sample_processes(s, next, prev);
 	mp_count_cgroup_procs(next);
 	next->time_ns = start;
 	next->clock = s->clock;
@@ -698,14 +1087,23 @@ static void mp_take_sample(struct mp_sampler *s)
 	WRITE_ONCE(s->stats.max_us, max(s->stats.max_us, took_us));
 	WRITE_ONCE(s->stats.total_us, s->stats.total_us + took_us);
 	WRITE_ONCE(s->stats.nr_procs, next->nr_procs);
+	WRITE_ONCE(s->stats.nr_read, next->nr_read);
 	WRITE_ONCE(s->stats.nr_cgroups, next->nr_cgroups);
 	WRITE_ONCE(s->stats.procs_skipped, next->procs_skipped);
 	WRITE_ONCE(s->stats.cgroups_skipped, next->cgroups_skipped);
 	WRITE_ONCE(s->stats.samples, s->stats.samples + 1);
+	if (full) {
+		WRITE_ONCE(s->stats.full_walks, s->stats.full_walks + 1);
+		WRITE_ONCE(s->stats.full_walk_us,
+			   s->stats.full_walk_us + took_us);
+	}
 	mp_update_memory(s);
 
 	/* Readers of @prev are gone after this; then its pins can go. */
 	synchronize_rcu();
+	/* And no change probe marks @prev any more. */
+	if (s->tracking)
+		mp_carry_marks(prev, next);
 	mp_put_cgroups(prev);
 	mutex_unlock(&mp_signal_lock);
 	mp_config_prune(next);
@@ -744,22 +1142,28 @@ struct mp_sample *mp_sampler_published(void)
 					 lockdep_is_held(&mp_signal_lock));
 }
 
-/* The process with @pid, or NULL. */
-const struct mp_proc *mp_sample_proc(const struct mp_sample *s, pid_t pid)
+/* The index of the first process from index @i on whose pid is >= @pid. */
+u32 mp_sample_proc_from(const struct mp_sample *s, u32 i, pid_t pid)
 {
-	u32 lo = 0, hi = s->nr_procs;
+	u32 hi = s->nr_procs;
 
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
+	while (i < hi) {
+		u32 mid = i + (hi - i) / 2;
 
-		if (s->procs[mid].pid == pid)
-			return &s->procs[mid];
 		if (s->procs[mid].pid < pid)
-			lo = mid + 1;
+			i = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return i;
+}
+
+/* The process with @pid, or NULL. */
+const struct mp_proc *mp_sample_proc(const struct mp_sample *s, pid_t pid)
+{
+	u32 i = mp_sample_proc_from(s, 0, pid);
+
+	return i < s->nr_procs && s->procs[i].pid == pid ? &s->procs[i] : NULL;
 }
 
 /*
@@ -797,6 +1201,11 @@ void mp_sampler_stats(struct mp_sampler_stats *stats)
 	stats->total_us = READ_ONCE(s->total_us);
 	stats->memory_bytes = READ_ONCE(s->memory_bytes);
 	stats->nr_procs = READ_ONCE(s->nr_procs);
+	stats->nr_read = READ_ONCE(s->nr_read);
+	stats->full_walks = READ_ONCE(s->full_walks);
+	stats->full_walk_us = READ_ONCE(s->full_walk_us);
+	stats->changes_missed = READ_ONCE(s->changes_missed);
+	stats->tracking = mp_sampler->tracking;
 	stats->nr_cgroups = READ_ONCE(s->nr_cgroups);
 	stats->procs_skipped = READ_ONCE(s->procs_skipped);
 	stats->cgroups_skipped = READ_ONCE(s->cgroups_skipped);
@@ -811,6 +1220,7 @@ static void mp_free_sample(struct mp_sample *sample)
 {
 	mp_put_cgroups(sample);
 	kvfree(sample->procs);
+	kvfree(sample->marks);
 	kvfree(sample->cgroups);
 }
 
@@ -818,6 +1228,7 @@ static void mp_free_sample(struct mp_sample *sample)
 int mp_sampler_start(const struct mp_params *params)
 {
 	struct mp_sampler *s;
+	int err;
 
 	s = kzalloc(sizeof(*s), GFP_KERNEL);
 	if (!s)
@@ -834,6 +1245,14 @@ int mp_sampler_start(const struct mp_params *params)
 	RCU_INIT_POINTER(s->published, &s->samples[1]);
 
 	mp_sampler = s;
+	/* The probes mark the published sample: it must exist first. */
+	err = params->change_tracking ? mp_changes_start(&s->tracking) : 0;
+	if (err) {
+		css_put(s->root_css);
+		kfree(s);
+		mp_sampler = NULL;
+		return err;
+	}
 	mp_take_sample(s);
 	s->next_jiffies = jiffies;
 	mp_schedule(s);
@@ -845,6 +1264,8 @@ void mp_sampler_stop(void)
 	struct mp_sampler *s = mp_sampler;
 
 	cancel_delayed_work_sync(&s->work);
+	if (s->params.change_tracking)
+		mp_changes_stop();
 	/* The procfs files are gone, so nobody reads either sample. */
 	mp_free_sample(&s->samples[0]);
 	mp_free_sample(&s->samples[1]);

@@ -15,6 +15,7 @@ struct mp_params {
 	unsigned int interval_ms;
 	unsigned int max_processes;
 	unsigned int max_cgroups;
+	bool change_tracking;
 };
 
 /*
@@ -105,6 +106,15 @@ struct mp_sample {
 	struct mp_clock clock;		/* the checkpoints as of this sample */
 	struct mp_proc *procs;
 	u32 nr_procs, cap_procs;
+	/*
+	 * Bitmaps over procs, cap_procs bits each, one allocation: @marks,
+	 * processes a change probe marked since this sample read them
+	 * (set_bit() from any context while published); @recheck, processes
+	 * this sample read for a mark or saw first, read once more at the
+	 * next (changes.c).
+	 */
+	unsigned long *marks, *recheck;
+	u32 nr_read;			/* processes read, not carried over */
 	struct mp_cgroup *cgroups;
 	u32 nr_cgroups, cap_cgroups;
 	u32 procs_skipped, cgroups_skipped;
@@ -117,6 +127,10 @@ struct mp_sampler_stats {
 	u64 memory_bytes;
 	u32 nr_procs, nr_cgroups;
 	u32 procs_skipped, cgroups_skipped;
+	u32 nr_read;			/* in the latest sample */
+	u64 full_walks, full_walk_us;	/* samples that read every process */
+	u64 changes_missed;		/* found by full walks, see sampler.c */
+	bool tracking;			/* change tracking (changes.c) is on */
 	u64 events, events_buffered;	/* filled in by events.c */
 };
 
@@ -125,10 +139,12 @@ void mp_sampler_stop(void);
 const struct mp_sample *mp_sampler_current(void);
 struct mp_sample *mp_sampler_published(void);	/* under mp_signal_lock */
 const struct mp_proc *mp_sample_proc(const struct mp_sample *s, pid_t pid);
+u32 mp_sample_proc_from(const struct mp_sample *s, u32 i, pid_t pid);
 struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *s, u64 id);
 void mp_read_memcg_events(struct mem_cgroup *memcg, u64 *counts);
 void mp_sampler_stats(struct mp_sampler_stats *stats);
 const struct mp_params *mp_sampler_params(void);
+void mp_sampler_mark(pid_t tgid);
 
 s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
 		   enum mp_window w);

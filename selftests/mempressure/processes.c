@@ -7,12 +7,16 @@
  * rates must follow a process that grows or shrinks at a known pace, since
  * they are what a leak detector acts on; processes must appear and vanish
  * within two samples; kernel threads must stay out; and command names must
- * survive the escaping of the table format.
+ * survive the escaping of the table format.  Where the module reads only
+ * the processes the kernel reported changed (change_tracking), every kind
+ * of change must still show, idle processes must not be read, and the
+ * periodic full walks must find nothing the reports missed.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -725,6 +729,263 @@ TEST_F(processes, comm_escaping)
 		EXPECT_STREQ(cases[i].comm, comm);
 	}
 	mp_table_free(&t);
+}
+
+/* --- change tracking ---------------------------------------------------- */
+
+#define TRACK_STEP	(1 * MiB)
+#define TRACK_IDLE	40		/* idle children that must be carried */
+#define TRACK_CGROUP	"mp-track"
+#define FULL_WALK_EVERY	64		/* module/sampler.c */
+
+static void *thread_touch(void *arg)
+{
+	char *p = map_anon(TRACK_STEP);
+
+	(void)arg;
+	if (p)
+		touch_pages(p, TRACK_STEP);
+	return p;
+}
+
+/*
+ * The changes child: each command byte from the parent makes one change,
+ * then it answers and holds still.  'g' grows by 1 MiB, 's' shrinks by as
+ * much, 'n' renames itself, 't' grows through a thread that exits, 'x'
+ * execs busybox sleep (no answer: the parent sees the new comm).
+ */
+static void changes_child(const void *arg, int ready_fd)
+{
+	int cmd_fd = *(const int *)arg;
+	char *grown[64];
+	unsigned int renames = 0;
+	char cmd, name[16];
+	int nr = 0;
+	pthread_t thread;
+
+	prctl(PR_SET_NAME, "mp-changes");
+	if (write(ready_fd, "r", 1) != 1)
+		_exit(1);
+	while (read(cmd_fd, &cmd, 1) == 1) {
+		switch (cmd) {
+		case 'g':
+			if (nr == 64 || !(grown[nr] = map_anon(TRACK_STEP)))
+				_exit(1);
+			touch_pages(grown[nr++], TRACK_STEP);
+			break;
+		case 's':
+			if (nr)
+				munmap(grown[--nr], TRACK_STEP);
+			break;
+		case 'n':
+			renames = (renames + 1) % 1000;
+			snprintf(name, sizeof(name), "mp-renamed-%u", renames);
+			prctl(PR_SET_NAME, name);
+			break;
+		case 't':
+			if (pthread_create(&thread, NULL, thread_touch, NULL) ||
+			    pthread_join(thread, NULL))
+				_exit(1);
+			break;
+		case 'x':
+			execl("/bin/busybox", "sleep", "1000", (char *)NULL);
+			_exit(1);
+		}
+		if (write(ready_fd, "r", 1) != 1)
+			_exit(1);
+	}
+	_exit(0);
+}
+
+/* The row of @pid says what /proc/PID says, within 3 samples. */
+static bool row_matches(pid_t pid, const char *cgroup, char *why, size_t size)
+{
+	int n;
+
+	for (n = 0; n < 3; n++) {
+		uint64_t anon_kb, file_kb, anon, file;
+		char comm[64], want_comm[64], cg[256];
+
+		if (mp_wait_more_samples(1, MP_WAIT_MS) ||
+		    proc_status_kb(pid, "RssAnon", &anon_kb) ||
+		    proc_status_kb(pid, "RssFile", &file_kb) ||
+		    proc_comm(pid, want_comm, sizeof(want_comm)) ||
+		    mp_proc_cell_u64(pid, MP_PCOL(ANON), &anon) ||
+		    mp_proc_cell_u64(pid, MP_PCOL(FILE), &file) ||
+		    mp_proc_cell(pid, MP_PCOL(COMM), comm, sizeof(comm)) ||
+		    mp_proc_cell(pid, MP_PCOL(CGROUP), cg, sizeof(cg))) {
+			snprintf(why, size, "cannot read the row or /proc/%d",
+				 pid);
+			return false;
+		}
+		snprintf(why, size,
+			 "anon %llu / RssAnon %llu, file %llu / RssFile %llu, comm %s / %s, cgroup %s / %s",
+			 (unsigned long long)anon,
+			 (unsigned long long)anon_kb * KiB,
+			 (unsigned long long)file,
+			 (unsigned long long)file_kb * KiB, comm, want_comm,
+			 cg, cgroup);
+		if (anon == anon_kb * KiB && file == file_kb * KiB &&
+		    !strcmp(comm, want_comm) && !strcmp(cg, cgroup))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Every kind of change a process's row can undergo shows within three
+ * samples when the module reads only what the kernel reports changed:
+ * RSS up and down, from the process and from a thread, a rename, a move to
+ * another cgroup, an exec and the exit.  Meanwhile idle processes are
+ * carried over, not read; and the steps run on through two periodic full
+ * walks, which must find no change that went unreported.
+ */
+TEST_F_TIMEOUT(processes, changes_are_tracked, 300)
+{
+	static const char steps[] = "gngtsgnts";
+	uint64_t tracking, samples, nr, nr_read, min_read = UINT64_MAX;
+	uint64_t walks0, walks1, missed, until;
+	int ready[2], cmd[2], i, rounds = 0;
+	char path[256], why[512];
+	pid_t pid, idle[TRACK_IDLE];
+	bool listed;
+
+	ASSERT_EQ(0, mp_status_u64("change_tracking", &tracking));
+	if (!tracking)
+		SKIP(return, "this kernel lacks the tracepoints: full walks only");
+	/* Fast samples, so that two full walks come within the test. */
+	ASSERT_EQ(0, mp_unload());
+	ASSERT_EQ(0, mp_load("interval_ms=100"));
+
+	for (i = 0; i < TRACK_IDLE; i++) {
+		idle[i] = mp_fork_idle();
+		ASSERT_LT(0, idle[i]);
+	}
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(cmd, O_CLOEXEC));
+	pid = spawn(self, changes_child, &cmd[0], ready[1]);
+	ASSERT_LT(0, pid);
+	ASSERT_EQ(0, mp_pipe_wait(ready[0], 1, MP_WAIT_MS));
+	ASSERT_EQ(0, cg_create_leaf(TRACK_CGROUP));
+	mp_cg_path(TRACK_CGROUP, path, sizeof(path));
+
+	/* Idle processes are carried: a few samples read far fewer. */
+	ASSERT_EQ(0, mp_wait_more_samples(3, MP_WAIT_MS));
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, mp_wait_more_samples(1, MP_WAIT_MS));
+		ASSERT_EQ(0, mp_status_u64("processes_read", &nr_read));
+		if (nr_read < min_read)
+			min_read = nr_read;
+	}
+	ASSERT_EQ(0, mp_status_u64("processes", &nr));
+	EXPECT_LE(min_read + TRACK_IDLE, nr) {
+		TH_LOG("%llu of %llu processes read: the %d idle ones too",
+		       (unsigned long long)min_read, (unsigned long long)nr,
+		       TRACK_IDLE);
+	}
+	TH_LOG("idle: %llu of %llu processes read in the quietest of 5 samples",
+	       (unsigned long long)min_read, (unsigned long long)nr);
+
+	/* The changes, round after round, past two periodic full walks. */
+	ASSERT_EQ(0, mp_status_u64("full_walks", &walks0));
+	ASSERT_EQ(0, mp_status_u64("samples", &samples));
+	until = (samples / FULL_WALK_EVERY + 2) * FULL_WALK_EVERY + 1;
+	ASSERT_TRUE(row_matches(pid, "/", why, sizeof(why))) {
+		TH_LOG("at the start: %s", why);
+	}
+	while (samples < until) {
+		for (i = 0; steps[i]; i++) {
+			ASSERT_EQ(1, write(cmd[1], &steps[i], 1));
+			ASSERT_EQ(0, mp_pipe_wait(ready[0], 1, MP_WAIT_MS));
+			ASSERT_TRUE(row_matches(pid, rounds ? path : "/", why,
+						sizeof(why))) {
+				TH_LOG("round %d, after '%c': %s", rounds,
+				       steps[i], why);
+			}
+			/*
+			 * Quiet before the next change, so that no read
+			 * for an earlier one (a process is read once more
+			 * after a change) can pick it up by chance.
+			 */
+			ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+		}
+		if (!rounds++) {
+			ASSERT_EQ(0, cg_enter(TRACK_CGROUP, pid));
+			ASSERT_TRUE(row_matches(pid, path, why, sizeof(why))) {
+				TH_LOG("after the move: %s", why);
+			}
+		}
+		ASSERT_EQ(0, mp_status_u64("samples", &samples));
+	}
+	ASSERT_EQ(0, mp_status_u64("full_walks", &walks1));
+	ASSERT_EQ(0, mp_status_u64("changes_missed", &missed));
+	EXPECT_LE(walks0 + 2, walks1);
+	EXPECT_EQ(0, missed);
+	TH_LOG("%d rounds of %zu changes over %llu samples: %llu full walks, %llu changes missed",
+	       rounds, strlen(steps), (unsigned long long)(until - 1),
+	       (unsigned long long)(walks1 - walks0),
+	       (unsigned long long)missed);
+
+	/* An exec: a new mm and a new name. */
+	ASSERT_EQ(1, write(cmd[1], "x", 1));
+	ASSERT_TRUE(row_matches(pid, path, why, sizeof(why))) {
+		TH_LOG("after exec: %s", why);
+	}
+	/* And the end. */
+	reap(self, pid);
+	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+	ASSERT_EQ(0, mp_process_listed(pid, &listed));
+	EXPECT_FALSE(listed);
+	for (i = 0; i < TRACK_IDLE; i++) {
+		ASSERT_EQ(0, mp_process_listed(idle[i], &listed));
+		EXPECT_TRUE(listed);
+		mp_kill_child(idle[i]);
+	}
+	EXPECT_EQ(0, cg_destroy(TRACK_CGROUP));
+	close(ready[0]);
+	close(ready[1]);
+	close(cmd[0]);
+	close(cmd[1]);
+}
+
+/* Status keys from one sample: read until no sample ended in between. */
+static int status_of_one_sample(const char *const *keys, uint64_t *v, int nr)
+{
+	uint64_t s0, s1;
+	int i, err, tries;
+
+	for (tries = 0; tries < 10; tries++) {
+		err = mp_status_u64("samples", &s0);
+		for (i = 0; !err && i < nr; i++)
+			err = mp_status_u64(keys[i], &v[i]);
+		if (!err)
+			err = mp_status_u64("samples", &s1);
+		if (err || s0 == s1)
+			return err;
+	}
+	return -EAGAIN;
+}
+
+/* change_tracking=N: no probes, and every sample reads every process. */
+TEST_F(processes, walks_without_tracking)
+{
+	static const char *const keys[] = {
+		"change_tracking", "samples", "full_walks", "processes",
+		"processes_read",
+	};
+	uint64_t v[ARRAY_SIZE(keys)];
+
+	ASSERT_EQ(0, mp_unload());
+	ASSERT_EQ(0, mp_load("interval_ms=100 change_tracking=0"));
+	ASSERT_EQ(0, mp_wait_more_samples(3, MP_WAIT_MS));
+	ASSERT_EQ(0, status_of_one_sample(keys, v, ARRAY_SIZE(keys)));
+	EXPECT_EQ(0, v[0]);
+	EXPECT_EQ(v[1], v[2]);
+	EXPECT_EQ(v[3], v[4]);
+	EXPECT_LT(0, v[4]);
+	TH_LOG("%llu samples, %llu full walks; %llu of %llu processes read",
+	       (unsigned long long)v[1], (unsigned long long)v[2],
+	       (unsigned long long)v[4], (unsigned long long)v[3]);
 }
 
 TEST_HARNESS_MAIN

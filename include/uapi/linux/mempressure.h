@@ -115,7 +115,12 @@
 	X(MEMORY,		"memory_bytes")				\
 	X(EVENTS,		"events")				\
 	X(EVENTS_BUFFERED,	"events_buffered")			\
-	X(FAST_PATH_RUNS,	"fast_path_runs")
+	X(FAST_PATH_RUNS,	"fast_path_runs")				\
+	X(CHANGE_TRACKING,	"change_tracking")			\
+	X(PROCESSES_READ,	"processes_read")			\
+	X(FULL_WALKS,		"full_walks")				\
+	X(FULL_WALK_AVG,	"full_walk_avg_usec")			\
+	X(CHANGES_MISSED,	"changes_missed")
 
 /*
  * Pressure levels, lowest first (docs/signals.md says when each applies).
