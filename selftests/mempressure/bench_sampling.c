@@ -7,12 +7,17 @@
  *
  * Not a pass/fail test: it prints figures ("# " lines, then a summary
  * table, then "bench: NAME VALUE UNIT [COMPARISON VALUE]" lines that make
- * bench gathers into build/bench.json).  For each N it forks N idle children, loads the
- * module, lets it take three samples to warm up and eight more to measure,
- * reading its own timing from the status file; then it times open+read+close of /proc/PID/statm and of
- * /proc/PID/status for every process (five passes, the median one).  The
- * module's figure is the mean time of a whole steady sample (cgroups
- * included) divided by the processes it tracked.
+ * bench gathers into build/bench.json).  For each N it forks N idle
+ * children, then loads the module twice, each time letting it take three
+ * samples to warm up and eight more to measure, reading its own timing from
+ * the status file: first with change_tracking=0, where every sample reads
+ * every process (what a sample costs when every process changed), then at
+ * the defaults, where a sample reads only the processes the kernel
+ * reported changed and every 64th reads them all.  The module's figure is
+ * the amortized sample at the defaults (63 steady samples and one full
+ * walk) divided by the processes it tracked, cgroups included.  Then it
+ * times open+read+close of /proc/PID/statm and of /proc/PID/status for
+ * every process (five passes, the median one).
  *
  * cgN runs the same for cgroups: with the module loaded, it measures a
  * steady sample and the module's memory, makes N empty memory cgroups,
@@ -46,6 +51,8 @@
 #define WARMUP_SAMPLES	3
 #define MEASURED_SAMPLES	8
 #define MAX_RUNS	16
+/* With change tracking, one sample in this many reads every process. */
+#define FULL_WALK_EVERY	64		/* module/sampler.c */
 /* Samples at 1 s take longer than a test's wait with 10000 processes. */
 #define BENCH_WAIT_MS	(120 * 1000)
 
@@ -56,8 +63,11 @@ struct result {
 	uint64_t skipped;
 	uint64_t last_us, avg_us, max_us;
 	double steady_us;		/* mean sample after the warm-up */
+	double walk_us;			/* the same, change_tracking=0 */
+	double amortized_us;		/* 63 of steady_us, 1 of walk_us */
+	uint64_t nr_read;		/* processes read, the last sample */
 	uint64_t memory_bytes;
-	double module_ns, statm_ns, status_ns;
+	double module_ns, walk_ns, statm_ns, status_ns;
 	size_t scanned;			/* pids in /proc */
 };
 
@@ -194,26 +204,57 @@ static void make_room(unsigned long n)
 	}
 }
 
-/* Mean of the next MEASURED_SAMPLES samples after WARMUP_SAMPLES, in us. */
+/* The status counters a window of samples is measured by. */
+struct sample_totals {
+	uint64_t samples, avg_us, walks, walk_avg_us;
+};
+
+static int sample_totals(struct sample_totals *t)
+{
+	int err = mp_status_u64("samples", &t->samples);
+
+	if (!err)
+		err = mp_status_u64("sample_avg_usec", &t->avg_us);
+	if (!err)
+		err = mp_status_u64("full_walks", &t->walks);
+	if (!err)
+		err = mp_status_u64("full_walk_avg_usec", &t->walk_avg_us);
+	return err;
+}
+
+/*
+ * Mean of the next MEASURED_SAMPLES samples after WARMUP_SAMPLES, in us,
+ * leaving out any that read every process (one in 64 with change
+ * tracking; run() accounts for those apart).  With change_tracking=0
+ * every sample does, and the mean is theirs.
+ */
 static int steady_sample(double *us)
 {
-	uint64_t n0 = 0, n1 = 0, avg0 = 0, avg1 = 0;
+	struct sample_totals a, b;
+	double total, walks;
+	uint64_t n, nw;
 	int err;
 
 	err = mp_wait_more_samples(WARMUP_SAMPLES, BENCH_WAIT_MS);
 	if (!err)
-		err = mp_status_u64("samples", &n0);
-	if (!err)
-		err = mp_status_u64("sample_avg_usec", &avg0);
+		err = sample_totals(&a);
 	if (!err)
 		err = mp_wait_more_samples(MEASURED_SAMPLES, BENCH_WAIT_MS);
 	if (!err)
-		err = mp_status_u64("samples", &n1);
-	if (!err)
-		err = mp_status_u64("sample_avg_usec", &avg1);
+		err = sample_totals(&b);
 	if (err)
 		return err;
-	*us = n1 > n0 ? (double)(avg1 * n1 - avg0 * n0) / (double)(n1 - n0) : 0;
+	n = b.samples - a.samples;
+	nw = b.walks - a.walks;
+	total = (double)b.avg_us * (double)b.samples -
+		(double)a.avg_us * (double)a.samples;
+	walks = (double)b.walk_avg_us * (double)b.walks -
+		(double)a.walk_avg_us * (double)a.walks;
+	if (nw && nw < n) {
+		total -= walks;
+		n -= nw;
+	}
+	*us = n ? total / (double)n : 0;
 	return 0;
 }
 
@@ -246,7 +287,15 @@ static int run(unsigned long n, struct result *r)
 	       now_s() - start);
 	fflush(stdout);
 
-	err = mp_load("interval_ms=1000 max_processes=20000");
+	/* Every sample reads every process: what a sample costs at worst. */
+	err = mp_load("interval_ms=1000 max_processes=20000 change_tracking=0");
+	if (!err)
+		err = steady_sample(&r->walk_us);
+	if (!err)
+		err = mp_unload();
+	/* The defaults: only what changed, and a full walk every 64th. */
+	if (!err)
+		err = mp_load("interval_ms=1000 max_processes=20000");
 	if (err) {
 		printf("# cannot load %s: %s\n", mp_module_path(),
 		       strerror(-err));
@@ -266,6 +315,8 @@ static int run(unsigned long n, struct result *r)
 	if (!err)
 		err = mp_status_u64("processes", &r->tracked);
 	if (!err)
+		err = mp_status_u64("processes_read", &r->nr_read);
+	if (!err)
 		err = mp_status_u64("processes_skipped", &r->skipped);
 	if (!err)
 		err = mp_status_u64("memory_bytes", &r->memory_bytes);
@@ -274,13 +325,18 @@ static int run(unsigned long n, struct result *r)
 		       strerror(-err));
 		goto out;
 	}
-	r->module_ns = r->tracked ? r->steady_us * 1000.0 /
+	r->amortized_us = (r->steady_us * (FULL_WALK_EVERY - 1) + r->walk_us) /
+			  FULL_WALK_EVERY;
+	r->module_ns = r->tracked ? r->amortized_us * 1000.0 /
 				    (double)r->tracked : 0;
-	printf("# N=%lu: module tracks %llu processes (%llu skipped); steady sample mean %.0f us, last %llu us, max %llu us; %.0f ns per process\n",
+	r->walk_ns = r->tracked ? r->walk_us * 1000.0 / (double)r->tracked : 0;
+	printf("# N=%lu: module tracks %llu processes (%llu skipped), read %llu in the last sample; steady sample mean %.0f us, full walk %.0f us (change_tracking=0), one in %d: %.0f us amortized, %.0f ns per process (full walk %.0f); last %llu us, max %llu us\n",
 	       n, (unsigned long long)r->tracked,
-	       (unsigned long long)r->skipped, r->steady_us,
+	       (unsigned long long)r->skipped,
+	       (unsigned long long)r->nr_read, r->steady_us, r->walk_us,
+	       FULL_WALK_EVERY, r->amortized_us, r->module_ns, r->walk_ns,
 	       (unsigned long long)r->last_us,
-	       (unsigned long long)r->max_us, r->module_ns);
+	       (unsigned long long)r->max_us);
 	printf("# N=%lu: module memory %llu bytes, %.0f per tracked process (both sample buffers: current and next)\n",
 	       n, (unsigned long long)r->memory_bytes,
 	       r->tracked ? (double)r->memory_bytes / (double)r->tracked : 0);
@@ -454,19 +510,22 @@ int main(int argc, char **argv)
 	for (i = 0; i < nr_cg; i++)
 		failed |= run_cgroups(cg_counts[i], &cg_results[i]) != 0;
 
-	printf("# %8s %8s %10s %10s %10s %8s %10s\n", "N", "tracked",
-	       "module_ns", "statm_ns", "status_ns", "statm/mod", "bytes/proc");
+	printf("# %8s %8s %10s %10s %10s %10s %8s %9s %10s\n", "N", "tracked",
+	       "module_ns", "walk_ns", "statm_ns", "status_ns", "statm/mod",
+	       "statm/walk", "bytes/proc");
 	for (i = 0; i < nr; i++) {
 		const struct result *r = &results[i];
 
-		printf("# %8lu %8llu %10.0f %10.0f %10.0f %8.1f %10.0f\n",
+		printf("# %8lu %8llu %10.0f %10.0f %10.0f %10.0f %8.1f %9.1f %10.0f\n",
 		       r->n, (unsigned long long)r->tracked, r->module_ns,
-		       r->statm_ns, r->status_ns,
+		       r->walk_ns, r->statm_ns, r->status_ns,
 		       r->module_ns ? r->statm_ns / r->module_ns : 0,
+		       r->walk_ns ? r->statm_ns / r->walk_ns : 0,
 		       r->tracked ? (double)r->memory_bytes /
 				    (double)r->tracked : 0);
 	}
-	printf("# module_ns: mean steady sample time / processes tracked (cgroup walk included);\n");
+	printf("# module_ns: steady sample time at the defaults (63 of 64 read what changed, the 64th every process) / processes tracked, cgroup walk included;\n");
+	printf("# walk_ns: the same with change_tracking=0, every sample reading every process (the cost when all of them change);\n");
 	printf("# statm_ns, status_ns: open+read+close per process, median of %d passes;\n",
 	       PASSES);
 	printf("# bytes/proc: memory_bytes / processes, memory_bytes counting both sample buffers.\n");
@@ -504,9 +563,14 @@ int main(int argc, char **argv)
 		       n, r->module_ns, n, r->status_ns);
 		printf("bench: scan_cost_ratio_statm_%s %.1f x\n", n,
 		       r->module_ns ? r->statm_ns / r->module_ns : 0);
+		printf("bench: scan_cost_ratio_statm_%s_walk %.1f x\n", n,
+		       r->walk_ns ? r->statm_ns / r->walk_ns : 0);
+		printf("bench: module_walk_ns_per_process_%s %.0f ns statm_ns_per_process_%s %.0f\n",
+		       n, r->walk_ns, n, r->statm_ns);
 		printf("bench: scan_cost_ratio_status_%s %.1f x\n", n,
 		       r->module_ns ? r->status_ns / r->module_ns : 0);
-		printf("bench: module_sample_us_%s %.0f us\n", n, r->steady_us);
+		printf("bench: module_sample_us_%s %.0f us module_walk_us_%s %.0f\n",
+		       n, r->steady_us, n, r->walk_us);
 		printf("bench: module_bytes_per_process_%s %.0f bytes\n", n, bytes);
 		if (i == nr - 1)
 			printf("bench: module_bytes_per_process %.0f bytes\n", bytes);
