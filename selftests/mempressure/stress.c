@@ -49,10 +49,39 @@
 #define DEFAULT_SECONDS	40
 #define RELOAD_MS	6000
 #define DAEMON_MS	5000
-#define LOAD_PARAMS	"interval_ms=100"
+/*
+ * Under emulation the module is loaded without change tracking.  QEMU 7.2's
+ * multi-threaded TCG can go on executing a stale translation of a
+ * tracepoint site another vCPU has just patched back from int3: memory
+ * holds the NOP again, the vCPU keeps trapping on the int3 it still sees,
+ * and kprobe_int3_handler(), finding no int3 there, rewinds it to the same
+ * instruction for ever.  Seen once on 6.1: both vCPUs stuck in do_exit() at
+ * sched_process_exit's site while rmmod detached the change-tracking
+ * probes under this test's process churn (the oops's code dump shows the
+ * NOP at the trapping address).  Hardware refetches after the kernel's
+ * cross-CPU sync; the sites the fast path patches are not hot enough to
+ * meet it.  Loading and unloading with the probes is covered by every
+ * other test, without churn.
+ */
+#define LOAD_PARAMS	(emulated() ? "interval_ms=100 change_tracking=0" : \
+				      "interval_ms=100")
 #define DAEMON_SOCK	"/tmp/mpd-stress.sock"
 #define DAEMON_CONF	"/tmp/mpd-stress.conf"
 #define DAEMON_LOG	"/tmp/mpd-stress.log"
+
+/* Whether the VM runs under TCG: scripts/vm-run says so on the command line. */
+static bool emulated(void)
+{
+	char line[4096];
+	bool tcg = false;
+	FILE *f = fopen("/proc/cmdline", "re");
+
+	if (f) {
+		tcg = fgets(line, sizeof(line), f) && strstr(line, "mp.accel=tcg");
+		fclose(f);
+	}
+	return tcg;
+}
 
 enum worker {
 	W_FORK, W_EXEC, W_THREADS, W_CGROUPS, W_OOM, W_TABLES, W_EVENTS_KEEP,
@@ -492,8 +521,9 @@ TEST_F_TIMEOUT(stress, everything_at_once, 3600)
 		TH_LOG("%-20s %10llu", worker_names[w], (unsigned long long)counts->done[w]);
 		EXPECT_LT(0, counts->done[w]) TH_LOG("%s made no progress", worker_names[w]);
 	}
-	TH_LOG("%u s: %u module reloads, %u daemon restarts, %llu oom kills",
-	       seconds, reloads, restarts, (unsigned long long)counts->oom_kills);
+	TH_LOG("%u s: %u module reloads (%s), %u daemon restarts, %llu oom kills",
+	       seconds, reloads, LOAD_PARAMS, restarts,
+	       (unsigned long long)counts->oom_kills);
 	TH_LOG("the reader that keeps up: %llu lines, %llu lost records, %llu opens",
 	       (unsigned long long)counts->lines, (unsigned long long)counts->lost,
 	       (unsigned long long)counts->reopens);
