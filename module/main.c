@@ -4,9 +4,10 @@
  * and every memory cgroup, under /proc/mempressure.
  *
  * This file only wires the parts together: parameters, the settings
- * (config.c), the event stream (events.c), the sampler (sampler.c) and its
- * signals (signals.c), the procfs files (procfs.c) and the fast path
- * (fastpath.c).  Exit undoes init in reverse.
+ * (config.c), the event stream (events.c), the sampler (sampler.c, which
+ * attaches its change tracking, changes.c) and its signals (signals.c), the
+ * procfs files (procfs.c) and the fast path (fastpath.c).  Exit undoes init
+ * in reverse.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
