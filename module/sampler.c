@@ -341,13 +341,12 @@ static void mp_walk_cgroups(struct mp_sampler *s, struct mp_sample *next)
 			continue;
 
 		if (next->nr_cgroups == next->cap_cgroups) {
+			u32 cap = mp_grow_cap(next->cap_cgroups,
+					      s->params.max_cgroups);
 			int err;
 
 			/* @pos is pinned, so the walk can resume from it. */
 			rcu_read_unlock();
-			u32 cap = mp_grow_cap(next->cap_cgroups,
-					      s->params.max_cgroups);
-
 			err = cap ? mp_resize((void **)&next->cgroups,
 					      next->nr_cgroups,
 					      &next->cap_cgroups, cap,

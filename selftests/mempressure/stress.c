@@ -69,18 +69,40 @@
 #define DAEMON_CONF	"/tmp/mpd-stress.conf"
 #define DAEMON_LOG	"/tmp/mpd-stress.log"
 
-/* Whether the VM runs under TCG: scripts/vm-run says so on the command line. */
+/*
+ * The value of "@key=" on the kernel command line, copied into @buf, or
+ * NULL: the guest's init and scripts/vm-run pass the test's settings there.
+ */
+static const char *cmdline_arg(const char *key, char *buf, size_t size)
+{
+	size_t len = strlen(key);
+	char *p, *end;
+	int fd = open("/proc/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, key)); p += len) {
+		if ((p == buf || p[-1] == ' ') && p[len] == '=') {
+			p += len + 1;
+			end = p + strcspn(p, " \n");
+			*end = '\0';
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Whether the VM runs under TCG: scripts/vm-run says so. */
 static bool emulated(void)
 {
-	char line[4096];
-	bool tcg = false;
-	FILE *f = fopen("/proc/cmdline", "re");
+	char buf[4096];
+	const char *accel = cmdline_arg("mp.accel", buf, sizeof(buf));
 
-	if (f) {
-		tcg = fgets(line, sizeof(line), f) && strstr(line, "mp.accel=tcg");
-		fclose(f);
-	}
-	return tcg;
+	return accel && !strcmp(accel, "tcg");
 }
 
 enum worker {
@@ -379,17 +401,10 @@ static int worker_main(enum worker w)
 
 static unsigned int stress_seconds(void)
 {
-	char buf[1024], *p;
-	int fd = open("/proc/cmdline", O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	char buf[4096];
+	const char *v = cmdline_arg("mp.stress_seconds", buf, sizeof(buf));
 
-	if (fd >= 0)
-		close(fd);
-	if (n <= 0)
-		return DEFAULT_SECONDS;
-	buf[n] = '\0';
-	p = strstr(buf, "mp.stress_seconds=");
-	return p ? (unsigned int)strtoul(p + 18, NULL, 10) : DEFAULT_SECONDS;
+	return v ? (unsigned int)strtoul(v, NULL, 10) : DEFAULT_SECONDS;
 }
 
 /* One log over its restarts. */
