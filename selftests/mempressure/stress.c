@@ -49,22 +49,7 @@
 #define DEFAULT_SECONDS	40
 #define RELOAD_MS	6000
 #define DAEMON_MS	5000
-/*
- * Under emulation the module is loaded without change tracking.  QEMU 7.2's
- * multi-threaded TCG can go on executing a stale translation of a
- * tracepoint site another vCPU has just patched back from int3: memory
- * holds the NOP again, the vCPU keeps trapping on the int3 it still sees,
- * and kprobe_int3_handler(), finding no int3 there, rewinds it to the same
- * instruction for ever.  Seen once on 6.1: both vCPUs stuck in do_exit() at
- * sched_process_exit's site while rmmod detached the change-tracking
- * probes under this test's process churn (the oops's code dump shows the
- * NOP at the trapping address).  Hardware refetches after the kernel's
- * cross-CPU sync; the sites the fast path patches are not hot enough to
- * meet it.  Loading and unloading with the probes is covered by every
- * other test, without churn.
- */
-#define LOAD_PARAMS	(emulated() ? "interval_ms=100 change_tracking=0" : \
-				      "interval_ms=100")
+#define LOAD_PARAMS	"interval_ms=100"
 #define DAEMON_SOCK	"/tmp/mpd-stress.sock"
 #define DAEMON_CONF	"/tmp/mpd-stress.conf"
 #define DAEMON_LOG	"/tmp/mpd-stress.log"
@@ -94,15 +79,6 @@ static const char *cmdline_arg(const char *key, char *buf, size_t size)
 		}
 	}
 	return NULL;
-}
-
-/* Whether the VM runs under TCG: scripts/vm-run says so. */
-static bool emulated(void)
-{
-	char buf[4096];
-	const char *accel = cmdline_arg("mp.accel", buf, sizeof(buf));
-
-	return accel && !strcmp(accel, "tcg");
 }
 
 enum worker {
