@@ -44,12 +44,13 @@
  * Escalation is off for the test cgroups, so that what keeps bufcache
  * alive is the client alone.  The deadline leaves room for the debug
  * kernel, where one trim (two collections and FreeOSMemory over about
- * 90 MiB) took 500 ms and more and its reply came late.
+ * 90 MiB) took up to 2.6 s with the VM's two vCPUs taking turns on one
+ * host thread; the headline line prints the longest.
  */
 static const char go_conf[] =
 	"[daemon]\n"
 	"socket = " GO_SOCK "\n"
-	"deadline_ms = 1500\n"
+	"deadline_ms = 4000\n"
 	"grace_ms = 3000\n"
 	"[cgroup /go_hl2]\n"
 	"reclaim = no\n"
@@ -292,18 +293,37 @@ static int go_cg(FIXTURE_DATA(go) *self, int i, const char *name, const char *ma
 /* One run of bufcache: how it ended and its cgroup's figures. */
 struct run {
 	bool survived;
-	uint64_t oom_kill, high, peak, gc, trims, freed, evicted;
+	uint64_t oom_kill, high, peak, gc, trims, freed, evicted, trim_ms_max;
 };
+
+/* The longest trim in bufcache's output @s, in ms: how close to the deadline. */
+static uint64_t longest_trim_ms(const char *s)
+{
+	uint64_t max = 0, ms;
+
+	for (const char *l = s; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, "trim t=", 7))
+			continue;
+		ms = line_u64(l, "took_ms");
+		if (ms > max)
+			max = ms;
+	}
+	return max;
+}
 
 #define HL_MAX		"100663296"	/* 96 MiB */
 #define HL_HIGH		"96468992"	/* 92 MiB: throttled a little before the kill */
-#define HL_SECONDS	"20s"
+/*
+ * The same work in both runs, whatever the machine's speed: 2,000 cache
+ * entries of 64 KiB, 125 MiB, past memory.max even with nothing else.
+ */
+#define HL_REQUESTS	"2000"
 
 static void hl_run(struct __test_metadata *_metadata, FIXTURE_DATA(go) *self,
 		   const char *cg, const char *out, bool client, struct run *r)
 {
-	static char *const alone[] = { BUFCACHE, "-no-client", "-duration", HL_SECONDS, NULL };
-	static char *const subscribed[] = { BUFCACHE, "-duration", HL_SECONDS, NULL };
+	static char *const alone[] = { BUFCACHE, "-no-client", "-requests", HL_REQUESTS, NULL };
+	static char *const subscribed[] = { BUFCACHE, "-requests", HL_REQUESTS, NULL };
 	static char *const env[] = { "MEMORY_PRESSURE_WATCH=" GO_SOCK, NULL };
 	const char *l;
 	int status;
@@ -320,6 +340,7 @@ static void hl_run(struct __test_metadata *_metadata, FIXTURE_DATA(go) *self,
 	if (cg_read_u64(cg, "memory.peak", &r->peak))
 		r->peak = 0;
 	slurp(out, text, sizeof(text));
+	r->trim_ms_max = longest_trim_ms(text);
 	l = last_line(text, r->survived ? "done" : "stats");
 	if (l) {
 		r->gc = line_u64(l, "gc");
@@ -346,13 +367,14 @@ TEST_F_TIMEOUT(go, headline, 240)
 	ASSERT_EQ(0, daemon_yield("bufcache", &y)) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
 	measured = trims_measured(&claimed, &fell);
 
-	ksft_print_msg("go-headline: without client: survived=%d oom_kill=%llu high=%llu peak=%llu gc=%llu; with client and mempressured: survived=%d oom_kill=%llu high=%llu peak=%llu gc=%llu trims=%llu evicted=%llu client_freed=%llu daemon_claimed=%llu daemon_measured=%llu; %d trims measured: claimed %llu, rss fell %llu\n",
+	ksft_print_msg("go-headline: without client: survived=%d oom_kill=%llu high=%llu peak=%llu gc=%llu; with client and mempressured: survived=%d oom_kill=%llu high=%llu peak=%llu gc=%llu trims=%llu longest_trim_ms=%llu evicted=%llu client_freed=%llu daemon_claimed=%llu daemon_measured=%llu; %d trims measured: claimed %llu, rss fell %llu\n",
 		       alone.survived, (unsigned long long)alone.oom_kill,
 		       (unsigned long long)alone.high, (unsigned long long)alone.peak,
 		       (unsigned long long)alone.gc, with.survived,
 		       (unsigned long long)with.oom_kill, (unsigned long long)with.high,
 		       (unsigned long long)with.peak, (unsigned long long)with.gc,
-		       (unsigned long long)with.trims, (unsigned long long)with.evicted,
+		       (unsigned long long)with.trims, (unsigned long long)with.trim_ms_max,
+		       (unsigned long long)with.evicted,
 		       (unsigned long long)with.freed, (unsigned long long)y.claimed,
 		       (unsigned long long)y.measured, measured, (unsigned long long)claimed,
 		       (unsigned long long)fell);
@@ -363,7 +385,7 @@ TEST_F_TIMEOUT(go, headline, 240)
 	ASSERT_GT(with.trims, 0);
 	ASSERT_GT(with.evicted, 0);
 	/* The daemon heard every claim the client made in time. */
-	ASSERT_GT(y.replies, 0);
+	ASSERT_GT(y.replies, 0) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
 	ASSERT_GT(y.claimed, 0);
 	ASSERT_LE(y.claimed, with.freed);
 	/*

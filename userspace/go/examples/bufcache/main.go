@@ -4,9 +4,9 @@
 // creep toward their cgroup's limit: a sync.Pool of *bytes.Buffer whose
 // buffers grow large (a request now and then is big, and the pool keeps
 // the grown buffer), and a map cache that only grows.  It serves a steady
-// load until -duration is up, printing one line per second (stats), per
-// trim, per level message and per change of its memory limit, and a
-// last line (done) when it ends at -duration or on SIGTERM.
+// load until -duration is up or -requests are served, printing one line
+// per second (stats), per trim, per level message and per change of its
+// memory limit, and a last line (done) when it ends there or on SIGTERM.
 //
 // With the client (the default) its cache is a Shrinker of the runtime
 // handler and its GOMEMLIMIT follows the cgroup's soft limit; -no-client
@@ -164,6 +164,7 @@ func main() {
 	name := flag.String("name", "bufcache", "name given to mempressured")
 	workers := flag.Int("workers", 4, "goroutines serving requests")
 	duration := flag.Duration("duration", 0, "run this long, then exit 0 (0: until killed)")
+	requests := flag.Uint64("requests", 0, "serve this many requests, none dropped, then exit 0 (0: no bound)")
 	flag.Parse()
 
 	c := &cache{entries: make(map[uint64][]byte), max: maxCache.v}
@@ -205,9 +206,14 @@ func main() {
 
 	// The load: requests paced by the clock, so that a slow (or
 	// throttled) process keeps the same rate once it can.
+	// With -requests the work is fixed instead of the time: a slow machine
+	// takes longer but ends with the same cache.
 	reqs := make(chan uint64, 64)
+	var served sync.WaitGroup
 	for i := 0; i < *workers; i++ {
+		served.Add(1)
 		go func(seed int64) {
+			defer served.Done()
 			rng := rand.New(rand.NewSource(seed))
 			for k := range reqs {
 				serve(c, k, int(entry.v), int(big.v), rng)
@@ -230,10 +236,18 @@ func main() {
 			continue
 		}
 		due := uint64(since() * perSec)
+		if *requests > 0 && due > *requests {
+			due = *requests
+		}
+	send:
 		for ; sent < due; sent++ {
 			select {
 			case reqs <- sent:
-			default: // behind: this request is lost, as a client would give up
+			default:
+				if *requests > 0 {
+					break send // behind: the rest waits for the next tick
+				}
+				// behind: this request is lost, as a client would give up
 			}
 		}
 		if now.Sub(lastStats) >= time.Second {
@@ -242,9 +256,11 @@ func main() {
 			fmt.Printf("stats t=%.1f gc=%d cache=%d entries=%d evicted=%d limit=%d peak_rss=%d\n",
 				since(), mempressure.GCCycles(), cb, ce, ev, debug.SetMemoryLimit(-1), peakRSS())
 		}
-		running = *duration == 0 || time.Since(start) < *duration
+		running = (*duration == 0 || time.Since(start) < *duration) &&
+			(*requests == 0 || sent < *requests)
 	}
 	close(reqs)
+	served.Wait()
 	_, _, ev := c.stats()
 	fmt.Printf("done t=%.1f gc=%d peak_rss=%d trims=%d freed=%d evicted=%d\n", since(),
 		mempressure.GCCycles(), peakRSS(), atomic.LoadUint64(&trims),
