@@ -254,6 +254,12 @@ static size_t mp_format(struct mp_events_reader *r, const struct mp_event *ev)
 		mp_add_u64(&l, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
 		mp_add_u64(&l, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
 		break;
+	case MEMPRESSURE_EVENT_LIMIT:
+		mp_add_level(&l, MEMPRESSURE_EKEY_LEVEL, ev->level);
+		mp_add_u64(&l, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
+		mp_add_u64(&l, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
+		mp_add_u64(&l, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_EV_SOFT]);
+		break;
 	case MEMPRESSURE_EVENT_SOFT_OVER:
 	case MEMPRESSURE_EVENT_SOFT_UNDER:
 		mp_add_u64(&l, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);

@@ -13,6 +13,7 @@
 /* v[] of each kind; U64_MAX in time_to_limit is "-". */
 enum {
 	MP_EV_USAGE = 0, MP_EV_LIMIT = 1,		/* level, soft_* */
+	MP_EV_SOFT = 2,					/* limit */
 	MP_EV_RSS = 0, MP_EV_GROWTH = 1, MP_EV_TTL = 2,	/* leak_* */
 	MP_EV_COUNT = 0, MP_EV_DELTA = 1,		/* high, max, oom, ... */
 };

@@ -176,6 +176,21 @@ static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
 	mp_report_counts(cg, sig, cg->events, grew);
 	mp_cgroup_level(s, cg, usage, grew, t, true);
 
+	/*
+	 * The limits moved (memory.high or memory.max written, or a soft
+	 * limit set): what sizes itself to the soft limit, a Go service's
+	 * GOMEMLIMIT say, must hear it even when the level stays.
+	 */
+	if (old && (old->limit != cg->limit || old->soft != cg->soft)) {
+		struct mp_event ev = {
+			.kind = MEMPRESSURE_EVENT_LIMIT,
+			.level = sig->level.level,
+			.v = { usage, cg->limit, cg->soft },
+		};
+
+		mp_emit_cgroup(cg, &ev);
+	}
+
 	crossed = mp_soft_update(&sig->soft_over, usage, cg->soft,
 				 t[MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT]);
 	if (crossed) {

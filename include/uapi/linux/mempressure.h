@@ -148,7 +148,8 @@
 	X(MAX,		"max")						\
 	X(OOM,		"oom")						\
 	X(OOM_KILL,	"oom_kill")					\
-	X(LOST,		"lost")
+	X(LOST,		"lost")						\
+	X(LIMIT,	"limit")
 
 /*
  * The longest event line, its newline included: the fixed keys and a
@@ -177,14 +178,19 @@
 	X(COUNT,	"count")					\
 	X(DELTA,	"delta")
 
-/* What raised a level (the reason key of a level event). */
+/*
+ * What raised a level (the reason key of a level event).  LIMIT is only in
+ * mempressured's level message, when the level stayed and the soft limit
+ * moved (a limit event).
+ */
 #define MEMPRESSURE_REASONS(X)					\
 	X(USAGE,	"usage")					\
 	X(PSI,		"psi")						\
 	X(HIGH,		"high")						\
 	X(MAX,		"max")						\
 	X(OOM,		"oom")						\
-	X(CALM,		"calm")
+	X(CALM,		"calm")						\
+	X(LIMIT,	"limit")
 
 /*
  * /proc/mempressure/control: settings written as "set NAME VALUE".

@@ -51,6 +51,7 @@ enum mp_level_reason {
 	MP_LEVEL_REASON_MAX,
 	MP_LEVEL_REASON_OOM,
 	MP_LEVEL_REASON_CALM,
+	MP_LEVEL_REASON_LIMIT,		/* unchanged: the soft limit moved */
 };
 
 struct mp_client;
