@@ -1577,11 +1577,22 @@ static const char *event_reason(const struct mp_event *ev)
 	return ev->reason >= 0 ? mp_reasons[ev->reason] : MEMPRESSURE_NA;
 }
 
+/*
+ * A level message to the subscribers of @ev's cgroup.  A limit event is
+ * told as one too, the level unchanged and the reason "limit": the soft
+ * limit it carries is what a client sizes itself to.
+ */
 static void notify_level(const struct mp_event *ev)
 {
+	bool limit = ev->kind == MEMPRESSURE_EVENT_LIMIT;
 	struct mp_msg_out o;
 	struct cg_row row;
 	int soft = 0;		/* the cgroup's row: 0 not read yet, 1 read, -1 not found */
+
+	if (limit) {
+		row.soft = ev->soft_limit_bytes;
+		soft = 1;
+	}
 
 	for (struct client *c = d.clients, *next; c; c = next) {
 		next = c->next;
@@ -1590,8 +1601,10 @@ static void notify_level(const struct mp_event *ev)
 		mp_msg_begin(&o, MEMPRESSURED_MSG_LEVEL);
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, ev->cgroup);
 		mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(ev->level));
-		mp_msg_add_str(&o, MEMPRESSURED_KEY_OLD_LEVEL, mpd_level_name(ev->old_level));
-		mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON, event_reason(ev));
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_OLD_LEVEL,
+			       mpd_level_name(limit ? ev->level : ev->old_level));
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_REASON,
+			       limit ? mp_reasons[MEMPRESSURE_REASON_LIMIT] : event_reason(ev));
 		/*
 		 * The soft limit moves with memory.max and memory.high: say
 		 * where it is.  The module publishes a sample's table before
@@ -1640,6 +1653,14 @@ static void handle_event(const struct mp_event *ev)
 					break;
 				}
 			}
+		break;
+	case MEMPRESSURE_EVENT_LIMIT:
+		if (ev->level < 0)
+			return;
+		log_debug("%s: limit %llu, soft limit %llu", ev->cgroup,
+			  (unsigned long long)ev->limit_bytes,
+			  (unsigned long long)ev->soft_limit_bytes);
+		notify_level(ev);
 		break;
 	case MEMPRESSURE_EVENT_SOFT_OVER:
 		/* Over a soft limit counts as medium, as for the trims. */
