@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <linux/mempressure.h>
+
 #include "kselftest_harness.h"
 
 #include "mpd_policy.h"
@@ -128,6 +130,97 @@ TEST(order_ties_keep_given_order)
 		ASSERT_EQ(0, o[0]);
 		mpd_order_targets(NULL, 0, NULL);
 	}
+}
+
+/* A subscriber with nothing in flight is asked at once. */
+TEST(trim_when_nothing_pending)
+{
+	uint64_t at = 0;
+
+	ASSERT_TRUE(mpd_trim_when(NULL, 0, MEMPRESSURED_TRIM_SOFT, 1000, &at));
+	ASSERT_EQ(1000, at);
+}
+
+/*
+ * An answered trim waits only for its measurement: a new round asks at
+ * once, whatever its reason, the same one included.
+ */
+TEST(trim_when_answered_asks_now)
+{
+	const struct mpd_pending_trim answered = {
+		.sent = true, .replied = true, .reason = MEMPRESSURED_TRIM_LEAK, .deadline = 5000,
+	};
+	const struct mpd_pending_trim again = {
+		.sent = true, .replied = true, .reason = MEMPRESSURED_TRIM_SOFT, .deadline = 5000,
+	};
+	uint64_t at = 0;
+
+	ASSERT_TRUE(mpd_trim_when(&answered, 1, MEMPRESSURED_TRIM_SOFT, 1000, &at));
+	ASSERT_EQ(1000, at);
+	at = 0;
+	ASSERT_TRUE(mpd_trim_when(&again, 1, MEMPRESSURED_TRIM_SOFT, 1000, &at));
+	ASSERT_EQ(1000, at);
+}
+
+/* Scheduled, not sent: the same pressure, whatever the reason; not again. */
+TEST(trim_when_scheduled_not_again)
+{
+	const struct mpd_pending_trim level = { .reason = MEMPRESSURED_TRIM_LEVEL };
+	uint64_t at;
+
+	ASSERT_FALSE(mpd_trim_when(&level, 1, MEMPRESSURED_TRIM_SOFT, 1000, &at));
+	ASSERT_FALSE(mpd_trim_when(&level, 1, MEMPRESSURED_TRIM_LEVEL, 1000, &at));
+}
+
+/* Sent, unanswered, same reason: it is being asked for that already. */
+TEST(trim_when_unanswered_same_reason_not_again)
+{
+	const struct mpd_pending_trim sent = {
+		.sent = true, .reason = MEMPRESSURED_TRIM_SOFT, .deadline = 5000,
+	};
+	uint64_t at;
+
+	ASSERT_FALSE(mpd_trim_when(&sent, 1, MEMPRESSURED_TRIM_SOFT, 1000, &at));
+}
+
+/* Sent, unanswered, another reason: asked at that trim's deadline. */
+TEST(trim_when_unanswered_other_reason_at_its_deadline)
+{
+	const struct mpd_pending_trim sent = {
+		.sent = true, .reason = MEMPRESSURED_TRIM_LEAK, .deadline = 5000,
+	};
+	/* Past its deadline but not measured yet: now. */
+	const struct mpd_pending_trim late = {
+		.sent = true, .reason = MEMPRESSURED_TRIM_LEAK, .deadline = 900,
+	};
+	uint64_t at = 0;
+
+	ASSERT_TRUE(mpd_trim_when(&sent, 1, MEMPRESSURED_TRIM_SOFT, 1000, &at));
+	ASSERT_EQ(5000, at);
+	ASSERT_TRUE(mpd_trim_when(&late, 1, MEMPRESSURED_TRIM_SOFT, 1000, &at));
+	ASSERT_EQ(1000, at);
+}
+
+/*
+ * Several in flight: answered ones do not count; the latest unanswered
+ * deadline of another reason; any unanswered of the round's reason, or any
+ * scheduled, holds it back.
+ */
+TEST(trim_when_several_pending)
+{
+	const struct mpd_pending_trim p[] = {
+		{ .sent = true, .replied = true, .reason = MEMPRESSURED_TRIM_SOFT, .deadline = 9000 },
+		{ .sent = true, .reason = MEMPRESSURED_TRIM_LEAK, .deadline = 3000 },
+		{ .sent = true, .reason = MEMPRESSURED_TRIM_LEVEL, .deadline = 4000 },
+		{ .reason = MEMPRESSURED_TRIM_SOFT },
+	};
+	uint64_t at = 0;
+
+	ASSERT_TRUE(mpd_trim_when(p, 3, MEMPRESSURED_TRIM_SOFT, 1000, &at));
+	ASSERT_EQ(4000, at);
+	ASSERT_FALSE(mpd_trim_when(p, 3, MEMPRESSURED_TRIM_LEAK, 1000, &at));
+	ASSERT_FALSE(mpd_trim_when(p, 3, MEMPRESSURED_TRIM_LEVEL, 1000, &at));
+	ASSERT_FALSE(mpd_trim_when(p, 4, MEMPRESSURED_TRIM_SOFT, 1000, &at));
 }
 
 TEST(episode_start)

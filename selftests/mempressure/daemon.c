@@ -1436,6 +1436,83 @@ TEST_F_TIMEOUT(daemon, callbacks_are_staggered, 120)
 	close(hrep);
 }
 
+/* How many times @needle shows in @s. */
+static unsigned int count(const char *s, const char *needle)
+{
+	unsigned int n = 0;
+
+	for (; (s = strstr(s, needle)); s++)
+		n++;
+	return n;
+}
+
+#define PEND_CONF \
+	"[daemon]\n" \
+	"socket = " SOCK_PATH "\n" \
+	"deadline_ms = 15000\n" \
+	"stagger_ms = 20\n" \
+	"grace_ms = 1000\n" \
+	"[cgroup /mpd_pend]\n" \
+	"trim_level = low\n" \
+	"reclaim = no\n" \
+	"clamp = no\n"
+
+/*
+ * A trim that was answered does not hide its subscriber from the next
+ * round: the cgroup reaches low (trim_level here) and the subscriber is
+ * asked and answers; the cgroup then crosses its soft limit well within
+ * the first trim's deadline_ms, and the subscriber is asked again at once,
+ * before the first trim is measured.
+ */
+TEST_F_TIMEOUT(daemon, answered_trim_does_not_hide_a_new_round, 120)
+{
+	static char acc[65536], hacc[256], needle[64];
+	struct sub s = { .name = "answers", .cg = "mpd_pend", .target = 8 * MiB,
+			 .rate = 64 * MiB, .respond = true, .run_ms = 60000 };
+	struct holder h = { .comm = "mpd_ppush", .cg = "mpd_pend" };
+	uint64_t at, id, end;
+	int fd, hcmd, hrep;
+	bool again = false;
+
+	acc[0] = hacc[0] = '\0';
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_pend", TGT_MAX));
+	self->daemon = daemon_start(PEND_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	self->kids[self->nr_kids++] = sub_start(&s, &fd);
+	ASSERT_TRUE(wait_pipe(fd, acc, sizeof(acc), "msg=welcome", MP_WAIT_MS));
+	self->kids[self->nr_kids++] = holder_start(&h, &hcmd, &hrep);
+	ASSERT_TRUE(wait_pipe(hrep, hacc, sizeof(hacc), "R", MP_WAIT_MS));
+
+	/* low: the first round, answered. */
+	ASSERT_TRUE(holder_grow(hcmd, hrep, hacc, sizeof(hacc), 80, "mpd_pend",
+				MEMPRESSURE_LEVEL_LOW)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_pipe(fd, acc, sizeof(acc), "msg=trim ", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(first_trim(acc, &at, &id));
+	ASSERT_NE(NULL, strstr(acc, "reason=level"));
+	snprintf(needle, sizeof(needle), "trim %llu: answers says it freed",
+		 (unsigned long long)id);
+	ASSERT_TRUE(wait_log(needle, MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+
+	/* Over the soft limit (medium): asked again, before the first deadline. */
+	ASSERT_TRUE(holder_grow(hcmd, hrep, hacc, sizeof(hacc), 90, "mpd_pend",
+				MEMPRESSURE_LEVEL_MEDIUM)) TH_LOG("%s", daemon_log());
+	end = mp_now_ms() + MP_WAIT_MS;
+	while (!again && mp_now_ms() < end) {
+		drain(fd, acc, sizeof(acc));
+		again = count(acc, " msg=trim ") >= 2;
+		if (!again)
+			poll(NULL, 0, 50);
+	}
+	ASSERT_TRUE(again) TH_LOG("got: %s\nlog: %s", acc, daemon_log());
+	snprintf(needle, sizeof(needle), "trim %llu: answers (pid", (unsigned long long)id);
+	ASSERT_EQ(NULL, strstr(daemon_log(), needle))
+		TH_LOG("measured before the second round: %s", daemon_log());
+	close(fd);
+	close(hcmd);
+	close(hrep);
+}
+
 #define NOBODY	65534
 
 /*

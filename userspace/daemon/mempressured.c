@@ -1054,19 +1054,23 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 				       int reason, uint64_t want, bool dry)
 {
 	struct client *subs[256];
-	uint64_t rss[256], yield[256], total_rss = 0, t = now_ms();
+	uint64_t rss[256], yield[256], when[256], total_rss = 0, t = now_ms();
 	size_t n = 0, order[256];
 	unsigned int nr = 0;
 
 	for (struct client *c = d.clients; c && n < 256; c = c->next) {
-		bool pending = false;
+		struct mpd_pending_trim p[16];
+		size_t np = 0;
 
 		if (!c->hello || strcmp(c->cgroup, cgroup) || (only_pid && c->pid != only_pid))
 			continue;
-		/* One trim at a time per subscriber. */
-		for (struct action *a = d.actions; a && !pending; a = a->next)
-			pending = a->kind == ACT_TRIM && a->cid == c->cid;
-		if (pending)
+		/* Its trims in flight decide whether and when this round asks it. */
+		for (struct action *a = d.actions; a && np < 16; a = a->next)
+			if (a->kind == ACT_TRIM && a->cid == c->cid)
+				p[np++] = (struct mpd_pending_trim){ .sent = a->sent,
+					.replied = a->replied, .reason = a->reason,
+					.deadline = a->at };
+		if (!mpd_trim_when(p, np, reason, t, &when[n]))
 			continue;
 		subs[n] = c;
 		rss[n] = proc_rss_bytes(c->pid);
@@ -1096,6 +1100,12 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 		a->cid = subs[i]->cid;
 		a->pid = subs[i]->pid;
 		snprintf(a->app, sizeof(a->app), "%s", subs[i]->name);
+		if (when[i] > a->at) {
+			a->at = when[i];
+			log_info("trim %llu: %s (pid %d) has a trim of another reason unanswered: asking (reason %s) at its deadline, in %llu ms",
+				 (unsigned long long)a->id, a->app, a->pid,
+				 mp_trim_reason_names[reason], (unsigned long long)(when[i] - t));
+		}
 		nr++;
 	}
 

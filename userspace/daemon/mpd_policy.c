@@ -52,6 +52,21 @@ void mpd_order_targets(const uint64_t *yield, size_t n, size_t *order)
 		}
 }
 
+bool mpd_trim_when(const struct mpd_pending_trim *p, size_t n, int reason, uint64_t now,
+		   uint64_t *at)
+{
+	*at = now;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i].sent && p[i].replied)
+			continue;
+		if (!p[i].sent || p[i].reason == reason)
+			return false;
+		if (p[i].deadline > *at)
+			*at = p[i].deadline;
+	}
+	return true;
+}
+
 struct mpd_step mpd_episode_start(uint64_t now, unsigned int nr_callbacks,
 				  uint64_t stagger_ms, const struct mpd_policy *pol, bool root)
 {

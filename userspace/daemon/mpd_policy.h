@@ -42,6 +42,30 @@ uint64_t mpd_want_share(uint64_t want, uint64_t rss, uint64_t total_rss, size_t 
  */
 void mpd_order_targets(const uint64_t *yield, size_t n, size_t *order);
 
+/*
+ * A subscriber's trim already scheduled or sent when a new round would ask
+ * it: for the round's @reason, whether and when to ask it (docs/mempressured.md).
+ */
+struct mpd_pending_trim {
+	bool sent;			/* else scheduled, not sent yet */
+	bool replied;			/* it answered (sent only) */
+	int reason;			/* MEMPRESSURED_TRIM_* */
+	uint64_t deadline;		/* sent: when it is measured */
+};
+
+/*
+ * When to send a new round's trim (@reason) to a subscriber with @n trims
+ * @p in flight: false if not at all.  An answered trim hides nothing: ask
+ * at @now.  One scheduled but not sent yet is about to ask for the same
+ * pressure: not again (a soft_over and the level event of one crossing
+ * make one trim, not two).  One sent and unanswered of the same reason
+ * already asks for it: not again; of another reason: ask at the latest
+ * such deadline, when the application is free to hear a new request (one
+ * unanswered trim at a time).
+ */
+bool mpd_trim_when(const struct mpd_pending_trim *p, size_t n, int reason, uint64_t now,
+		   uint64_t *at);
+
 /* Where one cgroup's episode stands: the step to take when next due. */
 enum mpd_stage { MPD_ST_RECLAIM, MPD_ST_CLAMP, MPD_ST_KILL, MPD_ST_DONE, MPD_ST_NR };
 extern const char *const mpd_stage_names[MPD_ST_NR];	/* as in the status reply */
