@@ -1513,6 +1513,54 @@ TEST_F_TIMEOUT(daemon, answered_trim_does_not_hide_a_new_round, 120)
 	close(hrep);
 }
 
+#define LOWSIG_CONF \
+	BASE_CONF \
+	"[cgroup /mpd_low]\n" \
+	"reclaim = no\n" \
+	"clamp = no\n" \
+	"[signal lowsig]\n" \
+	"cgroup = /mpd_low\n" \
+	"comm = mpd_lowt\n" \
+	"signal = SIGUSR1\n" \
+	"level = low\n"
+
+/*
+ * A [signal] section below trim_level (medium, the default) acts alone: at
+ * low the target named by cgroup and comm gets its signal, and a subscriber
+ * beside it gets no trim.
+ */
+TEST_F_TIMEOUT(daemon, below_trim_level_only_targets_act, 120)
+{
+	static char acc[65536], tacc[256];
+	struct sub s = { .name = "quiet", .cg = "mpd_low", .respond = true, .run_ms = 60000 };
+	struct holder t = { .comm = "mpd_lowt", .cg = "mpd_low" };
+	int fd, tcmd, trep;
+
+	acc[0] = tacc[0] = '\0';
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_low", TGT_MAX));
+	self->daemon = daemon_start(LOWSIG_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	self->kids[self->nr_kids++] = sub_start(&s, &fd);
+	ASSERT_TRUE(wait_pipe(fd, acc, sizeof(acc), "msg=welcome", MP_WAIT_MS));
+	self->kids[self->nr_kids++] = holder_start(&t, &tcmd, &trep);
+	ASSERT_TRUE(wait_pipe(trep, tacc, sizeof(tacc), "R", MP_WAIT_MS));
+
+	ASSERT_TRUE(holder_grow(tcmd, trep, tacc, sizeof(tacc), 80, "mpd_low",
+				MEMPRESSURE_LEVEL_LOW)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_pipe(trep, tacc, sizeof(tacc), "S", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log("signal lowsig: sent signal 10 to mpd_lowt", MP_WAIT_MS));
+	/* A trim would have gone out before the signal: give it time to arrive. */
+	ASSERT_EQ(0, mp_wait_more_samples(3, MP_WAIT_MS));
+	drain(fd, acc, sizeof(acc));
+	ASSERT_NE(NULL, strstr(acc, "msg=level ")) TH_LOG("%s", acc);
+	ASSERT_EQ(NULL, strstr(acc, "msg=trim")) TH_LOG("%s\nlog: %s", acc, daemon_log());
+	ASSERT_EQ(NULL, strstr(daemon_log(), "asked quiet"));
+	close(fd);
+	close(tcmd);
+	close(trep);
+}
+
 #define NOBODY	65534
 
 /*

@@ -1045,10 +1045,77 @@ static void action_due(struct action *a)
 }
 
 /*
- * Ask every target in @cgroup, @stagger_ms apart, starting at @t0: the
- * subscribers (the applications that gave most first), then signal and
- * hook targets whose level is reached.  @pid limits it to one process
- * (a leak).  Returns how many callbacks were scheduled.
+ * Schedule the signal and hook targets in @cgroup whose level is above
+ * @from_level and at most @level, @stagger_ms apart after the @nr
+ * callbacks already scheduled from @t.  @only_pid limits it to one
+ * process (a leak).  Returns @nr plus how many were scheduled.
+ */
+static unsigned int schedule_targets(const char *cgroup, pid_t only_pid, int from_level,
+				     int level, int reason, uint64_t want, bool dry, uint64_t t,
+				     unsigned int nr)
+{
+	for (size_t i = 0; i < d.cfg.nr_signals; i++) {
+		const struct mpd_signal_cfg *s = &d.cfg.signals[i];
+		struct proc_row *rows;
+		size_t nrows;
+
+		if (s->level <= from_level || s->level > level ||
+		    (s->cgroup && strcmp(s->cgroup, cgroup)))
+			continue;
+		if (procs_in(cgroup, &rows, &nrows) < 0)
+			continue;
+		for (size_t j = 0; j < nrows; j++) {
+			struct action *a;
+
+			if ((s->comm && strcmp(s->comm, rows[j].comm)) ||
+			    (only_pid && rows[j].pid != only_pid))
+				continue;
+			if (dry) {
+				log_info("would send signal %d to %s (pid %d) in %s", s->signo,
+					 rows[j].comm, rows[j].pid, cgroup);
+				counters.dry_callbacks[MPD_CB_SIGNAL]++;
+				nr++;
+				continue;
+			}
+			a = action_new(ACT_SIGNAL, t + nr * d.cfg.stagger_ms, cgroup, level,
+				       reason, want);
+			if (!a)
+				continue;
+			a->pid = rows[j].pid;
+			a->signo = s->signo;
+			snprintf(a->comm, sizeof(a->comm), "%s", rows[j].comm);
+			snprintf(a->hook_name, sizeof(a->hook_name), "%s", s->name);
+			nr++;
+		}
+		free(rows);
+	}
+
+	for (size_t i = 0; i < d.cfg.nr_hooks && !only_pid; i++) {
+		const struct mpd_hook_cfg *h = &d.cfg.hooks[i];
+		struct action *a;
+
+		if (h->level <= from_level || h->level > level || strcmp(h->cgroup, cgroup))
+			continue;
+		if (dry) {
+			log_info("would run hook %s (%s) for %s", h->name, h->command, cgroup);
+			counters.dry_callbacks[MPD_CB_HOOK]++;
+			nr++;
+			continue;
+		}
+		a = action_new(ACT_HOOK, t + nr * d.cfg.stagger_ms, cgroup, level, reason, want);
+		if (!a)
+			continue;
+		snprintf(a->hook_name, sizeof(a->hook_name), "%s", h->name);
+		nr++;
+	}
+	return nr;
+}
+
+/*
+ * Ask every target in @cgroup, @stagger_ms apart: the subscribers (the
+ * applications that gave most first), then signal and hook targets whose
+ * level is reached.  @only_pid limits it to one process (a leak).  Returns
+ * how many callbacks were scheduled.
  */
 static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int level,
 				       int reason, uint64_t want, bool dry)
@@ -1108,61 +1175,7 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 		}
 		nr++;
 	}
-
-	for (size_t i = 0; i < d.cfg.nr_signals; i++) {
-		const struct mpd_signal_cfg *s = &d.cfg.signals[i];
-		struct proc_row *rows;
-		size_t nrows;
-
-		if (level < s->level || (s->cgroup && strcmp(s->cgroup, cgroup)))
-			continue;
-		if (procs_in(cgroup, &rows, &nrows) < 0)
-			continue;
-		for (size_t j = 0; j < nrows; j++) {
-			struct action *a;
-
-			if ((s->comm && strcmp(s->comm, rows[j].comm)) ||
-			    (only_pid && rows[j].pid != only_pid))
-				continue;
-			if (dry) {
-				log_info("would send signal %d to %s (pid %d) in %s", s->signo,
-					 rows[j].comm, rows[j].pid, cgroup);
-				counters.dry_callbacks[MPD_CB_SIGNAL]++;
-				nr++;
-				continue;
-			}
-			a = action_new(ACT_SIGNAL, t + nr * d.cfg.stagger_ms, cgroup, level,
-				       reason, want);
-			if (!a)
-				continue;
-			a->pid = rows[j].pid;
-			a->signo = s->signo;
-			snprintf(a->comm, sizeof(a->comm), "%s", rows[j].comm);
-			snprintf(a->hook_name, sizeof(a->hook_name), "%s", s->name);
-			nr++;
-		}
-		free(rows);
-	}
-
-	for (size_t i = 0; i < d.cfg.nr_hooks && !only_pid; i++) {
-		const struct mpd_hook_cfg *h = &d.cfg.hooks[i];
-		struct action *a;
-
-		if (level < h->level || strcmp(h->cgroup, cgroup))
-			continue;
-		if (dry) {
-			log_info("would run hook %s (%s) for %s", h->name, h->command, cgroup);
-			counters.dry_callbacks[MPD_CB_HOOK]++;
-			nr++;
-			continue;
-		}
-		a = action_new(ACT_HOOK, t + nr * d.cfg.stagger_ms, cgroup, level, reason, want);
-		if (!a)
-			continue;
-		snprintf(a->hook_name, sizeof(a->hook_name), "%s", h->name);
-		nr++;
-	}
-	return nr;
+	return schedule_targets(cgroup, only_pid, -1, level, reason, want, dry, t, nr);
 }
 
 /* --- hooks --- */
@@ -1651,18 +1664,13 @@ static void handle_event(const struct mp_event *ev)
 		if (ev->level > ev->old_level && ev->level >= pol.trim_level)
 			start_episode(ev->cgroup, ev->level, MEMPRESSURED_TRIM_LEVEL);
 		else if (ev->level > ev->old_level)
-			/* Below trim_level: only targets configured for this level. */
-			for (size_t i = 0; i < d.cfg.nr_signals + d.cfg.nr_hooks; i++) {
-				int l = i < d.cfg.nr_signals ? d.cfg.signals[i].level :
-					d.cfg.hooks[i - d.cfg.nr_signals].level;
-
-				if (l <= ev->level && l > ev->old_level) {
-					schedule_callbacks(ev->cgroup, 0, ev->level,
-							   MEMPRESSURED_TRIM_LEVEL,
-							   page_round(0), dry_run(&pol));
-					break;
-				}
-			}
+			/*
+			 * Below trim_level: no trims, only the signal and hook
+			 * targets of the levels just reached.
+			 */
+			schedule_targets(ev->cgroup, 0, ev->old_level, ev->level,
+					 MEMPRESSURED_TRIM_LEVEL, page_round(0), dry_run(&pol),
+					 now_ms(), 0);
 		break;
 	case MEMPRESSURE_EVENT_LIMIT:
 		if (ev->level < 0)
