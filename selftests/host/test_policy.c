@@ -390,6 +390,25 @@ TEST(step_dry_run_same_decisions)
 	ASSERT_EQ(MPD_ST_DONE, b.stage);
 }
 
+/* The clamp lowers memory.high to the soft limit, in pages; never raises it. */
+TEST(clamp_only_lowers)
+{
+	uint64_t at = 0;
+
+	/* "max", or above the soft limit: clamped at it. */
+	ASSERT_TRUE(mpd_clamp_at(UINT64_MAX, 80 * PAGE, PAGE, &at));
+	ASSERT_EQ(80 * PAGE, at);
+	ASSERT_TRUE(mpd_clamp_at(81 * PAGE, 80 * PAGE, PAGE, &at));
+	ASSERT_EQ(80 * PAGE, at);
+	/* A soft limit within a page: rounded down, as the kernel keeps it. */
+	ASSERT_TRUE(mpd_clamp_at(UINT64_MAX, 80 * PAGE + 100, PAGE, &at));
+	ASSERT_EQ(80 * PAGE, at);
+	/* Already there, or lower: nothing to do. */
+	ASSERT_FALSE(mpd_clamp_at(80 * PAGE, 80 * PAGE, PAGE, &at));
+	ASSERT_FALSE(mpd_clamp_at(10 * PAGE, 80 * PAGE, PAGE, &at));
+	ASSERT_FALSE(mpd_clamp_at(0, 80 * PAGE, PAGE, &at));
+}
+
 TEST(pick_suspect)
 {
 	const bool leak[] = { false, true, true, false, true };

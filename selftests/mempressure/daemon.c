@@ -206,6 +206,23 @@ static bool wait_log(const char *needle, int timeout_ms)
 	return mp_wait_file(LOG_PATH, needle, timeout_ms);
 }
 
+/* Wait until one line of the daemon's log has @a and, after it, @b. */
+static bool wait_log_line(const char *a, const char *b, int timeout_ms)
+{
+	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
+
+	do {
+		for (const char *l = daemon_log(); (l = strstr(l, a)); l++) {
+			const char *nl = strchr(l, '\n'), *m = strstr(l, b);
+
+			if (m && (!nl || m < nl))
+				return true;
+		}
+		poll(NULL, 0, 100);
+	} while (mp_now_ms() < end);
+	return false;
+}
+
 /* Starts the daemon; returns once it listens on its socket. */
 static pid_t daemon_spawn(const char *conf, bool dry)
 {
@@ -461,11 +478,19 @@ static void ignorer(struct __test_metadata *_metadata, FIXTURE_DATA(daemon) *sel
 		return;
 	}
 	ASSERT_TRUE(wait_log("clamped memory.high", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
-	/* While clamped, memory.high is the soft limit the log names. */
 	log = daemon_log();
 	c = strstr(log, "clamped memory.high at ");
 	ASSERT_NE(NULL, c);
 	soft = strtoull(c + strlen("clamped memory.high at "), NULL, 10);
+	/*
+	 * A child writes it and reclaims; its end is logged with the effect.
+	 * While clamped, memory.high is the soft limit the log names.
+	 */
+	snprintf(want, sizeof(want), "memory.high at %llu set", (unsigned long long)soft);
+	ASSERT_TRUE(wait_log(want, MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log_line(want, "; memory.current ", 0)) TH_LOG("%s", daemon_log());
+	log = daemon_log();
+	c = strstr(log, "clamped memory.high at ");
 	ASSERT_EQ(0, cg_read("mpd_ign", "memory.high", high, sizeof(high)));
 	snprintf(want, sizeof(want), "%llu\n", (unsigned long long)soft);
 	ASSERT_STREQ(want, high);
@@ -1140,23 +1165,6 @@ static void leak_cg_push(struct __test_metadata *_metadata, FIXTURE_DATA(daemon)
 	c->ppid = sub_start(&c->pusher, &c->pfd);
 	ASSERT_GT(c->ppid, 0);
 	self->kids[self->nr_kids++] = c->ppid;
-}
-
-/* Wait until one line of the daemon's log has @a and, after it, @b. */
-static bool wait_log_line(const char *a, const char *b, int timeout_ms)
-{
-	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
-
-	do {
-		for (const char *l = daemon_log(); (l = strstr(l, a)); l++) {
-			const char *nl = strchr(l, '\n'), *m = strstr(l, b);
-
-			if (m && (!nl || m < nl))
-				return true;
-		}
-		poll(NULL, 0, 100);
-	} while (mp_now_ms() < end);
-	return false;
 }
 
 static bool alive(pid_t pid)

@@ -180,18 +180,19 @@ struct episode {
 
 /*
  * A child the daemon waits for without blocking its loop: a hook command,
- * or a write to memory.reclaim, which can take as long as reclaim does.
- * Killed at @kill_at (memory.reclaim stops at a pending signal).
+ * or a write to memory.reclaim or memory.high, which reclaims before it
+ * returns and can take as long as reclaim does.  Killed at @kill_at (the
+ * kernel's reclaim stops at a pending signal; a memory.high written stays).
  */
-enum child_kind { CHILD_HOOK, CHILD_RECLAIM };
+enum child_kind { CHILD_HOOK, CHILD_RECLAIM, CHILD_CLAMP };
 
 struct child {
 	enum child_kind kind;
 	pid_t pid;
-	char name[PATH_LEN];		/* the hook's name, or the cgroup reclaimed */
+	char name[PATH_LEN];		/* the hook's name, or the cgroup written */
 	uint64_t kill_at;
 	uint64_t started;
-	uint64_t bytes, before;		/* CHILD_RECLAIM: asked, memory.current */
+	uint64_t bytes, before;		/* the value written, memory.current then */
 	struct child *next;
 };
 
@@ -1228,6 +1229,7 @@ static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level
 }
 
 static void reclaim_done(const struct child *c, int status);
+static void clamp_done(const struct child *c, int status);
 
 static void reap_children(void)
 {
@@ -1244,6 +1246,8 @@ static void reap_children(void)
 				continue;
 			if (hc->kind == CHILD_RECLAIM)
 				reclaim_done(hc, status);
+			else if (hc->kind == CHILD_CLAMP)
+				clamp_done(hc, status);
 			else if (WIFEXITED(status))
 				mpd_log(WEXITSTATUS(status) ? 4 : 6, "hook %s (pid %d) exited with %d",
 					hc->name, pid, WEXITSTATUS(status));
@@ -1361,49 +1365,85 @@ static bool reclaim_available(const struct episode *e)
 }
 
 /*
+ * Write @bytes to @file of @e's cgroup in a child (@kind), which has until
+ * the next step (grace_ms) and is then killed; @before is memory.current
+ * now, for the log of the result.  Returns the child's pid, or -1.
+ */
+static pid_t cg_write_child(enum child_kind kind, const struct episode *e, const char *file,
+			    uint64_t bytes, uint64_t before)
+{
+	char path[PATH_LEN + 64], val[32];
+	struct child *c = calloc(1, sizeof(*c));
+	pid_t pid;
+
+	if (!c) {
+		log_err("%s: out of memory, %s not written", e->cgroup, file);
+		return -1;
+	}
+	cg_file(e->cgroup, file, path, sizeof(path));
+	snprintf(val, sizeof(val), "%llu", (unsigned long long)bytes);
+	pid = fork();
+	if (pid < 0) {
+		log_err("%s: fork: %m, %s not written", e->cgroup, file);
+		free(c);
+		return -1;
+	}
+	if (pid == 0)
+		_exit(-write_str(path, val) & 0xff);	/* 0, or the errno */
+	c->kind = kind;
+	c->pid = pid;
+	c->started = now_ms();
+	c->kill_at = c->started + e->pol.grace_ms;
+	c->bytes = bytes;
+	c->before = before;
+	snprintf(c->name, sizeof(c->name), "%s", e->cgroup);
+	c->next = d.children;
+	d.children = c;
+	return pid;
+}
+
+/*
+ * Stop a child still writing @cgroup's clamp, and wait for it: nothing it
+ * writes can then come after what the caller writes.  The kernel's
+ * reclaim stops at the signal, so the wait is short.
+ */
+static void clamp_write_stop(const char *cgroup)
+{
+	for (struct child **pp = &d.children; *pp;) {
+		struct child *c = *pp;
+
+		if (c->kind != CHILD_CLAMP || strcmp(c->name, cgroup)) {
+			pp = &c->next;
+			continue;
+		}
+		kill(c->pid, SIGKILL);	/* our unreaped child: the pid is still its */
+		waitpid(c->pid, NULL, 0);
+		log_info("%s: memory.high write (pid %d) stopped", c->name, c->pid);
+		*pp = c->next;
+		free(c);
+	}
+}
+
+/*
  * The reclaim step, decided by mpd_step_next(): @perform false in a dry run.
  * The write to memory.reclaim returns only when the kernel has reclaimed
  * that much or given up, which can take seconds: a child does it, so that
- * the loop goes on serving callbacks; reclaim_done() logs the result.  It
- * has until the next step (grace_ms) and is then killed.
+ * the loop goes on serving callbacks; reclaim_done() logs the result.
  */
 static void step_reclaim(struct episode *e, const struct cg_row *row, bool perform)
 {
-	char path[PATH_LEN + 64], val[32];
 	uint64_t excess = page_round(excess_bytes(row->current, e->soft_bytes));
-	struct child *c;
 	pid_t pid;
 
-	cg_file(e->cgroup, "memory.reclaim", path, sizeof(path));
 	if (!perform) {
 		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would reclaim %llu bytes through memory.reclaim",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, (unsigned long long)excess);
 		return;
 	}
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		log_err("%s: out of memory, reclaim skipped", e->cgroup);
+	pid = cg_write_child(CHILD_RECLAIM, e, "memory.reclaim", excess, row->current);
+	if (pid < 0)
 		return;
-	}
-	snprintf(val, sizeof(val), "%llu", (unsigned long long)excess);
-	pid = fork();
-	if (pid < 0) {
-		log_err("%s: fork: %m, reclaim skipped", e->cgroup);
-		free(c);
-		return;
-	}
-	if (pid == 0)
-		_exit(-write_str(path, val) & 0xff);	/* 0, or the errno */
-	c->kind = CHILD_RECLAIM;
-	c->pid = pid;
-	c->started = now_ms();
-	c->kill_at = c->started + e->pol.grace_ms;
-	c->bytes = excess;
-	c->before = row->current;
-	snprintf(c->name, sizeof(c->name), "%s", e->cgroup);
-	c->next = d.children;
-	d.children = c;
 	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): reclaiming %llu bytes through memory.reclaim (pid %d)",
 		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
 		 (unsigned long long)excess, pid);
@@ -1426,10 +1466,19 @@ static void reclaim_done(const struct child *c, int status)
 		(unsigned long long)after);
 }
 
+/*
+ * The clamp step.  Only ever lowers memory.high (mpd_clamp_at()): one set
+ * at or below the soft limit by someone else is left as it is.  Lowering
+ * memory.high makes the writer reclaim down to it before the write
+ * returns, as memory.reclaim does: a child writes it.  The clamp counts
+ * from the fork (e->clamped), so that its restore and the one at exit
+ * come whatever the child is doing.
+ */
 static void step_clamp(struct episode *e, const struct cg_row *row, bool perform)
 {
-	char path[PATH_LEN + 64], val[32], old[32];
-	int r;
+	char path[PATH_LEN + 64], old[32];
+	uint64_t high, at;
+	pid_t pid;
 
 	cg_file(e->cgroup, "memory.high", path, sizeof(path));
 	if (read_small(path, old, sizeof(old)) < 0) {
@@ -1438,29 +1487,69 @@ static void step_clamp(struct episode *e, const struct cg_row *row, bool perform
 		return;
 	}
 	old[strcspn(old, "\n")] = '\0';
-	if (!perform) {
-		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
+	if (!strcmp(old, "max"))
+		high = UINT64_MAX;
+	else if (mp_parse_u64(old, &high) < 0) {
+		log_warn("%s: memory.high reads \"%s\", clamp skipped", e->cgroup, old);
+		counters.step_errors[MPD_STEP_CLAMP] += perform;
+		return;
+	}
+	if (e->clamped) {
+		/* Still ours from an earlier episode: it holds another clamp_ms. */
+		e->clamp_until = now_ms() + e->pol.clamp_ms;
+		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): memory.high stays clamped at %s for %llu ms",
 			 e->cgroup, (unsigned long long)row->current,
-			 (unsigned long long)e->soft_bytes, (unsigned long long)e->soft_bytes, old,
+			 (unsigned long long)e->soft_bytes, old,
 			 (unsigned long long)e->pol.clamp_ms);
 		return;
 	}
-	/* Page-aligned, as the kernel keeps it: the log then says what holds. */
-	snprintf(val, sizeof(val), "%llu",
-		 (unsigned long long)(e->soft_bytes & ~((uint64_t)d.page_size - 1)));
-	r = write_str(path, val);
-	if (r < 0) {
-		log_err("%s: clamp of memory.high at %s failed: %s", e->cgroup, val, strerror(-r));
+	if (!mpd_clamp_at(high, e->soft_bytes, (uint64_t)d.page_size, &at)) {
+		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it already: %sclamp skipped",
+			 e->cgroup, (unsigned long long)row->current,
+			 (unsigned long long)e->soft_bytes, old, perform ? "" : "dry run, ");
+		return;
+	}
+	if (!perform) {
+		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
+			 e->cgroup, (unsigned long long)row->current,
+			 (unsigned long long)e->soft_bytes, (unsigned long long)at, old,
+			 (unsigned long long)e->pol.clamp_ms);
+		return;
+	}
+	pid = cg_write_child(CHILD_CLAMP, e, "memory.high", at, row->current);
+	if (pid < 0) {
 		counters.step_errors[MPD_STEP_CLAMP]++;
 		return;
 	}
-	if (!e->clamped)
-		snprintf(e->old_high, sizeof(e->old_high), "%s", old);
+	snprintf(e->old_high, sizeof(e->old_high), "%s", old);
 	e->clamped = true;
 	e->clamp_until = now_ms() + e->pol.clamp_ms;
-	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): clamped memory.high at %s (was %s) for %llu ms",
-		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes, val,
-		 e->old_high, (unsigned long long)e->pol.clamp_ms);
+	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): clamped memory.high at %llu (was %s) for %llu ms (pid %d)",
+		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
+		 (unsigned long long)at, e->old_high, (unsigned long long)e->pol.clamp_ms, pid);
+}
+
+/* The clamp's write ended: its effect, or its error (then nothing holds). */
+static void clamp_done(const struct child *c, int status)
+{
+	int err = WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+	struct episode *e = episode_find(c->name);
+	uint64_t after = 0;
+
+	cg_read_u64(c->name, "memory.current", &after);
+	if (err && err != EINTR) {
+		log_err("%s: clamp of memory.high at %llu failed: %s", c->name,
+			(unsigned long long)c->bytes, strerror(err));
+		counters.step_errors[MPD_STEP_CLAMP]++;
+		if (e)
+			e->clamped = false;
+		return;
+	}
+	log_info("%s: memory.high at %llu %s after %llu ms; memory.current %llu -> %llu",
+		 c->name, (unsigned long long)c->bytes,
+		 err ? "set, its reclaim stopped at the timeout" : "set and reclaimed to",
+		 (unsigned long long)(now_ms() - c->started), (unsigned long long)c->before,
+		 (unsigned long long)after);
 }
 
 static void clamp_restore(struct episode *e, const char *why)
@@ -1470,6 +1559,8 @@ static void clamp_restore(struct episode *e, const char *why)
 
 	if (!e->clamped)
 		return;
+	/* A clamp still being written must not land after the restore. */
+	clamp_write_stop(e->cgroup);
 	cg_file(e->cgroup, "memory.high", path, sizeof(path));
 	r = write_str(path, e->old_high);
 	if (r < 0)
@@ -1886,7 +1977,9 @@ static void tick(void)
 	for (struct child *h = d.children; h; h = h->next)
 		if (h->kill_at && h->kill_at <= now) {
 			log_warn("%s %s (pid %d) still running after its timeout: killing it",
-				 h->kind == CHILD_HOOK ? "hook" : "memory.reclaim of", h->name,
+				 h->kind == CHILD_HOOK ? "hook" :
+				 h->kind == CHILD_RECLAIM ? "memory.reclaim of" : "memory.high of",
+				 h->name,
 				 h->pid);
 			kill(h->pid, SIGKILL);	/* our unreaped child: the pid is still its */
 			h->kill_at = 0;
@@ -2471,7 +2564,7 @@ int main(int argc, char **argv)
 	while (d.children) {
 		struct child *c = d.children;
 
-		if (c->kind == CHILD_RECLAIM)
+		if (c->kind != CHILD_HOOK)
 			kill(c->pid, SIGKILL);	/* unreaped: the pid is still its */
 		d.children = c->next;
 		free(c);

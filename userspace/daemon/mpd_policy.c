@@ -119,6 +119,12 @@ struct mpd_step mpd_step_next(enum mpd_stage stage, uint64_t next_at, uint64_t n
 	return s;
 }
 
+bool mpd_clamp_at(uint64_t high, uint64_t soft, uint64_t page_size, uint64_t *at)
+{
+	*at = soft / page_size * page_size;
+	return high > *at;
+}
+
 long mpd_pick_suspect(const bool *leak, const int64_t *growth, const bool *helped,
 		      size_t n)
 {

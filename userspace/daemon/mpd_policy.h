@@ -106,6 +106,14 @@ struct mpd_step mpd_step_next(enum mpd_stage stage, uint64_t next_at, uint64_t n
 			      const struct mpd_step_env *env);
 
 /*
+ * Where the clamp step sets memory.high, which is @high now (UINT64_MAX
+ * for "max"): at the soft limit @soft, rounded down to whole pages as the
+ * kernel keeps it, in *@at.  False when @high is there or lower already:
+ * a clamp only ever lowers memory.high.
+ */
+bool mpd_clamp_at(uint64_t high, uint64_t soft, uint64_t page_size, uint64_t *at);
+
+/*
  * Which of @n processes to kill: the leak suspect (@leak[i]) growing
  * fastest (@growth[i]), the first of equals; -1 if none is a suspect.
  * Suspects that @helped (gave memory back at their last trim) come after
