@@ -12,8 +12,10 @@
  * - limit_follows: memory.max lowered, then raised again (memhog holds the
  *   cgroup's level up meanwhile): the first level message after each
  *   change already has the service's GOMEMLIMIT at the new soft limit
- *   less its headroom; with no handler set, trims are answered with 0 and
- *   the cache loses nothing;
+ *   less its headroom; with no handler set, the client answers the trims
+ *   with 0 and the service runs on;
+ * - limit_follows_without_pressure: the same at level none, where only
+ *   the module's limit event tells the service memory.max moved;
  * - no_daemon: a service that cannot reach the daemon says so once and
  *   runs on; it subscribes when the daemon comes, and again after the
  *   daemon restarts, saying once that it lost it.
@@ -519,7 +521,10 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 	raised = limit_step(_metadata, out, LIM_HIGH);
 	ASSERT_EQ(first, raised);
 
-	/* No handler: the trims of the medium phase changed nothing. */
+	/*
+	 * No handler: the client answered the trims of the medium phase
+	 * itself, with 0, and the service ran on to its normal end.
+	 */
 	ASSERT_EQ(0, daemon_yield("bufcache-lim", &y));
 	EXPECT_GT(y.replies, 0);
 	EXPECT_EQ(0, y.claimed);
@@ -527,11 +532,50 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 	slurp(out, text, sizeof(text));
 	l = last_line(text, "done");
 	ASSERT_NE(NULL, l) TH_LOG("%s", text);
-	ASSERT_EQ(0, line_u64(l, "evicted"));
-	ASSERT_EQ(0, line_u64(l, "trims"));
 	ksft_print_msg("go-limit: GOMEMLIMIT %lld -> %lld -> %lld as memory.max went 896 -> 384 -> 896 MiB; %llu trims answered with 0\n",
 		       (long long)first, (long long)lowered, (long long)raised,
 		       (unsigned long long)y.replies);
+}
+
+#define LIM_MID		"671088640"	/* 640 MiB */
+
+/*
+ * With nothing pressing on the cgroup its level stays none, and only the
+ * module's limit event (a level message with reason=limit) can tell the
+ * service that memory.max moved.
+ */
+TEST_F_TIMEOUT(go, limit_follows_without_pressure, 120)
+{
+	static char *const svc[] = { BUFCACHE, "-socket", GO_SOCK, "-handler", "none",
+				     "-name", "bufcache-none", "-rate", "1M", "-max-cache", "4M",
+				     "-headroom", "8M", NULL };
+	static const char out[] = "/tmp/go-none.out";
+	int64_t first, lowered, raised;
+	const char *l;
+
+	ASSERT_EQ(0, go_cg(self, 0, "go_lim", LIM_HIGH, NULL));
+	self->daemon = daemon_run();
+	ASSERT_GT(self->daemon, 0);
+	self->svc = proc_start("go_lim", out, svc, NULL);
+	ASSERT_GT(self->svc, 0);
+	l = wait_text(out, 0, "limit t=", MP_WAIT_MS);
+	ASSERT_NE(NULL, l) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
+	first = (int64_t)line_u64(l, "limit");
+	ASSERT_TRUE(limit_settled(out));
+
+	lowered = limit_step(_metadata, out, LIM_MID);
+	l = last_line(slurp(out, text, sizeof(text)), "level");
+	ASSERT_NE(NULL, l);
+	ASSERT_NE(NULL, strstr(l, " level=none old=none reason=limit ")) TH_LOG("%s", l);
+	ASSERT_LT(lowered, first);
+	raised = limit_step(_metadata, out, LIM_HIGH);
+	l = last_line(slurp(out, text, sizeof(text)), "level");
+	ASSERT_NE(NULL, l);
+	ASSERT_NE(NULL, strstr(l, " level=none old=none reason=limit ")) TH_LOG("%s", l);
+	ASSERT_EQ(first, raised);
+	EXPECT_EQ(MEMPRESSURE_LEVEL_NONE, mp_cg_level("go_lim"));
+	ksft_print_msg("go-limit-none: GOMEMLIMIT %lld -> %lld -> %lld as memory.max went 896 -> 640 -> 896 MiB at level none\n",
+		       (long long)first, (long long)lowered, (long long)raised);
 }
 
 TEST_F_TIMEOUT(go, no_daemon, 120)

@@ -6,13 +6,14 @@
 # selftest (selftests/mempressure/go.c, built by the selftests' pattern
 # rule).  Included by the top Makefile.
 #
-# Go builds offline: the standard library only, caches under $(BUILD).
+# Go builds offline: the standard library only, caches under $(BUILD).  A
+# GOMEMLIMIT or GOGC of the caller's would change what the tests measure.
 
 GO ?= go
 GO_DIR := userspace/go
 GO_SRC := $(GO_DIR)/go.mod $(wildcard $(GO_DIR)/mempressure/*.go $(GO_DIR)/examples/*/*.go)
 GO_ENV := GOCACHE=$(abspath $(BUILD))/go-cache GOPATH=$(abspath $(BUILD))/go-path \
-	  GOPROXY=off GOFLAGS= GOENV=off CGO_ENABLED=0
+	  GOPROXY=off GOFLAGS= GOENV=off CGO_ENABLED=0 GOMEMLIMIT= GOGC=
 
 TOOL_BINS += $(BUILD)/selftests/bufcache
 HOST_TESTS += test_go

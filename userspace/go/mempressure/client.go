@@ -43,11 +43,12 @@ type HandlerFunc func(t Trim) uint64
 // Trim calls f.
 func (f HandlerFunc) Trim(t Trim) uint64 { return f(t) }
 
-// LevelChange is a level message: the cgroup's pressure level changed.
+// LevelChange is a level message: the cgroup's pressure level changed, or,
+// with Reason "limit", the level stayed and the soft limit moved.
 type LevelChange struct {
 	Cgroup          string
 	Level, OldLevel Level
-	Reason          string // "usage", "psi", "high", "max", "oom", "calm"
+	Reason          string // "usage", "psi", "high", "max", "oom", "calm", "limit"
 	SoftLimitBytes  uint64 // the soft limit now; 0 from a daemon that does not say
 }
 

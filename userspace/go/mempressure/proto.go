@@ -32,7 +32,7 @@ var (
 		"want_bytes", "deadline_ms", "freed_bytes"} // MEMPRESSURED_KEYS
 	trimReasonNames = []string{"soft", "level", "leak"} // MEMPRESSURED_TRIM_REASONS
 	levelNames      = []string{"none", "low", "medium", "critical"}
-	levelReasons    = []string{"usage", "psi", "high", "max", "oom", "calm"} // MEMPRESSURE_REASONS
+	levelReasons    = []string{"usage", "psi", "high", "max", "oom", "calm", "limit"} // MEMPRESSURE_REASONS
 )
 
 // Message and key names by meaning; each is checked against the tables above.

@@ -102,6 +102,14 @@ func TestHeaderConstants(t *testing.T) {
 	sameList(t, "trim reasons", trimReasonNames, xlist(t, h, "MEMPRESSURED_TRIM_REASONS"))
 	sameList(t, "levels", levelNames, xlist(t, h, "MEMPRESSURE_LEVELS"))
 	sameList(t, "level reasons", levelReasons, xlist(t, h, "MEMPRESSURE_REASONS"))
+	// The margin a trim's estimate of the memory outside the runtime
+	// assumes: soft_margin_pct's default.
+	m := regexp.MustCompile(`X\(\s*SOFT_MARGIN_PCT,\s*"soft_margin_pct",\s*\d+,\s*\d+,\s*(\d+)\)`).FindStringSubmatch(h)
+	if m == nil {
+		t.Errorf("no soft_margin_pct tunable in the header")
+	} else if m[1] != strconv.Itoa(trimMarginPercent) {
+		t.Errorf("trimMarginPercent %d, header's soft_margin_pct default %s", trimMarginPercent, m[1])
+	}
 
 	in := func(list []string, names ...string) {
 		for _, n := range names {
