@@ -223,6 +223,19 @@ static bool wait_log_line(const char *a, const char *b, int timeout_ms)
 	return false;
 }
 
+/*
+ * The first line of @log that does not start with a syslog priority
+ * ("<0>" to "<7>"), as every line of the daemon's must; NULL if none.
+ */
+static const char *unprefixed_line(const char *log)
+{
+	for (const char *l = log; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "") {
+		if (l[0] != '<' || l[1] < '0' || l[1] > '7' || l[2] != '>')
+			return l;
+	}
+	return NULL;
+}
+
 /* Starts the daemon; returns once it listens on its socket. */
 static pid_t daemon_spawn(const char *conf, bool dry)
 {
@@ -769,8 +782,11 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 
 	tacc[0] = oacc[0] = hook[0] = '\0';
 	unlink(HOOK_OUT);
+	/* What it prints on stdout and stderr must not reach the daemon's log. */
 	ASSERT_EQ(0, mp_write_file(HOOK_SH,
-				"echo \"level=$MEMPRESSURE_LEVEL cgroup=$MEMPRESSURE_CGROUP reason=$MEMPRESSURE_REASON want=$MEMPRESSURE_WANT_BYTES end\" >> " HOOK_OUT "\n"));
+				"echo \"level=$MEMPRESSURE_LEVEL cgroup=$MEMPRESSURE_CGROUP reason=$MEMPRESSURE_REASON want=$MEMPRESSURE_WANT_BYTES end\" >> " HOOK_OUT "\n"
+				"echo hook says hello\n"
+				"echo hook complains >&2\n"));
 	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_tgt", TGT_MAX));
 	self->daemon = daemon_start(TARGETS_CONF, false);
 	ASSERT_GT(self->daemon, 0);
@@ -794,6 +810,9 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 	ASSERT_TRUE(wait_pipe(trep, tacc, sizeof(tacc), "S", MP_WAIT_MS))
 		TH_LOG("%s", daemon_log());
 	ASSERT_TRUE(wait_log("signal usr1: sent signal 10 to mpd_sigt", MP_WAIT_MS));
+	/* The log says why. */
+	ASSERT_TRUE(wait_log_line("signal usr1: sent signal 10 to mpd_sigt",
+				  "(level medium, reason level)", 0)) TH_LOG("%s", daemon_log());
 	ASSERT_NE(0, access(HOOK_OUT, F_OK)) TH_LOG("%s", daemon_log());
 
 	/* critical: the hook, with its environment. */
@@ -801,6 +820,8 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 				MEMPRESSURE_LEVEL_CRITICAL)) TH_LOG("%s", tacc);
 	ASSERT_TRUE(wait_log("hook note (pid", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
 	ASSERT_TRUE(wait_log(" exited with 0", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log_line("hook note: started ", "(level critical, reason level)", 0))
+		TH_LOG("%s", daemon_log());
 	fd = open(HOOK_OUT, O_RDONLY);
 	ASSERT_LE(0, fd);
 	n = read(fd, hook, sizeof(hook) - 1);
@@ -829,6 +850,10 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 	drain(orep, oacc, sizeof(oacc));
 	ASSERT_EQ(NULL, strchr(oacc, 'S'));
 	ASSERT_EQ(NULL, strstr(daemon_log(), "to mpd_other"));
+	/* Every line of the log has its priority; the hook's output is not there. */
+	ASSERT_EQ(NULL, unprefixed_line(daemon_log())) TH_LOG("%s", daemon_log());
+	ASSERT_EQ(NULL, strstr(daemon_log(), "hook says hello"));
+	ASSERT_EQ(NULL, strstr(daemon_log(), "hook complains"));
 	close(tcmd);
 	close(ocmd);
 	close(trep);
@@ -1240,6 +1265,10 @@ TEST_F_TIMEOUT(daemon, leak_trims_and_opt_in_kill, 150)
 	snprintf(needle, sizeof(needle), "(pid %d, rss ", k.lpid);
 	ASSERT_NE(NULL, strstr(p, needle)) TH_LOG("%s", p);
 	ASSERT_NE(NULL, strstr(p, "bytes/s): still over its soft limit")) TH_LOG("%s", p);
+	/* Its effect, a grace_ms later. */
+	snprintf(needle, sizeof(needle), "(pid %d): memory.current ", k.lpid);
+	ASSERT_TRUE(wait_log_line("ms after killing ", needle, MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
 	/* The steady process and the young one in that cgroup live. */
 	ASSERT_TRUE(alive(k.spid));
 	ASSERT_TRUE(alive(k.ppid));
@@ -1260,6 +1289,7 @@ TEST_F_TIMEOUT(daemon, leak_trims_and_opt_in_kill, 150)
 	ASSERT_EQ(NULL, strstr(n.sacc, "reason=leak"));
 	/* kill's cgroup had the same escalation first. */
 	ASSERT_TRUE(wait_log_line("/mpd_lkill: ", "clamped memory.high", 0));
+	ASSERT_EQ(NULL, unprefixed_line(daemon_log())) TH_LOG("%s", daemon_log());
 	close(k.lfd); close(k.sfd); close(k.pfd);
 	close(n.lfd); close(n.sfd); close(n.pfd);
 }

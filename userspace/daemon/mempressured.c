@@ -175,6 +175,9 @@ struct episode {
 	bool clamped;
 	char old_high[32];
 	uint64_t clamp_until;
+	uint64_t effect_at;		/* when to log a kill's effect; 0: none due */
+	uint64_t effect_before;		/* memory.current at the kill */
+	char effect_what[NAME_LEN + 32];	/* "killing COMM (pid N)" */
 	struct episode *next;
 };
 
@@ -682,15 +685,15 @@ static void sd_client_readable(struct client *c)
  * one byte makes their socket readable, which is their pressure event.
  * A client that has not read the last one is readable already.
  */
-static void sd_wake(const char *cgroup, pid_t only_pid, int level, bool dry)
+static void sd_wake(const char *cgroup, pid_t only_pid, int level, int reason, bool dry)
 {
 	for (struct client *c = d.clients, *next; c; c = next) {
 		next = c->next;
 		if (!c->sd || strcmp(c->cgroup, cgroup) || (only_pid && c->pid != only_pid))
 			continue;
 		if (dry) {
-			log_info("would wake systemd client (pid %d) in %s (level %s)", c->pid,
-				 cgroup, mpd_level_name(level));
+			log_info("would wake systemd client (pid %d) in %s (level %s, reason %s)",
+				 c->pid, cgroup, mpd_level_name(level), mp_trim_reason_names[reason]);
 			counters.dry_callbacks[MPD_CB_SYSTEMD]++;
 			continue;
 		}
@@ -700,8 +703,8 @@ static void sd_wake(const char *cgroup, pid_t only_pid, int level, bool dry)
 			client_free(c);
 			continue;
 		}
-		log_info("woke systemd client (pid %d) in %s (level %s)", c->pid, cgroup,
-			 mpd_level_name(level));
+		log_info("woke systemd client (pid %d) in %s (level %s, reason %s)", c->pid, cgroup,
+			 mpd_level_name(level), mp_trim_reason_names[reason]);
 		counters.callbacks[MPD_CB_SYSTEMD]++;
 	}
 }
@@ -1030,9 +1033,9 @@ static void action_due(struct action *a)
 			log_warn("signal %s: %s (pid %d): %s, ignoring", a->hook_name, a->comm,
 				 a->pid, strerror(-r));
 		else
-			log_info("signal %s: sent signal %d to %s (pid %d) in %s (level %s)",
+			log_info("signal %s: sent signal %d to %s (pid %d) in %s (level %s, reason %s)",
 				 a->hook_name, a->signo, a->comm, a->pid, a->cgroup,
-				 mpd_level_name(a->level));
+				 mpd_level_name(a->level), mp_trim_reason_names[a->reason]);
 		counters.callbacks[MPD_CB_SIGNAL] += r == 0;
 		break;
 	case ACT_HOOK:
@@ -1072,8 +1075,9 @@ static unsigned int schedule_targets(const char *cgroup, pid_t only_pid, int fro
 			    (only_pid && rows[j].pid != only_pid))
 				continue;
 			if (dry) {
-				log_info("would send signal %d to %s (pid %d) in %s", s->signo,
-					 rows[j].comm, rows[j].pid, cgroup);
+				log_info("would send signal %d to %s (pid %d) in %s (level %s, reason %s)",
+					 s->signo, rows[j].comm, rows[j].pid, cgroup,
+					 mpd_level_name(level), mp_trim_reason_names[reason]);
 				counters.dry_callbacks[MPD_CB_SIGNAL]++;
 				nr++;
 				continue;
@@ -1098,7 +1102,8 @@ static unsigned int schedule_targets(const char *cgroup, pid_t only_pid, int fro
 		if (h->level <= from_level || h->level > level || strcmp(h->cgroup, cgroup))
 			continue;
 		if (dry) {
-			log_info("would run hook %s (%s) for %s", h->name, h->command, cgroup);
+			log_info("would run hook %s (%s) for %s (level %s, reason %s)", h->name,
+				 h->command, cgroup, mpd_level_name(level), mp_trim_reason_names[reason]);
 			counters.dry_callbacks[MPD_CB_HOOK]++;
 			nr++;
 			continue;
@@ -1209,10 +1214,25 @@ static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level
 		return;
 	}
 	if (pid == 0) {
+		int log_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		int null = open("/dev/null", O_RDWR);
+
 		/* The daemon blocks these for its signalfd: the hook must not. */
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
+		/*
+		 * What the hook prints is not the daemon's log, whose lines
+		 * all carry a priority: it goes nowhere.  Its exit status is
+		 * logged.
+		 */
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDOUT_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
 		execve(h->argv[0], h->argv, envp);
+		if (log_fd >= 0)
+			dup2(log_fd, STDERR_FILENO);
 		mpd_log(3, "hook %s: exec %s: %m", h->name, h->argv[0]);
 		_exit(127);
 	}
@@ -1223,8 +1243,8 @@ static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level
 	snprintf(hc->name, sizeof(hc->name), "%s", h->name);
 	hc->next = d.children;
 	d.children = hc;
-	log_info("hook %s: started %s (pid %d) for %s, level %s", h->name, h->command, pid,
-		 cgroup, mpd_level_name(level));
+	log_info("hook %s: started %s (pid %d) for %s (level %s, reason %s)", h->name,
+		 h->command, pid, cgroup, mpd_level_name(level), reason);
 	counters.callbacks[MPD_CB_HOOK]++;
 }
 
@@ -1610,7 +1630,9 @@ static const struct proc_row *kill_victim(const struct episode *e, struct proc_r
 	return v < 0 ? NULL : &(*rows)[v];
 }
 
-static void step_kill(struct episode *e, const struct proc_row *victim, bool perform)
+/* @before: memory.current now, for the effect logged a grace_ms later. */
+static void step_kill(struct episode *e, const struct proc_row *victim, uint64_t before,
+		      bool perform)
 {
 	int r;
 
@@ -1627,6 +1649,12 @@ static void step_kill(struct episode *e, const struct proc_row *victim, bool per
 			log_warn("%s: killed leak suspect %s (pid %d, rss %llu, growth %lld bytes/s): still over its soft limit",
 				 e->cgroup, victim->comm, victim->pid,
 				 (unsigned long long)victim->rss, (long long)victim->growth);
+		if (!r) {
+			e->effect_at = now_ms() + e->pol.grace_ms;
+			e->effect_before = before;
+			snprintf(e->effect_what, sizeof(e->effect_what), "killing %s (pid %d)",
+				 victim->comm, victim->pid);
+		}
 	}
 }
 
@@ -1643,6 +1671,15 @@ static void episode_due(struct episode *e, uint64_t now)
 
 	if (e->clamped && now >= e->clamp_until)
 		clamp_restore(e, "clamp period over");
+	if (e->effect_at && now >= e->effect_at) {
+		uint64_t cur = 0;
+
+		cg_read_u64(e->cgroup, "memory.current", &cur);
+		log_info("%s: %llu ms after %s: memory.current %llu -> %llu", e->cgroup,
+			 (unsigned long long)e->pol.grace_ms, e->effect_what,
+			 (unsigned long long)e->effect_before, (unsigned long long)cur);
+		e->effect_at = 0;
+	}
 	if (mpd_step_due(e->stage, e->next_at, now)) {
 		r = still_over(e, &row);
 		/* What the step of this stage could use, read only when it is enabled. */
@@ -1663,7 +1700,7 @@ static void episode_due(struct episode *e, uint64_t now)
 			break;
 		case MPD_ACT_KILL:
 			if (victim)	/* the step comes only with a suspect */
-				step_kill(e, victim, st.perform);
+				step_kill(e, victim, row.current, st.perform);
 			break;
 		case MPD_ACT_NONE:
 			if (r > 0 && e->stage == MPD_ST_RECLAIM)
@@ -1679,7 +1716,7 @@ static void episode_due(struct episode *e, uint64_t now)
 		e->stage = st.stage;
 		e->next_at = st.next_at;
 	}
-	if (e->stage == MPD_ST_DONE && !e->clamped)
+	if (e->stage == MPD_ST_DONE && !e->clamped && !e->effect_at)
 		episode_free(e);
 }
 
@@ -1751,7 +1788,7 @@ static void handle_event(const struct mp_event *ev)
 		notify_level(ev);
 		mpd_config_policy(&d.cfg, ev->cgroup, &pol);
 		if (ev->level > ev->old_level && ev->level >= d.cfg.systemd_level)
-			sd_wake(ev->cgroup, 0, ev->level, dry_run(&pol));
+			sd_wake(ev->cgroup, 0, ev->level, MEMPRESSURED_TRIM_LEVEL, dry_run(&pol));
 		if (ev->level > ev->old_level && ev->level >= pol.trim_level)
 			start_episode(ev->cgroup, ev->level, MEMPRESSURED_TRIM_LEVEL);
 		else if (ev->level > ev->old_level)
@@ -1776,7 +1813,7 @@ static void handle_event(const struct mp_event *ev)
 		mpd_config_policy(&d.cfg, ev->cgroup, &pol);
 		if (MEMPRESSURE_LEVEL_MEDIUM >= d.cfg.systemd_level)
 			sd_wake(ev->cgroup, ev->pid > 0 ? ev->pid : 0, MEMPRESSURE_LEVEL_MEDIUM,
-				dry_run(&pol));
+				MEMPRESSURED_TRIM_SOFT, dry_run(&pol));
 		if (ev->pid > 0) {
 			/* A process over its own soft limit: ask it alone. */
 			schedule_callbacks(ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM,
@@ -1941,7 +1978,9 @@ static void arm_tick(void)
 			next = e->next_at;
 		if (e->clamped && e->clamp_until < next)
 			next = e->clamp_until;
-		if (e->stage == MPD_ST_DONE && !e->clamped)
+		if (e->effect_at && e->effect_at < next)
+			next = e->effect_at;
+		if (e->stage == MPD_ST_DONE && !e->clamped && !e->effect_at)
 			next = 0;
 	}
 	for (struct child *h = d.children; h; h = h->next)
