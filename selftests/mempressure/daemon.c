@@ -482,6 +482,7 @@ static void ignorer(struct __test_metadata *_metadata, FIXTURE_DATA(daemon) *sel
 		ASSERT_NE(NULL, strstr(log, "would reclaim"));
 		ASSERT_LT(strstr(log, "would reclaim"), strstr(log, "would clamp"));
 		ASSERT_EQ(NULL, strstr(log, "clamped memory.high"));
+		ASSERT_EQ(NULL, strstr(log, "reclaiming"));
 		ASSERT_EQ(0, cg_read("mpd_ign", "memory.high", high, sizeof(high)));
 		ASSERT_STREQ("max\n", high);
 		/* Dry run: the subscriber was never asked. */
@@ -1292,6 +1293,89 @@ TEST_F_TIMEOUT(daemon, leak_trims_and_opt_in_kill, 150)
 	ASSERT_EQ(NULL, unprefixed_line(daemon_log())) TH_LOG("%s", daemon_log());
 	close(k.lfd); close(k.sfd); close(k.pfd);
 	close(n.lfd); close(n.sfd); close(n.pfd);
+}
+
+#define DRY_CONF \
+	BASE_CONF \
+	"[cgroup /mpd_ldry]\n" \
+	"kill = yes\n" \
+	"grace_ms = 300\n" \
+	"[signal drysig]\n" \
+	"cgroup = /mpd_ldry\n" \
+	"signal = SIGUSR1\n" \
+	"level = medium\n" \
+	"[hook dryhook]\n" \
+	"command = /bin/sh " HOOK_SH "\n" \
+	"cgroup = /mpd_ldry\n" \
+	"level = medium\n"
+
+/*
+ * The leak scenario with kill = yes, plus a [signal] for every process of
+ * the cgroup and a [hook], in a dry run (-n): the log says it would ask,
+ * signal, run the hook, reclaim, clamp and kill, and nothing happens: no
+ * trim arrives, every process lives (SIGUSR1 would end them: they do not
+ * handle it), the hook leaves no file, memory.high stays max and nothing
+ * is reclaimed.
+ */
+TEST_F_TIMEOUT(daemon, dry_run_kills_signals_and_runs_nothing, 150)
+{
+	static struct leak_cg c = { .cg = "mpd_ldry" };
+	static const char *const would[] = {
+		"would send signal 10 to ", "would run hook dryhook ", "would reclaim ",
+		"would clamp memory.high ",
+	};
+	static const char *const did[] = {
+		"asked ", "sent signal", "hook dryhook: started", "reclaiming",
+		"clamped memory.high", "killed leak suspect",
+	};
+	char needle[64], high[64];
+	const char *log;
+
+	unlink(HOOK_OUT);
+	ASSERT_EQ(0, mp_write_file(HOOK_SH, "echo ran >> " HOOK_OUT "\n"));
+	ASSERT_EQ(0, mp_control_set(MEMPRESSURE_TUNABLE_LEAK_WINDOW, LK_WINDOW_S));
+	ASSERT_EQ(0, mp_control_set(MEMPRESSURE_TUNABLE_LEAK_RATE, LK_RATE));
+	ASSERT_EQ(0, mp_control_set(MEMPRESSURE_TUNABLE_LEAK_MIN_BYTES, LK_MIN));
+	ASSERT_EQ(0, make_cg(_metadata, self, c.cg, LK_MAX));
+	self->daemon = daemon_start(DRY_CONF, true);
+	ASSERT_GT(self->daemon, 0);
+	leak_cg_start(_metadata, self, &c);
+	snprintf(needle, sizeof(needle), "(pid %d) in /mpd_ldry ", c.lpid);
+	ASSERT_TRUE(wait_log_line("would ask leaker ", needle, LK_AGE_MS + MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	leak_cg_push(_metadata, self, &c);
+	snprintf(needle, sizeof(needle), "(pid %d, growth ", c.lpid);
+	ASSERT_TRUE(wait_log_line("/mpd_ldry: would kill leak suspect ", needle, MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+
+	log = daemon_log();
+	for (size_t i = 0; i < sizeof(would) / sizeof(would[0]); i++) {
+		const char *w = would[i];
+
+		ASSERT_NE(NULL, strstr(log, w)) TH_LOG("no \"%s\": %s", w, log);
+	}
+	for (size_t i = 0; i < sizeof(did) / sizeof(did[0]); i++) {
+		const char *x = did[i];
+
+		ASSERT_EQ(NULL, strstr(log, x)) TH_LOG("\"%s\": %s", x, log);
+	}
+
+	ASSERT_TRUE(alive(c.lpid));
+	ASSERT_TRUE(alive(c.spid));
+	ASSERT_TRUE(alive(c.ppid));
+	ASSERT_NE(0, access(HOOK_OUT, F_OK));
+	ASSERT_EQ(0, cg_read(c.cg, "memory.high", high, sizeof(high)));
+	ASSERT_STREQ("max\n", high);
+	drain(c.lfd, c.lacc, sizeof(c.lacc));
+	drain(c.sfd, c.sacc, sizeof(c.sacc));
+	drain(c.pfd, c.pacc, sizeof(c.pacc));
+	ASSERT_EQ(NULL, strstr(c.lacc, "msg=trim"));
+	ASSERT_EQ(NULL, strstr(c.sacc, "msg=trim"));
+	ASSERT_EQ(NULL, strstr(c.pacc, "msg=trim"));
+	close(c.lfd);
+	close(c.sfd);
+	close(c.pfd);
+	unlink(HOOK_SH);
 }
 
 /* --- the module going away and coming back --- */
