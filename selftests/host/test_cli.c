@@ -2,7 +2,8 @@
 /*
  * Host unit tests of the CLI's formatting (userspace/cli/cli_format.c):
  * units, bars, sparklines, size parsing, column selection, JSON escaping,
- * and that text, raw and JSON show the same fields from one table.
+ * that text, raw and JSON show the same fields from one table, and that
+ * text fits a width.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -570,6 +571,74 @@ TEST(sort_and_truncate)
 	cli_table_truncate(&t, 1);
 	EXPECT_EQ(1, t.nr_rows);
 	EXPECT_EQ(149, cli_cell_at(&t, 0, C_PID)->u);
+	cli_table_free(&t);
+}
+
+/* Display cells of the widest line of @s. */
+static size_t widest(const char *s)
+{
+	size_t max = 0;
+
+	while (*s) {
+		size_t len = strcspn(s, "\n");
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, s);
+		if (cli_text_width(line) > max)
+			max = cli_text_width(line);
+		s += len + (s[len] == '\n');
+	}
+	return max;
+}
+
+TEST(text_fits_the_width)
+{
+	struct cli_out o = { .mode = CLI_TEXT, .headings = true, .utf8 = true };
+	struct cli_table t;
+	char *buf = NULL;
+	size_t len = 0;
+
+	load(_metadata, &t);
+	ASSERT_EQ(0, cli_table_select(&t, "pid,comm,rss,growth,limit,leak,history", NULL, 0));
+	/* 53 wide: 40 cuts the text column, then drops columns from the right. */
+	for (unsigned int w = 60; w >= 12; w -= 4) {
+		o.width = w;
+		o.f = open_memstream(&buf, &len);
+		cli_out_begin(&o);
+		cli_print(&o, &t);
+		cli_out_end(&o);
+		fclose(o.f);
+		EXPECT_GE(w, widest(buf)) TH_LOG("width %u:\n%s", w, buf);
+		EXPECT_EQ(0, strncmp(buf, "PID", 3)) TH_LOG("%s", buf);
+		EXPECT_NE(NULL, strstr(buf, "\n2 proc")) TH_LOG("%s", buf);
+		if (w == 40)
+			EXPECT_STREQ("PID  COMM       RSS      GROWTH  LIMIT\n"
+				     "  1  init   1.7 MiB       0 B/s    max\n"
+				     "149  a \"b\\   84 MiB  -2.0 MiB/s      -\n"
+				     "2 processes listed.\n", buf);
+		free(buf);
+		buf = NULL;
+	}
+	/* Narrower than the legend: the legend is cut too. */
+	o.width = 12;
+	o.f = open_memstream(&buf, &len);
+	cli_print(&o, &t);
+	fclose(o.f);
+	EXPECT_GE(12, widest(buf)) TH_LOG("%s", buf);
+	EXPECT_NE(NULL, strstr(buf, "2 processes\xe2\x80\xa6\n")) TH_LOG("%s", buf);
+	free(buf);
+	/* A cut value is marked, not passed off as the whole one. */
+	{
+		char v[] = "/system.slice/app.service";
+
+		cli_cut_to_width(&o, v, 10);
+		EXPECT_STREQ("/system.s\xe2\x80\xa6", v);
+		o.utf8 = false;
+		cli_cut_to_width(&o, v, 5);
+		EXPECT_STREQ("/sys~", v);
+		cli_cut_to_width(&o, v, 5);
+		EXPECT_STREQ("/sys~", v);
+	}
 	cli_table_free(&t);
 }
 

@@ -17,6 +17,9 @@
  *   SIGINT; -f says so when the module is unloaded under it (exit 3);
  * - apps: exit 4 without the daemon; with mempressured running (started as
  *   daemon.c starts it), its subscriber is listed.
+ * - top on a pty: live, redrawn in place, keys; --once fits a pty of 80
+ *   and of 60 columns (a cgroup name wider than that cut), though wider
+ *   through a pipe.
  *
  * The CLI's stdout and stderr go to files, read once it has exited; waits
  * poll a condition with a timeout.
@@ -50,6 +53,8 @@
 #define OUT_PATH	"/tmp/cli.out"
 #define ERR_PATH	"/tmp/cli.err"
 #define OUT_MAX		(256 * 1024)
+/* A cgroup name wider than a terminal: top must cut it. */
+#define LONG_CG	"cli_width_a_cgroup_whose_name_is_wider_than_a_terminal_of_eighty_columns"
 
 /* --- running the CLI --- */
 
@@ -404,6 +409,7 @@ FIXTURE_TEARDOWN(cli)
 	}
 	cg_destroy("cli_cg");
 	cg_destroy("cli_ev");
+	cg_destroy(LONG_CG);
 	mp_unload();
 	unlink(SOCK_PATH);
 }
@@ -850,6 +856,137 @@ static bool pty_wait(int fd, char *acc, size_t size, size_t *len, const char *ne
 	return false;
 }
 
+/* A pty of size @ws (devpts mounted if need be); the master, or -1. */
+static int pty_open(const struct winsize *ws)
+{
+	int master;
+
+	if (access("/dev/pts/ptmx", F_OK)) {
+		mkdir("/dev/pts", 0755);
+		if (mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666"))
+			return -1;
+	}
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return -1;
+	if (grantpt(master) || unlockpt(master) || ioctl(master, TIOCSWINSZ, ws)) {
+		close(master);
+		return -1;
+	}
+	return master;
+}
+
+/* In the child: the pty of @master as the controlling terminal and stdio. */
+static void pty_child(int master)
+{
+	int slave;
+
+	setsid();
+	slave = open(ptsname(master), O_RDWR);
+	if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		_exit(20);
+	dup2(slave, 0);
+	dup2(slave, 1);
+	dup2(slave, 2);
+	setenv("TERM", "xterm", 1);
+	unsetenv("COLUMNS");
+}
+
+enum out_kind { ON_PTY, ON_PIPE };
+
+/*
+ * Run the CLI with @argv (NULL-terminated, without argv[0]) on a pty of
+ * @cols x @rows, or with stdout a pipe; NO_COLOR set to @no_color, or
+ * unset if NULL.  All it wrote (stdout and stderr, on a pty) in @out, the
+ * pty's "\r\n" as "\n"; its exit status, or -1.
+ */
+static int run_on(enum out_kind kind, unsigned short cols, unsigned short rows,
+		  const char *no_color, const char *const *argv, char *out, size_t size)
+{
+	struct winsize ws = { .ws_row = rows, .ws_col = cols };
+	const char *args[32] = { "mempressure" };
+	int fds[2] = { -1, -1 }, rd, status = 0;
+	size_t len = 0;
+	pid_t pid;
+
+	for (int i = 0; argv[i] && i < 30; i++)
+		args[i + 1] = argv[i];
+	if (kind == ON_PTY)
+		rd = pty_open(&ws);
+	else
+		rd = pipe2(fds, O_CLOEXEC) ? -1 : fds[0];
+	if (rd < 0)
+		return -1;
+	pid = mp_fork();
+	if (pid == 0) {
+		if (kind == ON_PTY) {
+			pty_child(rd);
+		} else {
+			dup2(fds[1], 1);
+			unsetenv("COLUMNS");
+		}
+		if (no_color)
+			setenv("NO_COLOR", no_color, 1);
+		else
+			unsetenv("NO_COLOR");
+		execv(CLI_BIN, (char *const *)args);
+		_exit(127);
+	}
+	if (fds[1] >= 0)
+		close(fds[1]);
+	/* Until end of file (a pipe) or EIO (the pty's last slave closed). */
+	while (pid > 0 && len + 1 < size) {
+		struct pollfd p = { .fd = rd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&p, 1, MP_WAIT_MS) <= 0)
+			break;
+		n = read(rd, out + len, size - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	out[len] = '\0';
+	close(rd);
+	for (char *r = out, *w = out;; r++) {
+		if (*r != '\r')
+			*w++ = *r;
+		if (!*r)
+			break;
+	}
+	if (pid <= 0 || mp_wait_child(pid, &status, MP_WAIT_MS)) {
+		if (pid > 0)
+			mp_kill_child(pid);
+		return -1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* The widest line of @text in display cells: escape sequences skipped, UTF-8 counted once. */
+static size_t widest_line(const char *text)
+{
+	size_t w = 0, max = 0;
+
+	for (const char *p = text; *p; p++) {
+		if (*p == '\033') {
+			/* CSI: parameters, then one final byte 0x40-0x7e. */
+			if (p[1] == '[')
+				for (p += 2; *p && (*p < 0x40 || *p > 0x7e); p++)
+					;
+			if (!*p)
+				break;
+			continue;
+		}
+		if (*p == '\n') {
+			w = 0;
+			continue;
+		}
+		w += ((unsigned char)*p & 0xc0) != 0x80;
+		max = w > max ? w : max;
+	}
+	return max;
+}
+
 /*
  * top on a terminal (a pty): the alternate screen, the frame redrawn in
  * place every -d, the keys r, t and g switching the sort as the heading
@@ -864,29 +1001,12 @@ TEST_F(cli, top_live_on_a_terminal)
 	int master, status;
 	pid_t pid;
 
-	if (access("/dev/pts/ptmx", F_OK)) {
-		mkdir("/dev/pts", 0755);
-		ASSERT_EQ(0, mount("devpts", "/dev/pts", "devpts", 0, "ptmxmode=0666"))
-			TH_LOG("mount devpts: %m");
-	}
-	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	ASSERT_LE(0, master) TH_LOG("posix_openpt: %m");
-	ASSERT_EQ(0, grantpt(master));
-	ASSERT_EQ(0, unlockpt(master));
-	ASSERT_EQ(0, ioctl(master, TIOCSWINSZ, &ws));
+	master = pty_open(&ws);
+	ASSERT_LE(0, master) TH_LOG("a pty: %m");
 	pid = mp_fork();
 	ASSERT_LE(0, pid);
 	if (!pid) {
-		int slave;
-
-		setsid();
-		slave = open(ptsname(master), O_RDWR);
-		if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-			_exit(20);
-		dup2(slave, 0);
-		dup2(slave, 1);
-		dup2(slave, 2);
-		setenv("TERM", "xterm", 1);
+		pty_child(master);
 		execl(CLI_BIN, "mempressure", "top", "-d", "0.2", (char *)NULL);
 		_exit(127);
 	}
@@ -913,6 +1033,43 @@ TEST_F(cli, top_live_on_a_terminal)
 	self->kids[--self->nr_kids] = 0;
 	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) TH_LOG("status %#x", status);
 	close(master);
+}
+
+/*
+ * top --once fits the terminal it prints on: on a pty of 80 and 60
+ * columns no line is wider (escape codes aside), while through a pipe the
+ * same table is wider than 80 (a long cgroup name sees to it), so the
+ * limit is what made it fit.
+ */
+TEST_F(cli, top_once_fits_the_terminal)
+{
+	static char out[OUT_MAX];
+	static const unsigned short sizes[][2] = { { 80, 24 }, { 60, 20 } };
+	const char *const argv[] = { "top", "--once", NULL };
+	pid_t p;
+
+	ASSERT_EQ(0, cg_create_leaf(LONG_CG));
+	p = cg_run_nowait(LONG_CG, hold, (void *)(uintptr_t)(4 * MiB));
+	ASSERT_GT(p, 0);
+	self->kids[self->nr_kids++] = p;
+	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+
+	ASSERT_EQ(0, run_on(ON_PIPE, 0, 0, NULL, argv, out, sizeof(out)));
+	ASSERT_NE(NULL, strstr(out, LONG_CG)) TH_LOG("%.3000s", out);
+	EXPECT_LT(80, widest_line(out)) TH_LOG("%.3000s", out);
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		unsigned short cols = sizes[i][0], rows = sizes[i][1];
+
+		ASSERT_EQ(0, run_on(ON_PTY, cols, rows, NULL, argv, out, sizeof(out)));
+		EXPECT_GE(cols, widest_line(out)) TH_LOG("%ux%u:\n%.3000s", cols, rows, out);
+		EXPECT_EQ(0, strncmp(out, "PID", 3)) TH_LOG("%.3000s", out);
+		EXPECT_NE(NULL, strstr(out, "processes listed.")) TH_LOG("%.3000s", out);
+		/* The long name is there, cut: not whole, not missing. */
+		EXPECT_EQ(NULL, strstr(out, LONG_CG));
+		EXPECT_NE(NULL, strstr(out, "/cli_wi")) TH_LOG("%.3000s", out);
+		EXPECT_LT(3, count_lines(out));
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -37,6 +37,8 @@ extern const char *cli_prog;
 
 /* "mempressure: " + message on stderr. */
 void cli_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Columns of the terminal on stdout, else $COLUMNS; 0: no limit. */
+unsigned int cli_term_width(void);
 /* The module's absence, said once the same way everywhere; CLI_EXIT_NO_MODULE. */
 int cli_no_module(void);
 /* -o for @t; a usage error (with the column list) if a name is unknown. */

@@ -723,37 +723,104 @@ static void put_padded(const struct cli_out *o, const char *s, enum cli_color co
 		fprintf(o->f, "%*s", pad, "");
 }
 
+void cli_cut_to_width(const struct cli_out *o, char *s, int width)
+{
+	const char *mark = o->utf8 ? "\u2026" : "~";
+	int w = 0;
+	char *p = s;
+
+	if ((int)cli_text_width(s) <= width)
+		return;
+	if (width <= 0) {
+		*s = '\0';
+		return;
+	}
+	for (; *p; p++) {
+		if (((unsigned char)*p & 0xc0) == 0x80)
+			continue;
+		if (w == width - 1)
+			break;
+		w++;
+	}
+	strcpy(p, mark);	/* the one cell freed is at least as long as any mark */
+}
+
+/* A row; with @cut, a cell wider than its column is cut (fit_width() narrowed it). */
 static void print_text_row(const struct cli_out *o, struct cli_table *t, size_t row,
-			   const int *widths)
+			   const int *widths, size_t ncols, bool cut)
 {
 	char buf[CELL_MAX];
 
-	for (size_t k = 0; k < t->nr_sel; k++) {
+	for (size_t k = 0; k < ncols; k++) {
 		const struct cli_col *col = &t->cols[t->sel[k]];
 		const struct cli_cell *c = cli_cell_at(t, row, t->sel[k]);
 
 		text_cell(o, col, c, t->tree, buf, sizeof(buf));
+		if (cut)
+			cli_cut_to_width(o, buf, widths[k]);
 		if (k)
 			fputs("  ", o->f);
-		put_padded(o, buf, c->color, widths[k], right_aligned(col), k + 1 == t->nr_sel);
+		put_padded(o, buf, c->color, widths[k], right_aligned(col), k + 1 == ncols);
 	}
 	fputc('\n', o->f);
 }
 
 static void print_text_heading(const struct cli_out *o, const struct cli_table *t,
-			       const int *widths)
+			       const int *widths, size_t ncols)
 {
 	char buf[CELL_MAX];
 
-	for (size_t k = 0; k < t->nr_sel; k++) {
+	for (size_t k = 0; k < ncols; k++) {
 		const struct cli_col *col = &t->cols[t->sel[k]];
 
 		heading(col, buf, sizeof(buf));
+		cli_cut_to_width(o, buf, widths[k]);
 		if (k)
 			fputs("  ", o->f);
-		put_padded(o, buf, CLI_PLAIN, widths[k], right_aligned(col), k + 1 == t->nr_sel);
+		put_padded(o, buf, CLI_PLAIN, widths[k], right_aligned(col), k + 1 == ncols);
 	}
 	fputc('\n', o->f);
+}
+
+/*
+ * Make the first columns fit o->width, as ps and top do: first cut the
+ * free text (cgroup paths, commands) down to STR_MIN cells, widest first,
+ * then drop columns from the right, the first one always kept.  The number
+ * of columns to print.
+ */
+#define STR_MIN	8
+static size_t fit_width(const struct cli_out *o, const struct cli_table *t, int *widths)
+{
+	size_t ncols = t->nr_sel;
+	int total = 0;
+
+	if (!o->width || !ncols)
+		return ncols;
+	for (size_t k = 0; k < ncols; k++)
+		total += widths[k] + (k ? 2 : 0);
+	while (total > (int)o->width) {
+		size_t widest = ncols;
+
+		for (size_t k = 0; k < ncols; k++)
+			if (t->cols[t->sel[k]].type == CLI_T_STR && widths[k] > STR_MIN &&
+			    (widest == ncols || widths[k] > widths[widest]))
+				widest = k;
+		if (widest < ncols) {
+			int cut = total - (int)o->width;
+
+			if (cut > widths[widest] - STR_MIN)
+				cut = widths[widest] - STR_MIN;
+			widths[widest] -= cut;
+			total -= cut;
+		} else if (ncols > 1) {
+			ncols--;
+			total -= widths[ncols] + 2;
+		} else {
+			widths[0] = (int)o->width;
+			total = widths[0];
+		}
+	}
+	return ncols;
 }
 
 static void print_text_record(struct cli_out *o, struct cli_table *t)
@@ -770,6 +837,8 @@ static void print_text_record(struct cli_out *o, struct cli_table *t)
 		const struct cli_cell *c = cli_cell_at(t, 0, t->sel[k]);
 
 		text_cell(o, col, c, t->tree, buf, sizeof(buf));
+		if (o->width)
+			cli_cut_to_width(o, buf, (int)o->width - (o->headings ? (int)w + 4 : 0));
 		if (o->headings)
 			fprintf(o->f, "  %-*s  ", (int)w, col->name);
 		put_padded(o, buf, c->color, 0, false, true);
@@ -781,13 +850,18 @@ static void print_text(struct cli_out *o, struct cli_table *t)
 {
 	int widths[CLI_COLS_MAX];
 	char buf[CELL_MAX];
+	size_t ncols;
 
 	if (t->record) {
 		print_text_record(o, t);
 		return;
 	}
-	if (t->title && o->headings)
-		fprintf(o->f, "%s\n", t->title);
+	if (t->title && o->headings) {
+		snprintf(buf, sizeof(buf), "%s", t->title);
+		if (o->width)
+			cli_cut_to_width(o, buf, (int)o->width);
+		fprintf(o->f, "%s\n", buf);
+	}
 	for (size_t k = 0; k < t->nr_sel; k++) {
 		heading(&t->cols[t->sel[k]], buf, sizeof(buf));
 		widths[k] = o->headings ? (int)strlen(buf) : 0;
@@ -798,12 +872,17 @@ static void print_text(struct cli_out *o, struct cli_table *t)
 				widths[k] = (int)cli_text_width(buf);
 		}
 	}
+	ncols = fit_width(o, t, widths);
 	if (o->headings)
-		print_text_heading(o, t, widths);
+		print_text_heading(o, t, widths, ncols);
 	for (size_t r = 0; r < t->nr_rows; r++)
-		print_text_row(o, t, r, widths);
-	if (o->headings && t->noun[0])
-		fprintf(o->f, "%zu %s listed.\n", t->nr_rows, t->noun[t->nr_rows != 1]);
+		print_text_row(o, t, r, widths, ncols, true);
+	if (o->headings && t->noun[0]) {
+		snprintf(buf, sizeof(buf), "%zu %s listed.", t->nr_rows, t->noun[t->nr_rows != 1]);
+		if (o->width)
+			cli_cut_to_width(o, buf, (int)o->width);
+		fprintf(o->f, "%s\n", buf);
+	}
 }
 
 static void print_raw_heading(const struct cli_out *o, const struct cli_table *t)
@@ -910,14 +989,14 @@ void cli_print_stream(struct cli_out *o, struct cli_table *t)
 				t->widths[k] = (int)strlen(buf);
 		}
 		if (o->mode == CLI_TEXT)
-			print_text_heading(o, t, t->widths);
+			print_text_heading(o, t, t->widths, t->nr_sel);
 		else if (o->mode == CLI_RAW)
 			print_raw_heading(o, t);
 	}
 	t->header_done = true;
 	for (size_t r = 0; r < t->nr_rows; r++) {
 		if (o->mode == CLI_TEXT)
-			print_text_row(o, t, r, t->widths);
+			print_text_row(o, t, r, t->widths, t->nr_sel, false);
 		else if (o->mode == CLI_RAW)
 			print_raw_row(o, t, r);
 		else {

@@ -91,6 +91,7 @@ struct cli_out {
 	bool color;		/* text only: escape codes for levels, marks */
 	bool headings;		/* -n clears it: no headings, no legend */
 	bool utf8;		/* sparklines in block characters */
+	unsigned int width;	/* text: no line wider (the terminal's); 0: no limit */
 	int sections;		/* JSON: sections printed so far */
 };
 
@@ -136,6 +137,11 @@ void cli_table_sort(struct cli_table *t,
 		    int (*cmp)(const struct cli_cell *a, const struct cli_cell *b));
 
 /* A whole output: begin, print tables, end (JSON braces, flushing). */
+/*
+ * Cut @s (no escape codes) to @width display cells, the last one an
+ * ellipsis ("~" without UTF-8): a cut value must not read as a whole one.
+ */
+void cli_cut_to_width(const struct cli_out *o, char *s, int width);
 void cli_out_begin(struct cli_out *o);
 void cli_print(struct cli_out *o, struct cli_table *t);
 void cli_out_end(struct cli_out *o);

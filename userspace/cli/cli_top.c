@@ -259,14 +259,22 @@ static void frame_draw(const struct cli_out *out, struct cli_table *t, enum top_
 	struct cli_out mem = *out;
 	size_t total = t->nr_rows, len = 0;
 	unsigned int rows = screen_rows();
-	char *buf = NULL;
+	char *buf = NULL, line[160];
 
 	mem.f = open_memstream(&buf, &len);
 	if (!mem.f)
 		return;
-	fprintf(mem.f, "mempressure top: %zu processes, %zu leak suspect%s, every %u ms, sorted by %s\n",
-		total, leaks, leaks == 1 ? "" : "s", interval_ms, sort_names[sort]);
-	fputs("keys: g growth  r RSS  t time to limit  q quit\n", mem.f);
+	mem.width = cli_term_width();	/* again: the window may have been resized */
+	snprintf(line, sizeof(line),
+		 "mempressure top: %zu processes, %zu leak suspect%s, every %u ms, sorted by %s",
+		 total, leaks, leaks == 1 ? "" : "s", interval_ms, sort_names[sort]);
+	if (mem.width)
+		cli_cut_to_width(&mem, line, (int)mem.width);
+	fprintf(mem.f, "%s\n", line);
+	snprintf(line, sizeof(line), "keys: g growth  r RSS  t time to limit  q quit");
+	if (mem.width)
+		cli_cut_to_width(&mem, line, (int)mem.width);
+	fprintf(mem.f, "%s\n", line);
 	if (t->nr_rows > rows - 4)
 		cli_table_truncate(t, rows - 4);
 	cli_out_begin(&mem);

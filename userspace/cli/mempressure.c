@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <linux/mempressure.h>
@@ -109,6 +110,26 @@ static bool color_wanted(void)
 {
 	/* https://no-color.org: any NO_COLOR turns colour off. */
 	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+}
+
+/*
+ * The width text must fit, as ps and top see it: the terminal's, else
+ * $COLUMNS, else none (a pipe or a file gets whole lines).
+ */
+unsigned int cli_term_width(void)
+{
+	struct winsize ws;
+	const char *env = getenv("COLUMNS");
+	char *end;
+	unsigned long v;
+
+	if (isatty(STDOUT_FILENO) && !ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col)
+		return ws.ws_col;
+	if (!env || !*env)
+		return 0;
+	errno = 0;
+	v = strtoul(env, &end, 10);
+	return errno || *end || v > 10000 ? 0 : (unsigned int)v;
 }
 
 static bool utf8_locale(void)
@@ -228,5 +249,7 @@ int main(int argc, char **argv)
 	}
 	o.out.color = o.out.mode == CLI_TEXT && color_wanted();
 	o.out.utf8 = utf8_locale();
+	if (o.out.mode == CLI_TEXT)
+		o.out.width = cli_term_width();
 	return v->fn(&o);
 }
