@@ -19,7 +19,8 @@
  *   daemon.c starts it), its subscriber is listed.
  * - top on a pty: live, redrawn in place, keys; --once fits a pty of 80
  *   and of 60 columns (a cgroup name wider than that cut), though wider
- *   through a pipe.
+ *   through a pipe;
+ * - colour on a pty only, and not with NO_COLOR.
  *
  * The CLI's stdout and stderr go to files, read once it has exited; waits
  * poll a condition with a timeout.
@@ -1070,6 +1071,29 @@ TEST_F(cli, top_once_fits_the_terminal)
 		EXPECT_NE(NULL, strstr(out, "/cli_wi")) TH_LOG("%.3000s", out);
 		EXPECT_LT(3, count_lines(out));
 	}
+}
+
+/*
+ * Colour only on a terminal, never with NO_COLOR: status (the module shown
+ * loaded, in green) has SGR codes on a pty, and no escape at all on a pty
+ * with NO_COLOR set, nor through a pipe.
+ */
+TEST_F(cli, colour_on_a_terminal_only)
+{
+	static char out[OUT_MAX];
+	const char *const argv[] = { "-S", NO_SOCK, "status", NULL };
+
+	ASSERT_EQ(0, run_on(ON_PTY, 100, 30, NULL, argv, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\033[32m")) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\033[0m")) TH_LOG("%s", out);
+
+	ASSERT_EQ(0, run_on(ON_PTY, 100, 30, "1", argv, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "loaded")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strchr(out, '\033')) TH_LOG("%s", out);
+
+	ASSERT_EQ(0, run_on(ON_PIPE, 0, 0, NULL, argv, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "loaded")) TH_LOG("%s", out);
+	EXPECT_EQ(NULL, strchr(out, '\033')) TH_LOG("%s", out);
 }
 
 TEST_HARNESS_MAIN
