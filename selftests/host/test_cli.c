@@ -4,17 +4,31 @@
  * units, bars, sparklines, size parsing, column selection, JSON escaping,
  * that text, raw and JSON show the same fields from one table, and that
  * text fits a width.
+ *
+ * Then the program itself (CLI_BIN) on procfs files made here, through
+ * MEMPRESSURE_PROC: one snapshot that cannot change between two runs, so
+ * the text view and --json of top, cgroups and status can be compared
+ * number by number.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 
 #include "cli_format.h"
 #include "mp_table.h"
+#include "names.h"
+
+#ifndef CLI_BIN			/* cli.mk names the one it built */
+#define CLI_BIN		"build/userspace/mempressure"
+#endif
 
 TEST(bytes_in_human_units)
 {
@@ -640,6 +654,377 @@ TEST(text_fits_the_width)
 		EXPECT_STREQ("/sys~", v);
 	}
 	cli_table_free(&t);
+}
+
+/* --- the program, on procfs files made here --- */
+
+static char fixdir[64];
+
+static void put_file(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", fixdir, name);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/*
+ * A procfs table: the heading of every column of @names, then a line per
+ * row of @rows, each "column=value ..." with "0" for a column not named.
+ * Returns 0, or -1 if a row names a column the table does not have (the
+ * fixture has fallen behind the header).
+ */
+static int put_table(const char *file, const char *const *names, size_t nr,
+		     const char *const *rows)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc = 0;
+
+	for (size_t c = 0; c < nr; c++)
+		fprintf(f, "%s%s", c ? " " : "", names[c]);
+	fputc('\n', f);
+	for (; *rows; rows++) {
+		size_t found = 0;
+
+		for (size_t c = 0; c < nr; c++) {
+			char key[64];
+			const char *v;
+			int n = snprintf(key, sizeof(key), "%s=", names[c]);
+
+			v = strstr(*rows, key);
+			while (v && v != *rows && v[-1] != ' ')
+				v = strstr(v + 1, key);
+			found += v != NULL;
+			fprintf(f, "%s%.*s", c ? " " : "", v ? (int)strcspn(v + n, " ") : 1,
+				v ? v + n : "0");
+		}
+		fputc('\n', f);
+		/* Every "=" of the row was a column. */
+		for (const char *p = *rows; (p = strchr(p, '=')); p++)
+			found--;
+		rc |= found ? -1 : 0;
+	}
+	fclose(f);
+	put_file(file, text);
+	free(text);
+	return rc;
+}
+
+static const char *const fix_processes[] = {
+	"pid=1 comm=init cgroup=/ rss_bytes=1785856 anon_bytes=77824 file_bytes=4096 "
+	"shmem_bytes=1703936 peak_rss_bytes=1785856 age_usec=26052535 soft_limit_bytes=- "
+	"time_to_limit_sec=-",
+	"pid=149 comm=grower cgroup=/demo rss_bytes=87891968 anon_bytes=87244800 "
+	"shmem_bytes=643072 peak_rss_bytes=90000000 growth10_bytes_per_sec=2095056 "
+	"growth60_bytes_per_sec=3210063 growth300_bytes_per_sec=3210063 age_usec=23958390 "
+	"soft_limit_bytes=85563801 leak=1 time_to_limit_sec=37",
+	"pid=150 comm=shrinker cgroup=/demo rss_bytes=25853952 swap_bytes=12345678 "
+	"growth10_bytes_per_sec=-1048576 growth60_bytes_per_sec=-524288 age_usec=999 "
+	"soft_limit_bytes=- time_to_limit_sec=-",
+	"pid=4000 comm=big cgroup=/demo/child rss_bytes=5368709243 "
+	"growth10_bytes_per_sec=150000000 growth300_bytes_per_sec=1 age_usec=90061000000 "
+	"soft_limit_bytes=4294967296 leak=1 time_to_limit_sec=90061",
+	NULL
+};
+
+static const char *const fix_cgroups[] = {
+	"cgroup=/ id=1 current_bytes=216702976 high_bytes=- max_bytes=- swap_max_bytes=- "
+	"psi_some_avg10=71.02 psi_full_avg10=70.34 processes=5 growth10_bytes_per_sec=1676045 "
+	"level=none limit_bytes=1015156736 hard_limit_bytes=1015156736 soft_limit_bytes=913641062",
+	"cgroup=/demo id=27 current_bytes=112967680 high_bytes=100663296 max_bytes=167772160 "
+	"swap_max_bytes=max events_high=102 events_max=3 events_oom=1 events_oom_kill=1 "
+	"psi_some_avg10=60.53 psi_full_avg10=60.12 processes=2 growth10_bytes_per_sec=-2048 "
+	"growth60_bytes_per_sec=3221209 level=medium limit_bytes=100663296 "
+	"hard_limit_bytes=167772160 soft_limit_bytes=85563801 soft_over=1",
+	"cgroup=/demo/child id=31 current_bytes=1048576 high_bytes=max max_bytes=max "
+	"swap_current_bytes=4096 level=low limit_bytes=100663296 hard_limit_bytes=167772160 "
+	"soft_limit_bytes=-",
+	NULL
+};
+
+static void make_fixture(struct __test_metadata *_metadata)
+{
+	char status[2048];
+	size_t n = 0;
+
+	snprintf(fixdir, sizeof(fixdir), "/tmp/test_cli.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(fixdir));
+	for (size_t k = 0; k < MEMPRESSURE_STATUS_NR; k++) {
+		const char *v = k == MEMPRESSURE_STATUS_VERSION ? "0.1.0" :
+			k == MEMPRESSURE_STATUS_ABI_VERSION ? "1" :
+			k == MEMPRESSURE_STATUS_INTERVAL_MS ? "500" :
+			k == MEMPRESSURE_STATUS_PROCESSES ? "4" :
+			k == MEMPRESSURE_STATUS_CGROUPS ? "3" :
+			k == MEMPRESSURE_STATUS_SAMPLES ? "49" :
+			k == MEMPRESSURE_STATUS_SAMPLE_AVG ? "259" :
+			k == MEMPRESSURE_STATUS_SAMPLE_MAX ? "12345" :
+			k == MEMPRESSURE_STATUS_MEMORY ? "1130496" :
+			k == MEMPRESSURE_STATUS_EVENTS ? "17" : "0";
+
+		n += (size_t)snprintf(status + n, sizeof(status) - n, "%s %s\n",
+				      mp_status_keys[k], v);
+	}
+	put_file(MEMPRESSURE_FILE_STATUS, status);
+	ASSERT_EQ(0, put_table(MEMPRESSURE_FILE_PROCESSES, mp_process_columns,
+			       MEMPRESSURE_PROC_NR, fix_processes));
+	ASSERT_EQ(0, put_table(MEMPRESSURE_FILE_CGROUPS, mp_cgroup_columns,
+			       MEMPRESSURE_CG_NR, fix_cgroups));
+}
+
+static void remove_fixture(void)
+{
+	static const char *const files[] = {
+		MEMPRESSURE_FILE_STATUS, MEMPRESSURE_FILE_PROCESSES, MEMPRESSURE_FILE_CGROUPS,
+	};
+	char path[128];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", fixdir, files[i]);
+		unlink(path);
+	}
+	rmdir(fixdir);
+}
+
+/* Run the CLI on the fixture: its stdout in a new buffer (NULL if it failed to run), @rc its exit. */
+static char *run(int *rc, const char *const *argv)
+{
+	const char *args[16] = { "mempressure", "-S", "/nonexistent/mpd.sock" };
+	int fds[2], status;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	pid_t pid;
+
+	for (int i = 0; argv[i] && i < 12; i++)
+		args[i + 3] = argv[i];
+	if (pipe(fds))
+		return NULL;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(fds[1], 1);
+		dup2(null, 2);
+		close(fds[0]);
+		setenv("MEMPRESSURE_PROC", fixdir, 1);
+		unsetenv("COLUMNS");
+		execv(CLI_BIN, (char *const *)args);
+		_exit(127);
+	}
+	close(fds[1]);
+	f = open_memstream(&out, &len);
+	for (char buf[4096];;) {
+		ssize_t n = read(fds[0], buf, sizeof(buf));
+
+		if (n <= 0)
+			break;
+		fwrite(buf, 1, (size_t)n, f);
+	}
+	fclose(f);
+	close(fds[0]);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		free(out);
+		return NULL;
+	}
+	*rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	return out;
+}
+
+/* How a column's number is shown in text: the CLI's own formatter for it. */
+enum as { AS_U64, AS_BYTES, AS_RATE, AS_DURATION, AS_BAR, AS_SAME };
+
+/*
+ * The text @want for the JSON literal @lit of a column shown @as: null is
+ * "-", "max" is max, a number goes through the formatter.
+ */
+static void text_of(const char *lit, enum as as, char *want, size_t size)
+{
+	if (!strcmp(lit, "null")) {
+		snprintf(want, size, "-");
+		return;
+	}
+	if (!strcmp(lit, "\"max\"")) {
+		snprintf(want, size, "max");
+		return;
+	}
+	switch (as) {
+	case AS_BYTES:
+		cli_fmt_bytes(want, size, strtoull(lit, NULL, 10));
+		break;
+	case AS_RATE:
+		cli_fmt_rate(want, size, strtoll(lit, NULL, 10));
+		break;
+	case AS_DURATION:
+		cli_fmt_duration(want, size, strtoull(lit, NULL, 10));
+		break;
+	case AS_BAR:	/* hundredths of a percent, ten characters between brackets */
+		cli_fmt_bar(want, size, (uint64_t)(strtod(lit, NULL) * 100 + 0.5), 10);
+		break;
+	default:
+		snprintf(want, size, "%s", lit);
+	}
+}
+
+/* The literal of "@key": in the JSON object that starts with "{\"@first\":@id,". */
+static bool json_value(const char *json, const char *first, const char *id, const char *key,
+		       char *lit, size_t size)
+{
+	char start[96], k[96];
+	const char *obj, *end, *v;
+
+	snprintf(start, sizeof(start), "{\"%s\":%s,", first, id);
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	obj = strstr(json, start);
+	if (!obj)
+		return false;
+	end = strchr(obj, '}');
+	v = strstr(obj, k);
+	if (!v || v > end)
+		return false;
+	v += strlen(k);
+	snprintf(lit, size, "%.*s", (int)strcspn(v, ",}"), v);
+	return true;
+}
+
+/*
+ * For each column of @cols, text (-n -o ID,COL) and --json (-o ID,COL) of
+ * @verb: every row's cell in text is the JSON number formatted, and both
+ * have the same rows.  @first is the id column's name and key.
+ */
+struct num_col {
+	const char *name, *key;
+	enum as as;
+};
+
+static void same_numbers(struct __test_metadata *_metadata, const char *verb, const char *first,
+			 const struct num_col *cols, size_t nr, size_t nr_rows)
+{
+	for (size_t c = 0; c < nr; c++) {
+		char sel[64], lit[64], want[64], *text, *json;
+		const char *line;
+		size_t rows = 0, numbers = 0;
+		int rc;
+
+		snprintf(sel, sizeof(sel), "%s,%s", first, cols[c].name);
+		text = run(&rc, (const char *const[]){ verb, "-n", "-o", sel, NULL });
+		ASSERT_NE(NULL, text);
+		ASSERT_EQ(0, rc) TH_LOG("%s -o %s", verb, sel);
+		json = run(&rc, (const char *const[]){ "--json", verb, "-o", sel, NULL });
+		ASSERT_NE(NULL, json);
+		ASSERT_EQ(0, rc);
+		for (line = text; *line; line += strcspn(line, "\n") + 1, rows++) {
+			char id[32], cell[64];
+			int off = 0;
+
+			/* "  149  84 MiB": the id, two blanks, the cell (right-aligned or not). */
+			ASSERT_EQ(1, sscanf(line, " %31s %n", id, &off)) TH_LOG("%s", text);
+			snprintf(cell, sizeof(cell), "%.*s", (int)strcspn(line + off, "\n"),
+				 line + off);
+			while (cell[0] && cell[strlen(cell) - 1] == ' ')
+				cell[strlen(cell) - 1] = '\0';
+			ASSERT_TRUE(json_value(json, first, id, cols[c].key, lit, sizeof(lit)))
+				TH_LOG("%s %s=%s: %s not in %s", verb, first, id, cols[c].key, json);
+			text_of(lit, cols[c].as, want, sizeof(want));
+			EXPECT_STREQ(want, cell) TH_LOG("%s %s %s=%s: JSON %s", verb, cols[c].name,
+							first, id, lit);
+			numbers += lit[0] >= '0' && lit[0] <= '9';
+			if (!line[strcspn(line, "\n")])
+				break;
+		}
+		EXPECT_EQ(nr_rows, rows) TH_LOG("%s", text);
+		/* A column of nulls would compare "-" with "-" only. */
+		EXPECT_LT(0, numbers) TH_LOG("%s: no numbers", cols[c].name);
+		free(text);
+		free(json);
+	}
+}
+
+TEST(text_and_json_hold_the_same_numbers)
+{
+	static const struct num_col top[] = {
+		{ "rss", "rss_bytes", AS_BYTES }, { "growth", "growth10_bytes_per_sec", AS_RATE },
+		{ "growth60", "growth60_bytes_per_sec", AS_RATE },
+		{ "growth300", "growth300_bytes_per_sec", AS_RATE },
+		{ "ttl", "time_to_limit_sec", AS_DURATION }, { "anon", "anon_bytes", AS_BYTES },
+		{ "file", "file_bytes", AS_BYTES }, { "shmem", "shmem_bytes", AS_BYTES },
+		{ "swap", "swap_bytes", AS_BYTES }, { "peak", "peak_rss_bytes", AS_BYTES },
+		{ "soft", "soft_limit_bytes", AS_BYTES },
+	};
+	static const struct num_col cgroups[] = {
+		{ "current", "current_bytes", AS_BYTES }, { "soft", "soft_limit_bytes", AS_BYTES },
+		{ "hard", "hard_limit_bytes", AS_BYTES }, { "limit", "limit_bytes", AS_BYTES },
+		{ "high", "high_bytes", AS_BYTES }, { "max", "max_bytes", AS_BYTES },
+		{ "swap", "swap_current_bytes", AS_BYTES },
+		{ "soft_use", "soft_use_pct", AS_BAR }, { "hard_use", "hard_use_pct", AS_BAR },
+		{ "throttled", "events_high", AS_U64 }, { "hit_max", "events_max", AS_U64 },
+		{ "oom", "events_oom", AS_U64 }, { "oom_kill", "events_oom_kill", AS_U64 },
+		{ "processes", "processes", AS_U64 },
+		{ "growth", "growth10_bytes_per_sec", AS_RATE },
+		{ "growth60", "growth60_bytes_per_sec", AS_RATE },
+		{ "psi_some", "psi_some_avg10", AS_SAME }, { "psi_full", "psi_full_avg10", AS_SAME },
+	};
+
+	make_fixture(_metadata);
+	same_numbers(_metadata, "top", "pid", top, sizeof(top) / sizeof(top[0]), 4);
+	same_numbers(_metadata, "cgroups", "id", cgroups, sizeof(cgroups) / sizeof(cgroups[0]), 3);
+	remove_fixture();
+}
+
+/* status: the module's record, in text ("  name  value") and JSON. */
+TEST(status_record_text_and_json_agree)
+{
+	static const struct { const char *name, *key, *text, *json; } keys[] = {
+		{ "version", "version", "0.1.0", "\"0.1.0\"" },
+		{ "abi_version", "abi_version", "1", "1" },
+		{ "interval", "interval_sec", "500 ms", "0.500" },
+		{ "processes", "processes", "4", "4" },
+		{ "cgroups", "cgroups", "3", "3" },
+		{ "samples", "samples", "49", "49" },
+		{ "sample_avg", "sample_avg_sec", "259 us", "0.000259" },
+		{ "sample_max", "sample_max_sec", "12 ms", "0.012345" },
+		{ "memory", "memory_bytes", "1.1 MiB", "1130496" },
+		{ "events", "events", "17", "17" },
+	};
+	char *text, *json, want[128], lit[64];
+	int rc;
+
+	make_fixture(_metadata);
+	text = run(&rc, (const char *const[]){ "status", NULL });
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(0, rc);
+	json = run(&rc, (const char *const[]){ "--json", "status", NULL });
+	ASSERT_NE(NULL, json);
+	EXPECT_EQ(0, rc);
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *line = NULL;
+
+		/* The record's lines: two blanks, the name, blanks, the value. */
+		for (const char *p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+			size_t n = strlen(keys[i].name);
+
+			if (!strncmp(p, "  ", 2) && !strncmp(p + 2, keys[i].name, n) && p[2 + n] == ' ') {
+				line = p + 2 + n;
+				break;
+			}
+		}
+		ASSERT_NE(NULL, line) TH_LOG("%s not in %s", keys[i].name, text);
+		line += strspn(line, " ");
+		snprintf(want, sizeof(want), "%.*s", (int)strcspn(line, "\n"), line);
+		EXPECT_STREQ(keys[i].text, want) TH_LOG("%s", keys[i].name);
+		ASSERT_TRUE(json_value(json, "loaded", "true", keys[i].key, lit, sizeof(lit)))
+			TH_LOG("%s not in %s", keys[i].key, json);
+		EXPECT_STREQ(keys[i].json, lit) TH_LOG("%s", keys[i].key);
+	}
+	free(text);
+	free(json);
+	remove_fixture();
 }
 
 TEST_HARNESS_MAIN

@@ -26,8 +26,10 @@ $(BUILD)/selftests/mempressure: $(CLI_SRC) $(CLI_HDR) $(COMMON_SRC) $(COMMON_HDR
 	@mkdir -p $(@D)
 	$(CC) $(CLI_CFLAGS) -static -o $@ $(CLI_SRC) $(COMMON_SRC) module/names.c
 
-$(BUILD)/host-tests/test_cli: selftests/host/test_cli.c userspace/cli/cli_format.c userspace/cli/cli_format.h userspace/common/mp_table.c $(COMMON_HDR) $(KSRC)/.stamp
+# It also runs the program it names, on procfs files of its own.
+$(BUILD)/host-tests/test_cli: selftests/host/test_cli.c userspace/cli/cli_format.c userspace/cli/cli_format.h userspace/common/mp_table.c module/names.c $(COMMON_HDR) $(KSRC)/.stamp $(BUILD)/userspace/mempressure
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/cli \
 		-isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< userspace/cli/cli_format.c userspace/common/mp_table.c
+		-DCLI_BIN='"$(abspath $(BUILD))/userspace/mempressure"' \
+		-o $@ $< userspace/cli/cli_format.c userspace/common/mp_table.c module/names.c
