@@ -8,7 +8,8 @@
  * Then the program itself (CLI_BIN) on procfs files made here, through
  * MEMPRESSURE_PROC: one snapshot that cannot change between two runs, so
  * the text view and --json of top, cgroups and status can be compared
- * number by number.
+ * number by number; and events rendering each kind, limit included, from
+ * a FIFO standing in for the events file.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -782,6 +783,7 @@ static void remove_fixture(void)
 {
 	static const char *const files[] = {
 		MEMPRESSURE_FILE_STATUS, MEMPRESSURE_FILE_PROCESSES, MEMPRESSURE_FILE_CGROUPS,
+		MEMPRESSURE_FILE_EVENTS,
 	};
 	char path[128];
 
@@ -1022,6 +1024,56 @@ TEST(status_record_text_and_json_agree)
 			TH_LOG("%s not in %s", keys[i].key, json);
 		EXPECT_STREQ(keys[i].json, lit) TH_LOG("%s", keys[i].key);
 	}
+	free(text);
+	free(json);
+	remove_fixture();
+}
+
+/*
+ * events: each kind a sentence in human units, limit included, and the
+ * same values in --json; from a FIFO where the events file would be (the
+ * CLI waits on it with epoll, which a regular file refuses).
+ */
+TEST(events_in_human_form)
+{
+	static const char lines[] =
+		"seq=7 time_usec=8412231 kind=limit cgroup=/demo level=low "
+		"usage_bytes=73400320 limit_bytes=100663296 soft_limit_bytes=83886080\n"
+		"seq=8 time_usec=8412240 kind=limit cgroup=/demo/child level=none "
+		"usage_bytes=1048576 limit_bytes=max soft_limit_bytes=-\n"
+		"seq=9 time_usec=9411950 kind=soft_over cgroup=/demo usage_bytes=86114304 "
+		"soft_limit_bytes=83886080\n";
+	char path[128], *text, *json;
+	int fd, rc;
+
+	make_fixture(_metadata);
+	snprintf(path, sizeof(path), "%s/%s", fixdir, MEMPRESSURE_FILE_EVENTS);
+	ASSERT_EQ(0, mkfifo(path, 0600));
+	/* Held open for writing, so the reader sees the lines and no hangup. */
+	fd = open(path, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)sizeof(lines) - 1, write(fd, lines, sizeof(lines) - 1));
+	text = run(&rc, (const char *const[]){ "events", "-t", "5", NULL });
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(0, rc);
+	EXPECT_NE(NULL, strstr(text, "limit 96 MiB, soft limit 80 MiB now; 70 MiB in use, level low"))
+		TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "limit max, soft limit - now; 1.0 MiB in use, level none"))
+		TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "82 MiB over soft limit 80 MiB")) TH_LOG("%s", text);
+	/* Each on its own row, kind and cgroup in their columns. */
+	EXPECT_NE(NULL, strstr(text, "limit           /demo ")) TH_LOG("%s", text);
+
+	ASSERT_EQ((ssize_t)sizeof(lines) - 1, write(fd, lines, sizeof(lines) - 1));
+	json = run(&rc, (const char *const[]){ "--json", "events", "-t", "5", "-o", "all", NULL });
+	ASSERT_NE(NULL, json);
+	EXPECT_EQ(0, rc);
+	EXPECT_NE(NULL, strstr(json, "\"kind\":\"limit\",\"cgroup\":\"/demo\"")) TH_LOG("%s", json);
+	EXPECT_NE(NULL, strstr(json, "\"usage_bytes\":73400320,\"limit_bytes\":100663296,"
+				     "\"soft_limit_bytes\":83886080")) TH_LOG("%s", json);
+	EXPECT_NE(NULL, strstr(json, "\"limit_bytes\":\"max\",\"soft_limit_bytes\":null"))
+		TH_LOG("%s", json);
+	close(fd);
 	free(text);
 	free(json);
 	remove_fixture();

@@ -87,6 +87,8 @@ static int kind_of(const struct cli_cell *c)
 
 static const char *bytes(const struct cli_cell *c, char *buf, size_t size)
 {
+	if (c->state == CLI_MAX)
+		return MEMPRESSURE_UNLIMITED;
 	if (c->state != CLI_SET)
 		return MEMPRESSURE_NA;
 	cli_fmt_bytes(buf, size, c->u);
@@ -139,6 +141,16 @@ static void set_details(struct cli_table *t)
 			 (unsigned long long)row[E_COUNT].u, (unsigned long long)row[E_DELTA].u);
 		color = kind == MEMPRESSURE_EVENT_HIGH ? CLI_YELLOW : CLI_RED;
 		break;
+	case MEMPRESSURE_EVENT_LIMIT: {
+		char soft[32];
+
+		/* Not pressure but a new yardstick for it: no alarm colour. */
+		snprintf(d, sizeof(d), "limit %s, soft limit %s now; %s in use, level %s",
+			 bytes(&row[E_LIMIT], a, sizeof(a)), bytes(&row[E_SOFT], soft, sizeof(soft)),
+			 bytes(&row[E_USAGE], b, sizeof(b)),
+			 row[E_LEVEL].str ? row[E_LEVEL].str : "?");
+		break;
+	}
 	case MEMPRESSURE_EVENT_LOST:
 		snprintf(d, sizeof(d), "%llu events lost: this reader fell behind",
 			 (unsigned long long)row[E_COUNT].u);
