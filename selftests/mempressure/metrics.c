@@ -15,7 +15,10 @@
  * - at SIGTERM the daemon leaves the file with mempressure_daemon_up 0
  *   and no temporary file beside it.
  *
- * promtool is not in the VM: the host test test_metrics runs it.
+ * promtool is not in the VM (a 48 MB dynamically linked program): the
+ * file and the HTTP body of the scenario are printed as diagnostics
+ * between "mempressure-metrics begin NAME" and "mempressure-metrics end
+ * NAME" lines, and scripts/check runs promtool check metrics on them.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -102,6 +105,23 @@ static long long value_of(const char *text, const char *series)
 	uint64_t v;
 
 	return mpd_metrics_find(text, series, &v) < 0 ? -1 : (long long)v;
+}
+
+/*
+ * @text as KTAP diagnostics between marks, for the host's promtool
+ * (scripts/check): each line after "# ", whole.
+ */
+static void print_metrics(const char *name, const char *text)
+{
+	printf("# mempressure-metrics begin %s\n", name);
+	while (*text) {
+		size_t len = strcspn(text, "\n");
+
+		printf("# %.*s\n", (int)len, text);
+		text += len + (text[len] == '\n');
+	}
+	printf("# mempressure-metrics end %s\n", name);
+	fflush(stdout);
 }
 
 /* The loopback is down in the VM's init: bring it up for the responder. */
@@ -298,6 +318,14 @@ TEST_F_TIMEOUT(metrics, file_and_http, 150)
 	ASSERT_TRUE(wait_file(PROM_PATH, "\nmempressure_module_open 1\n", MP_WAIT_MS))
 		TH_LOG("%s\nlog: %s", buf, slurp(LOG_PATH, buf2, sizeof(buf2)) >= 0 ? buf2 : "");
 	ASSERT_EQ(1, value_of(buf, "mempressure_daemon_up"));
+	/*
+	 * Before the scenario: nothing over (the cgroup's row 0, or not
+	 * sampled yet), nothing sent, no step.
+	 */
+	ASSERT_GE(0, value_of(buf, "mempressure_cgroup_soft_over{" CG_LABEL "}")) TH_LOG("%s", buf);
+	ASSERT_EQ(0, value_of(buf, "mempressure_callbacks_total{kind=\"trim\"}"));
+	ASSERT_EQ(0, value_of(buf, "mempressure_escalations_total{step=\"reclaim\"}"));
+	ASSERT_EQ(-1, value_of(buf, "mempressure_app_trim_requests_total{" APP_LABEL "}"));
 
 	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
 	self->reader = mp_fork();
@@ -354,6 +382,8 @@ TEST_F_TIMEOUT(metrics, file_and_http, 150)
 	type_lines(buf, types_file, sizeof(types_file));
 	type_lines(body + 4, types_http, sizeof(types_http));
 	ASSERT_STREQ(types_file, types_http);
+	print_metrics("file", buf);
+	print_metrics("http", body + 4);
 	n = http_get("/nothing", buf2, sizeof(buf2));
 	ASSERT_EQ(0, strncmp(buf2, "HTTP/1.1 404 ", 13)) TH_LOG("%s", buf2);
 
