@@ -1683,6 +1683,57 @@ TEST_F_TIMEOUT(daemon, below_trim_level_only_targets_act, 120)
 	close(trep);
 }
 
+#define EXIT_LOG	"/tmp/mpd-test-exit.log"
+
+/* Runs the daemon with -c @conf and @args to its end: its exit status, or -1. */
+static int daemon_exit_status(const char *conf, const char *const *args)
+{
+	pid_t pid = mp_daemon_spawn(conf, EXIT_LOG, false, args);
+	int status;
+
+	if (pid <= 0 || mp_wait_child(pid, &status, MP_WAIT_MS) < 0) {
+		if (pid > 0)
+			mp_kill_child(pid);
+		return -1;
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/*
+ * The exit statuses of docs/mempressured.md, through the binary: 0 and 1
+ * from --check-config on a good and a bad file (the reason logged), 2 for
+ * an unknown option or a stray argument, 3 for a second daemon on the
+ * socket of a running one, which goes on serving.
+ */
+TEST_F(daemon, exit_codes)
+{
+	static const char *const check[] = { "--check-config", NULL };
+	static const char *const bogus[] = { "--bogus", NULL };
+	static const char *const stray[] = { "stray", NULL };
+	const char *bad = "/tmp/mpd-test-bad.conf";
+	static char st[16384];
+
+	ASSERT_EQ(0, mp_write_file(CONF_PATH, BASE_CONF));
+	ASSERT_EQ(0, mp_write_file(bad, BASE_CONF "kill = maybe\n"));
+	ASSERT_EQ(0, daemon_exit_status(CONF_PATH, check));
+	ASSERT_EQ(1, daemon_exit_status(bad, check));
+	ASSERT_TRUE(mp_wait_file(EXIT_LOG, "mpd-test-bad.conf:7: ", 0));
+	ASSERT_EQ(1, daemon_exit_status(bad, NULL));
+	ASSERT_EQ(2, daemon_exit_status(CONF_PATH, bogus));
+	ASSERT_EQ(2, daemon_exit_status(CONF_PATH, stray));
+
+	/* A second daemon on a running one's socket. */
+	self->daemon = daemon_spawn(BASE_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	ASSERT_EQ(3, daemon_exit_status(CONF_PATH, NULL));
+	ASSERT_TRUE(mp_wait_file(EXIT_LOG, "another mempressured is listening there", 0));
+	ASSERT_TRUE(status_query(st, sizeof(st)));
+	ASSERT_EQ(0, daemon_stop(self->daemon));
+	self->daemon = 0;
+	unlink(bad);
+	unlink(EXIT_LOG);
+}
+
 #define NOBODY	65534
 
 /*

@@ -69,9 +69,15 @@
 #include "mpd_metrics_io.h"
 #include "names.h"
 
+/*
+ * Exit statuses (docs/mempressured.md).  The unit does not restart after
+ * EXIT_CONFIG and EXIT_USAGE, which a restart cannot mend; a failure of
+ * the event loop itself (EXIT_RUNTIME) may pass, so it has its own.
+ */
 #define EXIT_CONFIG	1
 #define EXIT_USAGE	2
 #define EXIT_SOCKET	3
+#define EXIT_RUNTIME	4
 
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 #define BACKOFF_MIN_MS	1000
@@ -2505,7 +2511,7 @@ int main(int argc, char **argv)
 	    add_fd(d.sigfd, TAG_SIG) < 0 || add_fd(d.retry_tfd, TAG_RETRY) < 0 ||
 	    add_fd(d.tick_tfd, TAG_TICK) < 0) {
 		log_err("setting up the event loop: %m");
-		return 1;
+		return EXIT_RUNTIME;
 	}
 	if (open_socket(d.cfg.socket, SOCK_SEQPACKET, TAG_LISTEN, &d.listen_fd,
 			d.socket_path) < 0)
@@ -2532,7 +2538,7 @@ int main(int argc, char **argv)
 			if (errno == EINTR)
 				continue;
 			log_err("epoll_wait: %m");
-			exit_code = 1;
+			exit_code = EXIT_RUNTIME;
 			break;
 		}
 		for (int i = 0; i < n && running; i++) {
