@@ -156,8 +156,10 @@ static void mp_cgroup_level(const struct mp_sample *s, struct mp_cgroup *cg,
 	}
 }
 
+/* @old: @cg in the sample before, if any; @first: there was none before. */
 static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
-			      const struct mp_cgroup *old, const u64 *t)
+			      const struct mp_cgroup *old, bool first,
+			      const u64 *t)
 {
 	struct mp_cg_signal *sig = &cg->sig;
 	u64 usage = (u64)cg->usage << PAGE_SHIFT;
@@ -178,10 +180,12 @@ static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
 
 	/*
 	 * The limits moved (memory.high or memory.max written, or a soft
-	 * limit set): what sizes itself to the soft limit, a Go service's
-	 * GOMEMLIMIT say, must hear it even when the level stays.
+	 * limit set), or became known (a cgroup created since the first
+	 * sample): what sizes itself to the soft limit, a Go service's
+	 * GOMEMLIMIT say, must hear it even when the level stays.  At the
+	 * first sample every cgroup is new, and none of it news.
 	 */
-	if (old && (old->limit != cg->limit || old->soft != cg->soft)) {
+	if (old ? old->limit != cg->limit || old->soft != cg->soft : !first) {
 		struct mp_event ev = {
 			.kind = MEMPRESSURE_EVENT_LIMIT,
 			.level = sig->level.level,
@@ -292,7 +296,8 @@ void mp_signals_sample(struct mp_sample *next, const struct mp_sample *prev)
 	for (i = 0; i < next->nr_cgroups; i++) {
 		struct mp_cgroup *cg = &next->cgroups[i];
 
-		mp_cgroup_signals(next, cg, mp_sample_cgroup(prev, cg->id), t);
+		mp_cgroup_signals(next, cg, mp_sample_cgroup(prev, cg->id),
+				  !prev, t);
 	}
 	soft = mp_any_process_soft();
 	for (i = 0; i < next->nr_procs; i++) {

@@ -777,13 +777,19 @@ static void make_fixture(struct __test_metadata *_metadata)
 			       MEMPRESSURE_PROC_NR, fix_processes));
 	ASSERT_EQ(0, put_table(MEMPRESSURE_FILE_CGROUPS, mp_cgroup_columns,
 			       MEMPRESSURE_CG_NR, fix_cgroups));
+	/* No calm_ms line; one the CLI does not know; a soft line. */
+	put_file(MEMPRESSURE_FILE_CONTROL,
+		 "set interval_ms 500\nset low_pct 70\nset soft_pct 85\nset critical_pct 95\n"
+		 "set soft_margin_pct 5\nset psi_low 2.50\nset psi_medium 10.00\n"
+		 "set psi_critical 12.25\nset leak_rate 16384\nset leak_window 10\n"
+		 "set leak_min_bytes 4194304\nset future_knob 3\nsoft /demo 85563801\n");
 }
 
 static void remove_fixture(void)
 {
 	static const char *const files[] = {
 		MEMPRESSURE_FILE_STATUS, MEMPRESSURE_FILE_PROCESSES, MEMPRESSURE_FILE_CGROUPS,
-		MEMPRESSURE_FILE_EVENTS,
+		MEMPRESSURE_FILE_EVENTS, MEMPRESSURE_FILE_CONTROL,
 	};
 	char path[128];
 
@@ -1076,6 +1082,50 @@ TEST(events_in_human_form)
 	close(fd);
 	free(text);
 	free(json);
+	remove_fixture();
+}
+
+/* thresholds: the control file's tunables read back, text and JSON alike. */
+TEST(thresholds_read_back)
+{
+	static const char want_text[] =
+		"Thresholds\n"
+		"  interval_ms      500\n"
+		"  low_pct          70\n"
+		"  soft_pct         85\n"
+		"  critical_pct     95\n"
+		"  soft_margin_pct  5\n"
+		"  psi_low          2.50\n"
+		"  psi_medium       10.00\n"
+		"  psi_critical     12.25\n"
+		"  calm_ms          -\n"
+		"  leak_rate        16384\n"
+		"  leak_window      10\n"
+		"  leak_min_bytes   4.0 MiB\n";
+	static const char want_json[] =
+		"{\"thresholds\":{\"interval_ms\":500,\"low_pct\":70,\"soft_pct\":85,"
+		"\"critical_pct\":95,\"soft_margin_pct\":5,\"psi_low\":2.50,\"psi_medium\":10.00,"
+		"\"psi_critical\":12.25,\"calm_ms\":null,\"leak_rate\":16384,\"leak_window\":10,"
+		"\"leak_min_bytes\":4194304}}\n";
+	char *out;
+	int rc;
+
+	make_fixture(_metadata);
+	out = run(&rc, (const char *const[]){ "thresholds", NULL });
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, rc);
+	EXPECT_STREQ(want_text, out);
+	free(out);
+	out = run(&rc, (const char *const[]){ "--json", "thresholds", NULL });
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, rc);
+	EXPECT_STREQ(want_json, out);
+	free(out);
+	out = run(&rc, (const char *const[]){ "-n", "-o", "psi_low,leak_window", "thresholds", NULL });
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, rc);
+	EXPECT_STREQ("2.50\n10\n", out);
+	free(out);
 	remove_fixture();
 }
 

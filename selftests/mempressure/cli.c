@@ -20,7 +20,8 @@
  * - top on a pty: live, redrawn in place, keys; --once fits a pty of 80
  *   and of 60 columns (a cgroup name wider than that cut), though wider
  *   through a pipe;
- * - colour on a pty only, and not with NO_COLOR.
+ * - colour on a pty only, and not with NO_COLOR;
+ * - thresholds: the tunables read back, in JSON as the control file has them.
  *
  * The CLI's stdout and stderr go to files, read once it has exited; waits
  * poll a condition with a timeout.
@@ -360,7 +361,7 @@ TEST(module_not_loaded)
 {
 	static const char *const verbs[][5] = {
 		{ "status" }, { "top", "--once" }, { "cgroups" }, { "events", "-t", "1" },
-		{ "soft", "set", "/x", "1M" }, { "set", "calm_ms", "100" },
+		{ "soft", "set", "/x", "1M" }, { "set", "calm_ms", "100" }, { "thresholds" },
 	};
 
 	if (access(CLI_BIN, X_OK))
@@ -986,6 +987,46 @@ static size_t widest_line(const char *text)
 		max = w > max ? w : max;
 	}
 	return max;
+}
+
+/*
+ * thresholds: what set wrote is read back; in JSON every tunable has the
+ * value of the control file's set line, as written there.
+ */
+TEST_F(cli, thresholds_read_back)
+{
+	static char control[8192];
+	char line[512], want[160];
+	int n = 0;
+
+	CLI("set", MP_TUNABLE(CALM_MS), "2500");
+	ASSERT_EQ(0, R.rc) TH_LOG("%s", R.err);
+	CLI("set", MP_TUNABLE(PSI_LOW), "2.5");
+	ASSERT_EQ(0, R.rc) TH_LOG("%s", R.err);
+
+	CLI("thresholds");
+	ASSERT_EQ(0, R.rc) TH_LOG("%s", R.err);
+	ASSERT_NE(NULL, line_starting(R.out, MP_TUNABLE(CALM_MS), line, sizeof(line)))
+		TH_LOG("%s", R.out);
+	EXPECT_EQ(2500, strtoull(strrchr(line, ' ') + 1, NULL, 10)) TH_LOG("%s", line);
+	ASSERT_NE(NULL, line_starting(R.out, MP_TUNABLE(PSI_LOW), line, sizeof(line)));
+	EXPECT_STREQ("2.50", strrchr(line, ' ') + 1);
+
+	CLI("--json", "thresholds");
+	ASSERT_EQ(0, R.rc);
+	ASSERT_TRUE(json_valid(R.out)) TH_LOG("%s", R.out);
+	ASSERT_GT(mp_control_read(control, sizeof(control)), 0);
+	for (char *p = control, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		char name[64], value[64];
+
+		*nl = '\0';
+		if (sscanf(p, "set %63s %63s", name, value) != 2)
+			continue;
+		snprintf(want, sizeof(want), "\"%s\":%s", name, value);
+		EXPECT_NE(NULL, strstr(R.out, want)) TH_LOG("%s in %s", want, R.out);
+		n++;
+	}
+	EXPECT_LT(10, n) TH_LOG("%s", control);
 }
 
 /*

@@ -51,6 +51,7 @@ int cli_events(struct cli_opts *o);
 int cli_apps(struct cli_opts *o);
 int cli_soft(struct cli_opts *o);
 int cli_set(struct cli_opts *o);
+int cli_thresholds(struct cli_opts *o);
 
 /* The cgroups table's columns and a row per cgroup (cli_show.c), for status too. */
 int cli_cgroup_table(struct cli_table *t, bool tree);

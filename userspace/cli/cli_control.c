@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * soft and set: commands for /proc/mempressure/control (docs/control.md).
+ * soft and set: commands for /proc/mempressure/control (docs/control.md);
+ * thresholds: the tunables it has now, read back from it.
  * Everything the CLI can check is checked before writing (names, ranges,
  * paths, sizes), with a usage error; what only the kernel knows (does the
  * cgroup or pid exist, may we write) comes back as its errno, said plainly.
@@ -231,4 +232,60 @@ int cli_set(struct cli_opts *o)
 		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SET " %s %llu", tu->name,
 			 (unsigned long long)v);
 	return control_write(o, cmd);
+}
+
+/*
+ * thresholds: the tunables as the control file's "set" lines have them, as
+ * one record whose fields are named as set takes them, so what is shown
+ * can be written back.  A tunable the file does not list is "-"; a line
+ * this CLI does not know (a newer module) is left out.
+ */
+#define NR_TUNABLES	(sizeof(tunables) / sizeof(tunables[0]))
+
+int cli_thresholds(struct cli_opts *o)
+{
+	static struct cli_col cols[NR_TUNABLES];
+	char path[512], *buf, *line, *save = NULL;
+	struct cli_table t;
+	size_t len;
+	int err;
+
+	if (!cli_module_loaded())
+		return cli_no_module();
+	for (size_t i = 0; i < NR_TUNABLES; i++) {
+		cols[i].name = cols[i].key = tunables[i].name;
+		cols[i].type = hundredths(&tunables[i]) ? CLI_T_PCT :
+			!strcmp(tunables[i].name, "leak_min_bytes") ? CLI_T_BYTES : CLI_T_U64;
+	}
+	cli_table_init(&t, "thresholds", cols, NR_TUNABLES);
+	t.record = true;
+	t.title = "Thresholds";
+	if (cli_select(&t, o->columns))
+		return CLI_EXIT_USAGE;
+	err = mp_read_file(cli_proc_file(MEMPRESSURE_FILE_CONTROL, path, sizeof(path)), &buf, &len);
+	if (err) {
+		cli_err("reading %s: %s", path, strerror(-err));
+		return err == -ENOENT && !cli_module_loaded() ? cli_no_module() : CLI_EXIT_FAIL;
+	}
+	cli_table_add_row(&t);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char name[64], value[64];
+		uint64_t v;
+
+		if (sscanf(line, MEMPRESSURE_CTL_SET " %63s %63s", name, value) != 2)
+			continue;
+		for (size_t i = 0; i < NR_TUNABLES; i++) {
+			if (strcmp(name, tunables[i].name))
+				continue;
+			if (!(hundredths(&tunables[i]) ? cli_parse_hundredths(value, &v) :
+			      parse_number(value, &v)))
+				cli_set_u64(&t, i, v);
+		}
+	}
+	free(buf);
+	cli_out_begin(&o->out);
+	cli_print(&o->out, &t);
+	cli_out_end(&o->out);
+	cli_table_free(&t);
+	return CLI_EXIT_OK;
 }

@@ -37,6 +37,7 @@ static const struct verb verbs[] = {
 	{ "apps",    cli_apps,    0, 0, "apps" },
 	{ "soft",    cli_soft,    2, 3, "soft set CGROUP|pid:PID VALUE | soft clear CGROUP|pid:PID" },
 	{ "set",     cli_set,     2, 2, "set TUNABLE VALUE" },
+	{ "thresholds", cli_thresholds, 0, 0, "thresholds" },
 };
 
 static void usage(FILE *f)
