@@ -747,11 +747,11 @@ void cli_cut_to_width(const struct cli_out *o, char *s, int width)
 
 /* A row; with @cut, a cell wider than its column is cut (fit_width() narrowed it). */
 static void print_text_row(const struct cli_out *o, struct cli_table *t, size_t row,
-			   const int *widths, size_t ncols, bool cut)
+			   const int *widths, bool cut)
 {
 	char buf[CELL_MAX];
 
-	for (size_t k = 0; k < ncols; k++) {
+	for (size_t k = 0; k < t->nr_sel; k++) {
 		const struct cli_col *col = &t->cols[t->sel[k]];
 		const struct cli_cell *c = cli_cell_at(t, row, t->sel[k]);
 
@@ -760,67 +760,74 @@ static void print_text_row(const struct cli_out *o, struct cli_table *t, size_t 
 			cli_cut_to_width(o, buf, widths[k]);
 		if (k)
 			fputs("  ", o->f);
-		put_padded(o, buf, c->color, widths[k], right_aligned(col), k + 1 == ncols);
+		put_padded(o, buf, c->color, widths[k], right_aligned(col), k + 1 == t->nr_sel);
 	}
 	fputc('\n', o->f);
 }
 
 static void print_text_heading(const struct cli_out *o, const struct cli_table *t,
-			       const int *widths, size_t ncols)
+			       const int *widths)
 {
 	char buf[CELL_MAX];
 
-	for (size_t k = 0; k < ncols; k++) {
+	for (size_t k = 0; k < t->nr_sel; k++) {
 		const struct cli_col *col = &t->cols[t->sel[k]];
 
 		heading(col, buf, sizeof(buf));
 		cli_cut_to_width(o, buf, widths[k]);
 		if (k)
 			fputs("  ", o->f);
-		put_padded(o, buf, CLI_PLAIN, widths[k], right_aligned(col), k + 1 == ncols);
+		put_padded(o, buf, CLI_PLAIN, widths[k], right_aligned(col), k + 1 == t->nr_sel);
 	}
 	fputc('\n', o->f);
 }
 
 /*
- * Make the first columns fit o->width, as ps and top do: first cut the
- * free text (cgroup paths, commands) down to STR_MIN cells, widest first,
- * then drop columns from the right, the first one always kept.  The number
- * of columns to print.
+ * Make the columns fit o->width, as ps and top do: first cut the free text
+ * (cgroup paths, commands) down to STR_MIN cells, widest first, then leave
+ * out columns from the right: marks (LEAK) last, as they are what a narrow
+ * view is looked at for, and the first column never.  Changes t->sel and
+ * @widths; print_text() puts the selection back.
  */
 #define STR_MIN	8
-static size_t fit_width(const struct cli_out *o, const struct cli_table *t, int *widths)
+static void fit_width(const struct cli_out *o, struct cli_table *t, int *widths)
 {
-	size_t ncols = t->nr_sel;
 	int total = 0;
 
-	if (!o->width || !ncols)
-		return ncols;
-	for (size_t k = 0; k < ncols; k++)
+	if (!o->width || !t->nr_sel)
+		return;
+	for (size_t k = 0; k < t->nr_sel; k++)
 		total += widths[k] + (k ? 2 : 0);
 	while (total > (int)o->width) {
-		size_t widest = ncols;
+		size_t widest = t->nr_sel, drop = 0;
 
-		for (size_t k = 0; k < ncols; k++)
+		for (size_t k = 0; k < t->nr_sel; k++)
 			if (t->cols[t->sel[k]].type == CLI_T_STR && widths[k] > STR_MIN &&
-			    (widest == ncols || widths[k] > widths[widest]))
+			    (widest == t->nr_sel || widths[k] > widths[widest]))
 				widest = k;
-		if (widest < ncols) {
+		if (widest < t->nr_sel) {
 			int cut = total - (int)o->width;
 
 			if (cut > widths[widest] - STR_MIN)
 				cut = widths[widest] - STR_MIN;
 			widths[widest] -= cut;
 			total -= cut;
-		} else if (ncols > 1) {
-			ncols--;
-			total -= widths[ncols] + 2;
-		} else {
-			widths[0] = (int)o->width;
-			total = widths[0];
+			continue;
 		}
+		if (t->nr_sel == 1) {
+			widths[0] = (int)o->width;
+			break;
+		}
+		for (size_t k = t->nr_sel - 1; k >= 1 && !drop; k--)
+			if (t->cols[t->sel[k]].type != CLI_T_BOOL)
+				drop = k;
+		if (!drop)
+			drop = t->nr_sel - 1;
+		total -= widths[drop] + 2;
+		t->nr_sel--;
+		memmove(&t->sel[drop], &t->sel[drop + 1], (t->nr_sel - drop) * sizeof(t->sel[0]));
+		memmove(&widths[drop], &widths[drop + 1], (t->nr_sel - drop) * sizeof(widths[0]));
 	}
-	return ncols;
 }
 
 static void print_text_record(struct cli_out *o, struct cli_table *t)
@@ -850,7 +857,7 @@ static void print_text(struct cli_out *o, struct cli_table *t)
 {
 	int widths[CLI_COLS_MAX];
 	char buf[CELL_MAX];
-	size_t ncols;
+	size_t sel[CLI_COLS_MAX], nr_sel = t->nr_sel;
 
 	if (t->record) {
 		print_text_record(o, t);
@@ -872,11 +879,14 @@ static void print_text(struct cli_out *o, struct cli_table *t)
 				widths[k] = (int)cli_text_width(buf);
 		}
 	}
-	ncols = fit_width(o, t, widths);
+	memcpy(sel, t->sel, sizeof(sel));
+	fit_width(o, t, widths);
 	if (o->headings)
-		print_text_heading(o, t, widths, ncols);
+		print_text_heading(o, t, widths);
 	for (size_t r = 0; r < t->nr_rows; r++)
-		print_text_row(o, t, r, widths, ncols, true);
+		print_text_row(o, t, r, widths, true);
+	memcpy(t->sel, sel, sizeof(sel));
+	t->nr_sel = nr_sel;
 	if (o->headings && t->noun[0]) {
 		snprintf(buf, sizeof(buf), "%zu %s listed.", t->nr_rows, t->noun[t->nr_rows != 1]);
 		if (o->width)
@@ -989,14 +999,14 @@ void cli_print_stream(struct cli_out *o, struct cli_table *t)
 				t->widths[k] = (int)strlen(buf);
 		}
 		if (o->mode == CLI_TEXT)
-			print_text_heading(o, t, t->widths, t->nr_sel);
+			print_text_heading(o, t, t->widths);
 		else if (o->mode == CLI_RAW)
 			print_raw_heading(o, t);
 	}
 	t->header_done = true;
 	for (size_t r = 0; r < t->nr_rows; r++) {
 		if (o->mode == CLI_TEXT)
-			print_text_row(o, t, r, t->widths, t->nr_sel, false);
+			print_text_row(o, t, r, t->widths, false);
 		else if (o->mode == CLI_RAW)
 			print_raw_row(o, t, r);
 		else {
