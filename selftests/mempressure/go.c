@@ -295,7 +295,7 @@ static int go_cg(FIXTURE_DATA(go) *self, int i, const char *name, const char *ma
 /* One run of bufcache: how it ended and its cgroup's figures. */
 struct run {
 	bool survived;
-	uint64_t oom_kill, high, peak, gc, trims, freed, evicted, trim_ms_max;
+	uint64_t oom_kill, high, peak, peak_rss, gc, trims, freed, evicted, trim_ms_max;
 };
 
 /* The longest trim in bufcache's output @s, in ms: how close to the deadline. */
@@ -346,6 +346,7 @@ static void hl_run(struct __test_metadata *_metadata, FIXTURE_DATA(go) *self,
 	l = last_line(text, r->survived ? "done" : "stats");
 	if (l) {
 		r->gc = line_u64(l, "gc");
+		r->peak_rss = line_u64(l, "peak_rss");
 		r->trims = line_u64(l, "trims");
 		r->freed = line_u64(l, "freed");
 		r->evicted = line_u64(l, "evicted");
@@ -369,12 +370,13 @@ TEST_F_TIMEOUT(go, headline, 240)
 	ASSERT_EQ(0, daemon_yield("bufcache", &y)) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
 	measured = trims_measured(&claimed, &fell);
 
-	ksft_print_msg("go-headline: without client: survived=%d oom_kill=%llu high=%llu peak=%llu gc=%llu; with client and mempressured: survived=%d oom_kill=%llu high=%llu peak=%llu gc=%llu trims=%llu longest_trim_ms=%llu evicted=%llu client_freed=%llu daemon_claimed=%llu daemon_measured=%llu; %d trims measured: claimed %llu, rss fell %llu\n",
+	ksft_print_msg("go-headline: without client: survived=%d oom_kill=%llu high=%llu peak=%llu peak_rss=%llu gc=%llu; with client and mempressured: survived=%d oom_kill=%llu high=%llu peak=%llu peak_rss=%llu gc=%llu trims=%llu longest_trim_ms=%llu evicted=%llu client_freed=%llu daemon_claimed=%llu daemon_measured=%llu; %d trims measured: claimed %llu, rss fell %llu\n",
 		       alone.survived, (unsigned long long)alone.oom_kill,
 		       (unsigned long long)alone.high, (unsigned long long)alone.peak,
-		       (unsigned long long)alone.gc, with.survived,
-		       (unsigned long long)with.oom_kill, (unsigned long long)with.high,
-		       (unsigned long long)with.peak, (unsigned long long)with.gc,
+		       (unsigned long long)alone.peak_rss, (unsigned long long)alone.gc,
+		       with.survived, (unsigned long long)with.oom_kill,
+		       (unsigned long long)with.high, (unsigned long long)with.peak,
+		       (unsigned long long)with.peak_rss, (unsigned long long)with.gc,
 		       (unsigned long long)with.trims, (unsigned long long)with.trim_ms_max,
 		       (unsigned long long)with.evicted,
 		       (unsigned long long)with.freed, (unsigned long long)y.claimed,
