@@ -83,10 +83,11 @@ func (l *logCounter) logf(format string, args ...interface{}) {
 	l.mu.Unlock()
 }
 
-func (l *logCounter) count() int {
+// snapshot: the lines so far, a copy (the client may log on meanwhile).
+func (l *logCounter) snapshot() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.lines)
+	return append([]string(nil), l.lines...)
 }
 
 func TestTrimHandlerAndReply(t *testing.T) {
@@ -273,8 +274,8 @@ func TestReconnect(t *testing.T) {
 	d2 := newFakeDaemon(t, d.path)
 	conn2, _ := d2.accept()
 	d2.send(conn2, "msg=welcome version=1 pid=1 cgroup=/ level=none soft_limit_bytes=1")
-	if n := logs.count(); n != 1 || !strings.Contains(logs.lines[0], "lost") {
-		t.Errorf("%d log lines: %q", n, logs.lines)
+	if lines := logs.snapshot(); len(lines) != 1 || !strings.Contains(lines[0], "lost") {
+		t.Errorf("%d log lines: %q", len(lines), lines)
 	}
 }
 
@@ -288,8 +289,8 @@ func TestUnreachableReportedOnce(t *testing.T) {
 	if time.Since(start) > time.Second {
 		t.Errorf("Close took %v", time.Since(start))
 	}
-	if n := logs.count(); n != 1 || !strings.Contains(logs.lines[0], "cannot reach") {
-		t.Errorf("%d log lines: %q", n, logs.lines)
+	if lines := logs.snapshot(); len(lines) != 1 || !strings.Contains(lines[0], "cannot reach") {
+		t.Errorf("%d log lines: %q", len(lines), lines)
 	}
 }
 
@@ -428,4 +429,73 @@ func TestRuntimeHandlerFitsTheLimit(t *testing.T) {
 		t.Errorf("asked for %v with 32 MiB live and a limit of 20 MiB", asks)
 	}
 	runtime.KeepAlive(held)
+}
+
+// A daemon that refuses the client: one log line naming its reason, and
+// the client tries again (a restarted daemon may speak its version).
+func TestRefusalIsReportedAndRetried(t *testing.T) {
+	d := newFakeDaemon(t, "")
+	logs := &logCounter{}
+	c := Subscribe(Options{Socket: d.path, Logf: logs.logf})
+	defer c.Close()
+	conn, _ := d.accept()
+	d.send(conn, "msg=error reason=version")
+	conn2, _ := d.accept() // within the first backoff
+	d.send(conn2, "msg=welcome version=1 pid=1 cgroup=/ level=none soft_limit_bytes=1")
+	if lines := logs.snapshot(); len(lines) != 1 || !strings.Contains(lines[0], "refused us: version") {
+		t.Errorf("%d log lines: %q", len(lines), lines)
+	}
+}
+
+// A handler that panics has freed nothing: the trim is answered with 0 and
+// the next one is served.
+func TestPanickingHandlerAnswersZero(t *testing.T) {
+	d := newFakeDaemon(t, "")
+	calls := 0
+	c := Subscribe(Options{Socket: d.path, Logf: t.Logf,
+		Handler: HandlerFunc(func(tr Trim) uint64 {
+			if calls++; calls == 1 {
+				panic("cache corrupt")
+			}
+			return 4096
+		})})
+	defer c.Close()
+	conn, _ := d.accept()
+	d.send(conn, "msg=welcome version=1 pid=1 cgroup=/ level=none soft_limit_bytes=1")
+	for id, want := range []uint64{0, 4096} {
+		d.send(conn, fmt.Sprintf("msg=trim id=%d level=low reason=level want_bytes=4096 deadline_ms=100 cgroup=/ pid=1", id))
+		r := d.recv(conn)
+		if f, err := r.u64(keyFreed); r.name != msgTrimmed || err != nil || f != want {
+			t.Errorf("trim %d: reply %+v, want freed %d", id, r, want)
+		}
+	}
+}
+
+// After the daemon restarts, the new welcome's soft limit sets the memory
+// limit again: the cgroup's limits may have moved meanwhile.
+func TestLimitFollowsAcrossReconnect(t *testing.T) {
+	d := newFakeDaemon(t, "")
+	changes := make(chan LimitChange, 8)
+	c := Subscribe(Options{Socket: d.path, Logf: t.Logf,
+		MemoryLimit: &MemoryLimit{HeadroomBytes: 8 << 20,
+			OnChange: func(l LimitChange) { changes <- l }}})
+	defer c.Close()
+	conn, _ := d.accept()
+	d.send(conn, "msg=welcome version=1 pid=1 cgroup=/app level=none soft_limit_bytes=536870912")
+	if l := <-changes; l.LimitBytes != 504<<20 {
+		t.Errorf("first welcome: %+v", l)
+	}
+	d.ln.Close()
+	conn.Close()
+	d2 := newFakeDaemon(t, d.path)
+	conn2, _ := d2.accept()
+	d2.send(conn2, "msg=welcome version=1 pid=1 cgroup=/app level=none soft_limit_bytes=268435456")
+	select {
+	case l := <-changes:
+		if l.LimitBytes != 248<<20 {
+			t.Errorf("welcome after the restart: %+v", l)
+		}
+	case <-time.After(testWait):
+		t.Error("the limit did not follow the new daemon's welcome")
+	}
 }
