@@ -991,7 +991,8 @@ static size_t widest_line(const char *text)
 
 /*
  * thresholds: what set wrote is read back; in JSON every tunable has the
- * value of the control file's set line, as written there.
+ * value of the control file's set line, as written there.  set and soft
+ * in JSON: the command written.
  */
 TEST_F(cli, thresholds_read_back)
 {
@@ -999,8 +1000,19 @@ TEST_F(cli, thresholds_read_back)
 	char line[512], want[160];
 	int n = 0;
 
-	CLI("set", MP_TUNABLE(CALM_MS), "2500");
+	/* set and soft say in JSON what they wrote. */
+	CLI("--json", "set", MP_TUNABLE(CALM_MS), "2500");
 	ASSERT_EQ(0, R.rc) TH_LOG("%s", R.err);
+	EXPECT_TRUE(json_valid(R.out)) TH_LOG("%s", R.out);
+	EXPECT_STREQ("{\"control\":{\"command\":\"set calm_ms 2500\"}}\n", R.out);
+	ASSERT_EQ(0, cg_create_leaf("cli_cg"));
+	CLI("--json", "soft", "set", "/cli_cg", "50%");
+	ASSERT_EQ(0, R.rc) TH_LOG("%s", R.err);
+	EXPECT_STREQ("{\"control\":{\"command\":\"soft /cli_cg 50%\"}}\n", R.out);
+	/* -o there too: an unknown column is a usage error, nothing written. */
+	CLI("-o", "bogus", "set", MP_TUNABLE(CALM_MS), "3000");
+	EXPECT_EQ(2, R.rc);
+	EXPECT_NE(NULL, strstr(R.err, "unknown column 'bogus'")) TH_LOG("%s", R.err);
 	CLI("set", MP_TUNABLE(PSI_LOW), "2.5");
 	ASSERT_EQ(0, R.rc) TH_LOG("%s", R.err);
 

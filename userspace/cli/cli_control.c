@@ -76,12 +76,16 @@ static int control_write(struct cli_opts *o, const char *cmd)
 
 	if (!cli_module_loaded())
 		return cli_no_module();
+	/* -o is checked like everywhere, before anything is written. */
+	cli_table_init(&t, "control", control_cols, C_NR);
+	if (cli_select(&t, o->columns))
+		return CLI_EXIT_USAGE;
 	err = cli_control_write(cmd);
 	if (err) {
 		cli_err("'%s': %s", cmd, control_error(err));
+		cli_table_free(&t);
 		return err == -EIO && !cli_module_loaded() ? CLI_EXIT_NO_MODULE : CLI_EXIT_FAIL;
 	}
-	cli_table_init(&t, "control", control_cols, C_NR);
 	t.record = true;
 	t.title = "Written to " MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_CONTROL ":";
 	cli_table_add_row(&t);
