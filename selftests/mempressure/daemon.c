@@ -9,10 +9,13 @@
  *   message drops that client alone;
  * - escalation: an application that ignores its trims gets memory.reclaim,
  *   then a memory.high clamp, in that order, and the clamp is undone;
- *   in dry-run nothing is written and the log says "would";
+ *   in dry-run nothing is written and the log says "would"; a clamp never
+ *   raises a memory.high already at the soft limit;
  * - reload: SIGHUP with a broken configuration keeps the old one;
  * - targets: a [signal] target by comm and a [hook] act at their levels,
- *   the hook with its environment, and no other process is signalled;
+ *   the hook with its environment, and no other process is signalled; the
+ *   log says why, every line of it has its priority, the hook's output is
+ *   not in it;
  * - misbehaving clients: one that never reads does not stall the others;
  *   one killed with SIGKILL is forgotten;
  * - systemd's memory-pressure protocol: an sd-event-like watcher is woken
@@ -26,6 +29,11 @@
  * - a module whose ABI the daemon does not know is refused, saying so, and
  *   the daemon goes on serving; SIGHUP looks again;
  * - callbacks to several subscribers of one cgroup are stagger_ms apart;
+ * - a subscriber that answered its trim is asked again in the next round,
+ *   before that trim's deadline;
+ * - below trim_level a [signal] section acts and no subscriber is asked;
+ * - a dry run with a kill, a signal and a hook does none of them;
+ * - the exit statuses, through the binary;
  * - a client that is not root is refused scope=all and the status, and
  *   subscribed for its own cgroup.
  */
@@ -531,6 +539,42 @@ TEST_F(daemon, ignored_trims_escalate)
 TEST_F(daemon, dry_run_does_nothing)
 {
 	ignorer(_metadata, self, true);
+}
+
+#define LOWHIGH_CONF \
+	BASE_CONF \
+	"[cgroup /mpd_hi]\n" \
+	"grace_ms = 500\n" \
+	"reclaim = no\n"
+
+/*
+ * memory.high at the soft limit already (a soft limit of 100 % of the
+ * effective limit, which is memory.high): an application that ignores
+ * its trims and pushes past memory.high reaches the clamp step, which
+ * leaves memory.high as it is and says so, rather than set it to the
+ * soft limit (it would raise one below it).
+ */
+TEST_F(daemon, clamp_never_raises_memory_high)
+{
+	struct sub s = { .name = "pusher", .cg = "mpd_hi", .target = 60 * MiB,
+			 .rate = 16 * MiB, .respond = false, .run_ms = 30000 };
+	char high[64];
+	int fd;
+
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_hi", 64 * MiB));
+	ASSERT_EQ(0, cg_write("mpd_hi", "memory.high", "50331648"));
+	self->daemon = daemon_start(LOWHIGH_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	ASSERT_EQ(0, mp_control_cmd("soft /mpd_hi 100%"));
+	self->kids[self->nr_kids++] = sub_start(&s, &fd);
+	ASSERT_TRUE(wait_log("at or below it already: clamp skipped", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log_line("/mpd_hi: ", "memory.high is 50331648, at or below", 0))
+		TH_LOG("%s", daemon_log());
+	ASSERT_EQ(0, cg_read("mpd_hi", "memory.high", high, sizeof(high)));
+	ASSERT_STREQ("50331648\n", high);
+	ASSERT_EQ(NULL, strstr(daemon_log(), "clamped memory.high"));
+	close(fd);
 }
 
 TEST_F(daemon, sighup_broken_config_keeps_old)

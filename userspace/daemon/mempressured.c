@@ -1498,9 +1498,10 @@ static void reclaim_done(const struct child *c, int status)
  * memory.high makes the writer reclaim down to it before the write
  * returns, as memory.reclaim does: a child writes it.  The clamp counts
  * from the fork (e->clamped), so that its restore and the one at exit
- * come whatever the child is doing.
+ * come whatever the child is doing.  False when skipped for that reason:
+ * no step was taken, or would have been.
  */
-static void step_clamp(struct episode *e, const struct cg_row *row, bool perform)
+static bool step_clamp(struct episode *e, const struct cg_row *row, bool perform)
 {
 	char path[PATH_LEN + 64], old[32];
 	uint64_t high, at;
@@ -1510,7 +1511,7 @@ static void step_clamp(struct episode *e, const struct cg_row *row, bool perform
 	if (read_small(path, old, sizeof(old)) < 0) {
 		log_warn("%s: cannot read memory.high: %m, clamp skipped", e->cgroup);
 		counters.step_errors[MPD_STEP_CLAMP] += perform;
-		return;
+		return true;
 	}
 	old[strcspn(old, "\n")] = '\0';
 	if (!strcmp(old, "max"))
@@ -1518,7 +1519,7 @@ static void step_clamp(struct episode *e, const struct cg_row *row, bool perform
 	else if (mp_parse_u64(old, &high) < 0) {
 		log_warn("%s: memory.high reads \"%s\", clamp skipped", e->cgroup, old);
 		counters.step_errors[MPD_STEP_CLAMP] += perform;
-		return;
+		return true;
 	}
 	if (e->clamped) {
 		/* Still ours from an earlier episode: it holds another clamp_ms. */
@@ -1527,25 +1528,26 @@ static void step_clamp(struct episode *e, const struct cg_row *row, bool perform
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, old,
 			 (unsigned long long)e->pol.clamp_ms);
-		return;
+		return true;
 	}
 	if (!mpd_clamp_at(high, e->soft_bytes, (uint64_t)d.page_size, &at)) {
-		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it already: %sclamp skipped",
+		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it already: %s",
 			 e->cgroup, (unsigned long long)row->current,
-			 (unsigned long long)e->soft_bytes, old, perform ? "" : "dry run, ");
-		return;
+			 (unsigned long long)e->soft_bytes, old,
+			 perform ? "clamp skipped" : "would skip the clamp");
+		return false;
 	}
 	if (!perform) {
 		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, (unsigned long long)at, old,
 			 (unsigned long long)e->pol.clamp_ms);
-		return;
+		return true;
 	}
 	pid = cg_write_child(CHILD_CLAMP, e, "memory.high", at, row->current);
 	if (pid < 0) {
 		counters.step_errors[MPD_STEP_CLAMP]++;
-		return;
+		return true;
 	}
 	snprintf(e->old_high, sizeof(e->old_high), "%s", old);
 	e->clamped = true;
@@ -1553,6 +1555,7 @@ static void step_clamp(struct episode *e, const struct cg_row *row, bool perform
 	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): clamped memory.high at %llu (was %s) for %llu ms (pid %d)",
 		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
 		 (unsigned long long)at, e->old_high, (unsigned long long)e->pol.clamp_ms, pid);
+	return true;
 }
 
 /* The clamp's write ended: its effect, or its error (then nothing holds). */
@@ -1696,13 +1699,13 @@ static void episode_due(struct episode *e, uint64_t now)
 			env.has_suspect = victim != NULL;
 		}
 		st = mpd_step_next(e->stage, e->next_at, now, r > 0, &e->pol, &env);
-		count_step(st.act, st.perform);
 		switch (st.act) {
 		case MPD_ACT_RECLAIM:
 			step_reclaim(e, &row, st.perform);
 			break;
 		case MPD_ACT_CLAMP:
-			step_clamp(e, &row, st.perform);
+			if (!step_clamp(e, &row, st.perform))
+				st.act = MPD_ACT_NONE;	/* skipped: not a step to count */
 			break;
 		case MPD_ACT_KILL:
 			if (victim)	/* the step comes only with a suspect */
@@ -1718,6 +1721,7 @@ static void episode_due(struct episode *e, uint64_t now)
 					 e->cgroup);
 			break;
 		}
+		count_step(st.act, st.perform);
 		free(rows);
 		e->stage = st.stage;
 		e->next_at = st.next_at;
