@@ -1128,8 +1128,8 @@ TEST_F(cli, top_once_fits_the_terminal)
 
 /*
  * Colour only on a terminal, never with NO_COLOR: status (the module shown
- * loaded, in green) has SGR codes on a pty, and no escape at all on a pty
- * with NO_COLOR set, nor through a pipe.
+ * loaded, in green) has SGR codes on a pty, also with NO_COLOR empty, and
+ * no escape at all on a pty with NO_COLOR set, nor through a pipe.
  */
 TEST_F(cli, colour_on_a_terminal_only)
 {
@@ -1143,6 +1143,10 @@ TEST_F(cli, colour_on_a_terminal_only)
 	ASSERT_EQ(0, run_on(ON_PTY, 100, 30, "1", argv, out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "loaded")) TH_LOG("%s", out);
 	EXPECT_EQ(NULL, strchr(out, '\033')) TH_LOG("%s", out);
+
+	/* no-color.org: an empty NO_COLOR is as if unset. */
+	ASSERT_EQ(0, run_on(ON_PTY, 100, 30, "", argv, out, sizeof(out))) TH_LOG("%s", out);
+	EXPECT_NE(NULL, strstr(out, "\033[32m")) TH_LOG("%s", out);
 
 	ASSERT_EQ(0, run_on(ON_PIPE, 0, 0, NULL, argv, out, sizeof(out))) TH_LOG("%s", out);
 	EXPECT_NE(NULL, strstr(out, "loaded")) TH_LOG("%s", out);

@@ -109,8 +109,10 @@ static int parse_seconds_ms(const char *s)
 
 static bool color_wanted(void)
 {
-	/* https://no-color.org: any NO_COLOR turns colour off. */
-	return isatty(STDOUT_FILENO) && !getenv("NO_COLOR");
+	/* https://no-color.org: NO_COLOR set and not empty turns colour off. */
+	const char *no_color = getenv("NO_COLOR");
+
+	return isatty(STDOUT_FILENO) && !(no_color && *no_color);
 }
 
 /*
