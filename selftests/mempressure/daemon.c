@@ -30,7 +30,8 @@
  *   the daemon goes on serving; SIGHUP looks again;
  * - callbacks to several subscribers of one cgroup are stagger_ms apart;
  * - a subscriber that answered its trim is asked again in the next round,
- *   before that trim's deadline;
+ *   before that trim's deadline; one that did not, by a round of another
+ *   reason, at that deadline;
  * - below trim_level a [signal] section acts and no subscriber is asked;
  * - a dry run with a kill, a signal and a hook does none of them;
  * - the exit statuses, through the binary;
@@ -1674,6 +1675,88 @@ TEST_F_TIMEOUT(daemon, answered_trim_does_not_hide_a_new_round, 120)
 	snprintf(needle, sizeof(needle), "trim %llu: answers (pid", (unsigned long long)id);
 	ASSERT_EQ(NULL, strstr(daemon_log(), needle))
 		TH_LOG("measured before the second round: %s", daemon_log());
+	close(fd);
+	close(hcmd);
+	close(hrep);
+}
+
+#define FOLLOW_CONF \
+	"[daemon]\n" \
+	"socket = " SOCK_PATH "\n" \
+	"deadline_ms = 10000\n" \
+	"stagger_ms = 20\n" \
+	"grace_ms = 1000\n" \
+	"[cgroup /mpd_fol]\n" \
+	"trim_level = low\n" \
+	"reclaim = no\n" \
+	"clamp = no\n"
+#define FOLLOW_DEADLINE_MS	10000
+
+/* The line of the first trim in @acc that has @needle, or NULL. */
+static const char *trim_with(const char *acc, const char *needle)
+{
+	size_t len;
+
+	for (const char *l = acc; *l; l += len + (l[len] == '\n')) {
+		len = strcspn(l, "\n");
+		if (memmem(l, len, " msg=trim ", 10) && memmem(l, len, needle, strlen(needle)))
+			return l;
+	}
+	return NULL;
+}
+
+/*
+ * A trim left unanswered does not hide its subscriber from a round of
+ * another reason either: over its own soft limit (soft-pid) it is asked
+ * with reason=soft and does not answer; its cgroup then reaches low
+ * (trim_level here), and that round's trim (reason=level) comes to it at
+ * the first one's deadline, not before and not never.
+ */
+TEST_F_TIMEOUT(daemon, unanswered_trim_gets_a_follow_up, 120)
+{
+	static char acc[65536], hacc[256], cmd[64];
+	struct sub s = { .name = "silent", .cg = "mpd_fol", .target = 8 * MiB,
+			 .rate = 64 * MiB, .respond = false, .run_ms = 60000 };
+	struct holder h = { .comm = "mpd_fpush", .cg = "mpd_fol" };
+	uint64_t at1, id1, at2 = 0, end;
+	const char *second = NULL;
+	int fd, hcmd, hrep;
+	pid_t pid;
+
+	acc[0] = hacc[0] = '\0';
+	ASSERT_EQ(0, make_cg(_metadata, self, "mpd_fol", TGT_MAX));
+	self->daemon = daemon_start(FOLLOW_CONF, false);
+	ASSERT_GT(self->daemon, 0);
+	pid = sub_start(&s, &fd);
+	ASSERT_GT(pid, 0);
+	self->kids[self->nr_kids++] = pid;
+	ASSERT_TRUE(wait_pipe(fd, acc, sizeof(acc), "msg=welcome", MP_WAIT_MS));
+	snprintf(cmd, sizeof(cmd), "soft-pid %d %llu", pid, (unsigned long long)(4 * MiB));
+	ASSERT_EQ(0, mp_control_cmd(cmd));
+	ASSERT_TRUE(wait_pipe(fd, acc, sizeof(acc), "reason=soft", MP_WAIT_MS))
+		TH_LOG("%s\nlog: %s", acc, daemon_log());
+	ASSERT_TRUE(first_trim(acc, &at1, &id1));
+
+	self->kids[self->nr_kids++] = holder_start(&h, &hcmd, &hrep);
+	ASSERT_TRUE(wait_pipe(hrep, hacc, sizeof(hacc), "R", MP_WAIT_MS));
+	ASSERT_TRUE(holder_grow(hcmd, hrep, hacc, sizeof(hacc), 80, "mpd_fol",
+				MEMPRESSURE_LEVEL_LOW)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log("has a trim of another reason unanswered: asking (reason level)",
+			     MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	end = mp_now_ms() + MP_WAIT_MS;
+	while (!second && mp_now_ms() < end) {
+		drain(fd, acc, sizeof(acc));
+		second = trim_with(acc, " reason=level ");
+		if (!second)
+			poll(NULL, 0, 50);
+	}
+	ASSERT_NE(NULL, second) TH_LOG("got: %s\nlog: %s", acc, daemon_log());
+	ASSERT_EQ(0, strncmp(second, "at=", 3));
+	at2 = strtoull(second + 3, NULL, 10);
+	TH_LOG("soft trim at %llu ms, level trim at %llu ms", (unsigned long long)at1,
+	       (unsigned long long)at2);
+	/* At the first one's deadline, less what the VM's clock lets slip. */
+	ASSERT_GE(at2, at1 + FOLLOW_DEADLINE_MS * 3 / 4) TH_LOG("%s", daemon_log());
 	close(fd);
 	close(hcmd);
 	close(hrep);
