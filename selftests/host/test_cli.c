@@ -1130,4 +1130,33 @@ TEST(thresholds_read_back)
 	remove_fixture();
 }
 
+/*
+ * top --once: a process's first sparkline comes from the module's growth
+ * windows, each as far back as the process is old.  4000 (25 h old): RSS
+ * 300 s ago (growth300 1 B/s), 60 s ago (growth60 0: the fixture leaves
+ * it out), 10 s ago (growth10 150 MB/s), now; 149 (24 s): 10 s ago, now;
+ * 150 (1 ms): now.
+ */
+TEST(top_once_history_from_the_growth_windows)
+{
+	static const char *const want[] = {
+		"{\"pid\":4000,\"rss_history_bytes\":[5368708943,5368709243,3868709243,5368709243]}",
+		"{\"pid\":149,\"rss_history_bytes\":[66941408,87891968]}",
+		"{\"pid\":150,\"rss_history_bytes\":[25853952]}",
+	};
+	char *out;
+	int rc;
+
+	make_fixture(_metadata);
+	out = run(&rc, (const char *const[]){ "--json", "top", "--once", "-o", "pid,history",
+					      NULL });
+	ASSERT_NE(NULL, out);
+	EXPECT_EQ(0, rc);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		EXPECT_NE(NULL, strstr(out, want[i])) TH_LOG("%s not in %s", want[i], out);
+	}
+	free(out);
+	remove_fixture();
+}
+
 TEST_HARNESS_MAIN

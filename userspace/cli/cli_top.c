@@ -11,7 +11,7 @@
  * Each process keeps its last TOP_HISTORY RSS values for its sparkline, in
  * an array rebuilt every frame from the processes listed then: the history
  * is bounded by the processes alive, and a pid that is reused (a younger
- * process) starts afresh.
+ * process) starts afresh, from the module's growth windows.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -91,9 +91,32 @@ static struct history *history_find(uint64_t pid)
 }
 
 /*
+ * A process seen for the first time starts from what the module's growth
+ * windows say of its past, so that one frame (--once) has a curve too: its
+ * RSS 300, 60 and 10 s ago, each as far as the process is that old (its
+ * RSS now less the window's growth over the window).
+ */
+static void history_seed(struct history *h, const struct cli_cell *row)
+{
+	static const struct { int col; int64_t sec; } past[] = {
+		{ P_GROWTH300, 300 }, { P_GROWTH60, 60 }, { P_GROWTH10, 10 },
+	};
+
+	for (size_t i = 0; i < sizeof(past) / sizeof(past[0]); i++) {
+		const struct cli_cell *g = &row[past[i].col];
+		int64_t was;
+
+		if (g->state != CLI_SET || row[P_AGE].u < (uint64_t)past[i].sec * 1000000)
+			continue;
+		was = (int64_t)row[P_RSS].u - g->s * past[i].sec;
+		h->rss[h->nr++] = was > 0 ? (uint64_t)was : 0;
+	}
+}
+
+/*
  * Give the last row of @t its history, kept in @h: the old one if the same
- * process (not younger) had one, plus this sample's RSS unless the module
- * has not sampled since (the same age).
+ * process (not younger) had one, else one from the growth windows; plus
+ * this sample's RSS unless the module has not sampled since (the same age).
  */
 static void history_row(struct cli_table *t, struct history *h)
 {
@@ -102,6 +125,8 @@ static void history_row(struct cli_table *t, struct history *h)
 
 	if (old && old->age_usec <= row[P_AGE].u)
 		*h = *old;
+	else
+		history_seed(h, row);
 	if (!h->nr || h->age_usec != row[P_AGE].u) {
 		if (h->nr == TOP_HISTORY)
 			memmove(h->rss, h->rss + 1, (TOP_HISTORY - 1) * sizeof(h->rss[0]));
