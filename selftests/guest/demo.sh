@@ -109,17 +109,33 @@ for cg in $cgs; do
 	alive=$(for p in $(cat $d/cgroup.procs); do cat /proc/$p/comm; done | sort | tr '\n' ' ')
 	printf '/%-6s oom_kill %s, memory.high throttling events %s, peak %s MiB, now %s MiB, alive: %s\n' \
 		"$cg" "$oom" "$high" "$peak" "$now" "${alive:-nothing}"
+	eval "oom_$cg=$oom high_$cg=$high alive_$cg='$alive'"
 done
-echo "/alone is what happens without mempressure: the cache and the leak grow"
-echo "into memory.high (throttled) and memory.max, where the OOM killer picks"
-echo "the biggest process, the cache. In /demo the cache was asked to trim and"
-echo "stayed alive, and the leak was killed once the cgroup stayed over its"
-echo "soft limit."
+# What this run shows, from the figures above.
+case " $alive_alone " in *" cache-demo "*) cache_alone=alive ;; *) cache_alone=dead ;; esac
+case " $alive_demo " in *" cache-demo "*) cache_demo=alive ;; *) cache_demo=dead ;; esac
+case " $alive_demo " in *" leaker "*) leak_demo=alive ;; *) leak_demo=dead ;; esac
+if [ "$oom_alone" -gt 0 ]; then
+	echo "Without mempressure (/alone) the OOM killer struck $oom_alone time(s) after"
+	echo "$high_alone memory.high throttling events; the cache is $cache_alone there."
+else
+	echo "Without mempressure (/alone) nothing was OOM-killed in this run, but it was"
+	echo "throttled at memory.high $high_alone times; the cache is $cache_alone there."
+fi
+if [ "$leak_demo" = dead ] && [ "$oom_demo" = 0 ]; then
+	how="the leak was stopped by mempressured, not by the OOM killer"
+elif [ "$leak_demo" = dead ]; then
+	how="the OOM killer struck $oom_demo time(s) all the same"
+else
+	how="the leak still runs"
+fi
+echo "With mempressure (/demo) the cache, asked to trim, is $cache_demo; $how;"
+echo "throttled at memory.high $high_demo times."
 
 for cg in $cgs; do
 	for p in $(cat /sys/fs/cgroup/$cg/cgroup.procs); do kill $p; done
 done
 kill $(jobs -p) 2>/dev/null
-killall mempressured
+killall -q mempressured
 sleep 1
 rmmod mempressure && echo "module unloaded"
