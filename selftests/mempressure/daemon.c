@@ -978,9 +978,11 @@ static int deaf_main(void *arg)
 /*
  * A subscriber that never reads its socket while the daemon has plenty to
  * tell it (its status replies, every cgroup's level changes) loses those
- * messages; the daemon goes on serving the others: a trim arrives.
+ * messages; the daemon goes on serving the others: a trim arrives.  Its
+ * 2,000 status requests take over the harness's default 30 s on the
+ * debug kernel.
  */
-TEST_F(daemon, deaf_client_does_not_stall)
+TEST_F_TIMEOUT(daemon, deaf_client_does_not_stall, 120)
 {
 	static char acc[65536], st[65536];
 	struct sub a = { .name = "grower", .cg = "mpd_ok", .target = 60 * MiB,
@@ -1588,14 +1590,19 @@ TEST_F_TIMEOUT(daemon, callbacks_are_staggered, 120)
 	       (unsigned long long)id2, (unsigned long long)at2);
 	/* One round: the ids follow each other. */
 	ASSERT_EQ(1, id1 > id2 ? id1 - id2 : id2 - id1) TH_LOG("%s", daemon_log());
-	/* The later one came a stagger after the earlier, less what the VM's clock lets slip. */
+	/*
+	 * The later one came a stagger after the earlier, less what the VM
+	 * lets slip: each subscriber stamps the trim when it runs, and on the
+	 * debug kernel, with the vCPUs taking turns, the first ran 116 ms late
+	 * once.  Callbacks fired at once would be a few ms apart.
+	 */
 	if (id1 > id2) {
 		uint64_t t = at1;
 
 		at1 = at2;
 		at2 = t;
 	}
-	ASSERT_GE(at2, at1 + STAGGER_MS * 3 / 4) TH_LOG("%s", daemon_log());
+	ASSERT_GE(at2, at1 + STAGGER_MS / 2) TH_LOG("%s", daemon_log());
 	ASSERT_LT(at2, at1 + STAGGER_MS + 5000);
 	close(f1);
 	close(f2);
