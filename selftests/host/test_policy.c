@@ -461,6 +461,22 @@ TEST(yield_bookkeeping)
 	ASSERT_EQ(10000, st.cgroup_bytes_measured);
 }
 
+/* A signal or hook target: requests and drops, never a reply or a timeout. */
+TEST(yield_of_a_target_without_replies)
+{
+	struct mpd_app_stats st;
+
+	memset(&st, 0, sizeof(st));
+	mpd_yield_request(&st);
+	mpd_yield_measured(&st, 10000, 4000, true, 50000, 30000);
+	ASSERT_EQ(1, st.requests);
+	ASSERT_EQ(0, st.replies);
+	ASSERT_EQ(0, st.timeouts);
+	ASSERT_EQ(0, st.claimed_bytes);
+	ASSERT_EQ(6000, st.measured_bytes);
+	ASSERT_EQ(20000, st.cgroup_bytes_measured);
+}
+
 TEST(yield_negative_drops_are_zero)
 {
 	struct mpd_app_stats st;

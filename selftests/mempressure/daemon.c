@@ -816,13 +816,33 @@ static bool holder_grow(int cmd, int rep, char *acc, size_t size, unsigned int p
  * not; a [hook] runs at its level, not before, with the environment the
  * spec names.
  */
+static bool status_query(char *out, size_t size);
+
+/*
+ * Whether the status line at @line has @key, with the value @value unless
+ * that is NULL.
+ */
+static bool key_is(const char *line, const char *key, const char *value)
+{
+	const char *eol = strchrnul(line, '\n'), *p;
+	char k[64];
+	size_t n = (size_t)snprintf(k, sizeof(k), " %s=", key);
+
+	p = strstr(line, k);
+	if (!p || p > eol)
+		return false;
+	p += n;
+	return !value || (!strncmp(p, value, strlen(value)) &&
+			  (p[strlen(value)] == ' ' || p + strlen(value) == eol));
+}
+
 TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 {
-	static char tacc[256], oacc[256], hook[1024];
+	static char tacc[256], oacc[256], hook[1024], st[65536];
 	struct holder t = { .comm = "mpd_sigt", .cg = "mpd_tgt" };
 	struct holder o = { .comm = "mpd_other", .cg = "mpd_tgt" };
-	int tcmd, trep, ocmd, orep, fd;
-	char cgpath[64], *p;
+	int tcmd, trep, ocmd, orep, fd, nsent;
+	char cgpath[64], sent[16], *p;
 	uint64_t want;
 	ssize_t n;
 
@@ -891,6 +911,31 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 	ASSERT_TRUE(wait_log("still running after its timeout: killing it", MP_WAIT_MS))
 		TH_LOG("%s", daemon_log());
 	ASSERT_TRUE(wait_log("killed by signal 9", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+
+	/*
+	 * A deadline after each callback its effect is measured, and counted
+	 * under its section for mempressure apps: asked once, no reply
+	 * expected, so no timeout either.
+	 */
+	ASSERT_TRUE(wait_log("signal:usr1: measured: mpd_sigt (pid", MP_WAIT_MS))
+		TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(wait_log("hook:note: measured: ", MP_WAIT_MS)) TH_LOG("%s", daemon_log());
+	ASSERT_TRUE(status_query(st, sizeof(st)));
+	/* As many requests as signals sent (at medium, and again above). */
+	nsent = 0;
+	for (const char *q = daemon_log(); (q = strstr(q, "signal usr1: sent signal 10")); q++)
+		nsent++;
+	snprintf(sent, sizeof(sent), "%d", nsent);
+	p = strstr(st, "msg=status app=signal:usr1 ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", st);
+	EXPECT_TRUE(key_is(p, "requests", sent)) TH_LOG("%d sent: %.300s", nsent, p);
+	EXPECT_TRUE(key_is(p, "replies", "0")) TH_LOG("%.300s", p);
+	EXPECT_TRUE(key_is(p, "timeouts", "0")) TH_LOG("%.300s", p);
+	EXPECT_TRUE(key_is(p, "measured_bytes", NULL)) TH_LOG("%.300s", p);
+	p = strstr(st, "msg=status app=hook:note ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", st);
+	EXPECT_TRUE(key_is(p, "requests", "1")) TH_LOG("%.300s", p);
+	EXPECT_TRUE(key_is(p, "cgroup_bytes_measured", NULL)) TH_LOG("%.300s", p);
 
 	/* The other comm in the cgroup was never signalled. */
 	drain(orep, oacc, sizeof(oacc));

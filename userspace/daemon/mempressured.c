@@ -1021,10 +1021,53 @@ static void trim_measure(struct action *a)
 	action_free(a);
 }
 
+/*
+ * A signal sent or a hook started: its effect is measured a deadline later,
+ * like a trim's, under the target's section ("signal:NAME", "hook:NAME"),
+ * for mempressure apps.  A hook has no process of its own: its cgroup only.
+ */
+static void target_watch(struct action *a, const char *kind)
+{
+	uint64_t current;
+
+	/* A section name too long for it is cut: the figures are by name. */
+	snprintf(a->app, sizeof(a->app), "%s:%.*s", kind,
+		 (int)(sizeof(a->app) - strlen(kind) - 2), a->hook_name);
+	mpd_yield_request(&app_get(a->app)->y);
+	a->rss_before = a->pid > 0 ? proc_rss_bytes(a->pid) : 0;
+	a->cg_known = cg_read_u64(a->cgroup, "memory.current", &current) == 0;
+	a->cg_before = a->cg_known ? current : 0;
+	a->sent = true;
+	a->at = now_ms() + d.cfg.deadline_ms;
+}
+
+/* A deadline after a signal or a hook: what happened. */
+static void target_measure(struct action *a)
+{
+	uint64_t rss = a->pid > 0 ? proc_rss_bytes(a->pid) : 0, cur = 0;
+	bool cg_known = a->cg_known && cg_read_u64(a->cgroup, "memory.current", &cur) == 0;
+
+	mpd_yield_measured(&app_get(a->app)->y, a->rss_before, rss, cg_known, a->cg_before, cur);
+	if (a->pid > 0)
+		log_info("%s: measured: %s (pid %d) rss %llu -> %llu, %s memory.current %llu -> %llu",
+			 a->app, a->comm, a->pid, (unsigned long long)a->rss_before,
+			 (unsigned long long)rss, a->cgroup, (unsigned long long)a->cg_before,
+			 (unsigned long long)cur);
+	else
+		log_info("%s: measured: %s memory.current %llu -> %llu", a->app, a->cgroup,
+			 (unsigned long long)a->cg_before, (unsigned long long)cur);
+	action_free(a);
+}
+
 static void action_due(struct action *a)
 {
 	const struct mpd_hook_cfg *h;
 	int r;
+
+	if (a->sent && a->kind != ACT_TRIM) {
+		target_measure(a);
+		return;
+	}
 
 	switch (a->kind) {
 	case ACT_TRIM:
@@ -1043,12 +1086,19 @@ static void action_due(struct action *a)
 				 a->hook_name, a->signo, a->comm, a->pid, a->cgroup,
 				 mpd_level_name(a->level), mp_trim_reason_names[a->reason]);
 		counters.callbacks[MPD_CB_SIGNAL] += r == 0;
+		if (r == 0) {
+			target_watch(a, "signal");
+			return;
+		}
 		break;
 	case ACT_HOOK:
 		h = hook_by_name(a->hook_name);
-		if (h)
+		if (h) {
 			run_hook(h, a->cgroup, a->level,
 				 mp_trim_reason_names[a->reason], a->want_bytes);
+			target_watch(a, "hook");
+			return;
+		}
 		break;
 	}
 	action_free(a);

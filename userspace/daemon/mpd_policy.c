@@ -156,13 +156,19 @@ uint64_t mpd_drop(uint64_t before, uint64_t after)
 	return before > after ? before - after : 0;
 }
 
+void mpd_yield_measured(struct mpd_app_stats *st, uint64_t rss_before, uint64_t rss_after,
+			bool cg_known, uint64_t cg_before, uint64_t cg_after)
+{
+	st->measured_bytes += mpd_drop(rss_before, rss_after);
+	if (cg_known)
+		st->cgroup_bytes_measured += mpd_drop(cg_before, cg_after);
+}
+
 void mpd_yield_deadline(struct mpd_app_stats *st, bool replied, uint64_t rss_before,
 			uint64_t rss_after, bool cg_known, uint64_t cg_before,
 			uint64_t cg_after)
 {
 	if (!replied)
 		st->timeouts++;
-	st->measured_bytes += mpd_drop(rss_before, rss_after);
-	if (cg_known)
-		st->cgroup_bytes_measured += mpd_drop(cg_before, cg_after);
+	mpd_yield_measured(st, rss_before, rss_after, cg_known, cg_before, cg_after);
 }

@@ -138,9 +138,14 @@ void mpd_yield_reply(struct mpd_app_stats *st, uint64_t freed);
 uint64_t mpd_drop(uint64_t before, uint64_t after);
 
 /*
- * At a trim's deadline: a timeout unless @replied; the RSS drop and the
- * cgroup's memory.current drop (@cg_known false: a read failed, no drop).
+ * The RSS drop and the cgroup's memory.current drop a deadline after a
+ * callback (@cg_known false: a read failed, no drop).  Signal and hook
+ * targets, which do not answer, have only this.
  */
+void mpd_yield_measured(struct mpd_app_stats *st, uint64_t rss_before, uint64_t rss_after,
+			bool cg_known, uint64_t cg_before, uint64_t cg_after);
+
+/* At a trim's deadline: a timeout unless @replied, and the drops. */
 void mpd_yield_deadline(struct mpd_app_stats *st, bool replied, uint64_t rss_before,
 			uint64_t rss_after, bool cg_known, uint64_t cg_before,
 			uint64_t cg_after);
