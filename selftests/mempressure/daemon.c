@@ -843,6 +843,7 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 	struct holder o = { .comm = "mpd_other", .cg = "mpd_tgt" };
 	int tcmd, trep, ocmd, orep, fd, nsent;
 	char cgpath[64], sent[16], *p;
+	FILE *cli;
 	uint64_t want;
 	ssize_t n;
 
@@ -936,6 +937,17 @@ TEST_F_TIMEOUT(daemon, signal_and_hook_targets, 120)
 	ASSERT_NE(NULL, p) TH_LOG("%s", st);
 	EXPECT_TRUE(key_is(p, "requests", "1")) TH_LOG("%.300s", p);
 	EXPECT_TRUE(key_is(p, "cgroup_bytes_measured", NULL)) TH_LOG("%.300s", p);
+
+	/* mempressure status says what was done lately, from the same query. */
+	cli = popen("/mp/bin/mempressure -S " SOCK_PATH " status", "r");
+	ASSERT_NE(NULL, cli);
+	n = (ssize_t)fread(st, 1, sizeof(st) - 1, cli);
+	pclose(cli);
+	ASSERT_LT(0, n);
+	st[n] = '\0';
+	EXPECT_NE(NULL, strstr(st, "Done lately")) TH_LOG("%s", st);
+	EXPECT_NE(NULL, strstr(st, "signal usr1: sent signal 10 to mpd_sigt")) TH_LOG("%s", st);
+	EXPECT_NE(NULL, strstr(st, "hook note: started ")) TH_LOG("%s", st);
 
 	/* The other comm in the cgroup was never signalled. */
 	drain(orep, oacc, sizeof(oacc));

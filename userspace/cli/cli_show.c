@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The verbs that show state: status (the module, the daemon, the cgroups
- * under most pressure, the daemon's episodes), cgroups (the tree) and apps
- * (the daemon's applications and subscribers).
+ * under most pressure, the daemon's episodes and last actions), cgroups (the
+ * tree) and apps (the daemon's applications and subscribers).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -216,9 +216,16 @@ static const struct cli_col subscriber_cols[SB_NR] = {
 	[SB_DROPPED] = { "dropped", "dropped", CLI_T_U64 },
 };
 
+enum { RC_TIME, RC_ACTION, RC_NR };
+
+static const struct cli_col recent_cols[RC_NR] = {
+	[RC_TIME] = { "time", "time_sec", CLI_T_CLOCK },
+	[RC_ACTION] = { "action", "action", CLI_T_STR },
+};
+
 /* The daemon's tables, from one status query. */
 struct daemon_view {
-	struct cli_table daemon, episodes, apps, subscribers;
+	struct cli_table daemon, episodes, apps, subscribers, recent;
 	int err;
 };
 
@@ -266,6 +273,10 @@ static void daemon_view_load(struct daemon_view *v, const char *socket)
 	v->subscribers.title = "Subscribers";
 	v->subscribers.noun[0] = "subscriber";
 	v->subscribers.noun[1] = "subscribers";
+	cli_table_init(&v->recent, "recent", recent_cols, RC_NR);
+	v->recent.title = "Done lately (mempressured's last actions)";
+	v->recent.noun[0] = "action";
+	v->recent.noun[1] = "actions";
 
 	v->err = cli_daemon_status(socket, &d);
 	for (size_t i = 0; !v->err && i < d.nr; i++) {
@@ -277,6 +288,10 @@ static void daemon_view_load(struct daemon_view *v, const char *socket)
 			add_msg_row(&v->apps, m);
 		else if (mp_msg_get_name(m, "subscriber"))
 			add_msg_row(&v->subscribers, m);
+		else if (mp_msg_get_name(m, "action") && !cli_table_add_row(&v->recent)) {
+			cli_set_text(&v->recent, RC_TIME, mp_msg_get_name(m, "time_usec"), false);
+			cli_set_text(&v->recent, RC_ACTION, mp_msg_get_name(m, "action"), false);
+		}
 		else if (mp_msg_get_name(m, "module") && !v->daemon.nr_rows)
 			add_msg_row(&v->daemon, m);
 	}
@@ -299,6 +314,7 @@ static void daemon_view_free(struct daemon_view *v)
 	cli_table_free(&v->episodes);
 	cli_table_free(&v->apps);
 	cli_table_free(&v->subscribers);
+	cli_table_free(&v->recent);
 }
 
 int cli_apps(struct cli_opts *o)
@@ -419,6 +435,7 @@ int cli_status(struct cli_opts *o)
 	if (loaded)
 		cli_print(&o->out, &cgroups);
 	cli_print(&o->out, &v.episodes);
+	cli_print(&o->out, &v.recent);
 	cli_out_end(&o->out);
 
 	if (!loaded)

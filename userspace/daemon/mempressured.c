@@ -90,19 +90,15 @@
 
 static int log_max = 6;
 
-static void mpd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void mpd_log(int prio, const char *fmt, ...)
+static void mpd_vlog(int prio, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	int n;
-	va_list ap;
 
 	if (prio > log_max)
 		return;
 	n = snprintf(buf, sizeof(buf), "<%d>", prio);
-	va_start(ap, fmt);
 	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
 	if (n > (int)sizeof(buf) - 2)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
@@ -111,18 +107,66 @@ static void mpd_log(int prio, const char *fmt, ...)
 		return;
 }
 
+static void mpd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mpd_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mpd_vlog(prio, fmt, ap);
+	va_end(ap);
+}
+
 #define log_err(...)	mpd_log(3, __VA_ARGS__)
 #define log_warn(...)	mpd_log(4, __VA_ARGS__)
 #define log_info(...)	mpd_log(6, __VA_ARGS__)
 #define log_debug(...)	mpd_log(7, __VA_ARGS__)
 
-static uint64_t now_ms(void)
+static uint64_t now_usec(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
+
+static uint64_t now_ms(void)
+{
+	return now_usec() / 1000;
+}
+
+/*
+ * What was done lately, for the status query (mempressure status): the
+ * last RECENT_MAX action lines, whatever the log level.  A line longer
+ * than an entry is cut: escaped, an entry still fits in one message.
+ */
+#define RECENT_MAX	16
+#define RECENT_LEN	200
+
+static struct recent_action {
+	uint64_t time_usec;		/* CLOCK_MONOTONIC */
+	char text[RECENT_LEN];
+} recent[RECENT_MAX];
+static uint64_t nr_recent;		/* ever recorded */
+
+/* Logs an action (trim, signal, hook, escalation step) and remembers it. */
+static void mpd_log_action(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mpd_log_action(int prio, const char *fmt, ...)
+{
+	struct recent_action *r = &recent[nr_recent++ % RECENT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	mpd_vlog(prio, fmt, ap);
+	va_end(ap);
+	r->time_usec = now_usec();
+	va_start(ap, fmt);
+	vsnprintf(r->text, sizeof(r->text), fmt, ap);
+	va_end(ap);
+}
+
+#define log_action(...)		mpd_log_action(6, __VA_ARGS__)
+#define log_action_warn(...)	mpd_log_action(4, __VA_ARGS__)
 
 /* --- state --- */
 
@@ -698,7 +742,7 @@ static void sd_wake(const char *cgroup, pid_t only_pid, int level, int reason, b
 		if (!c->sd || strcmp(c->cgroup, cgroup) || (only_pid && c->pid != only_pid))
 			continue;
 		if (dry) {
-			log_info("would wake systemd client (pid %d) in %s (level %s, reason %s)",
+			log_action("would wake systemd client (pid %d) in %s (level %s, reason %s)",
 				 c->pid, cgroup, mpd_level_name(level), mp_trim_reason_names[reason]);
 			counters.dry_callbacks[MPD_CB_SYSTEMD]++;
 			continue;
@@ -709,7 +753,7 @@ static void sd_wake(const char *cgroup, pid_t only_pid, int level, int reason, b
 			client_free(c);
 			continue;
 		}
-		log_info("woke systemd client (pid %d) in %s (level %s, reason %s)", c->pid, cgroup,
+		log_action("woke systemd client (pid %d) in %s (level %s, reason %s)", c->pid, cgroup,
 			 mpd_level_name(level), mp_trim_reason_names[reason]);
 		counters.callbacks[MPD_CB_SYSTEMD]++;
 	}
@@ -825,6 +869,16 @@ static void send_status(struct client *c)
 			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v[j]);
 			mp_msg_add_name(&o, k[j], buf);
 		}
+		client_send(c, &o);
+	}
+	/* What was done lately, oldest first. */
+	for (uint64_t i = nr_recent > RECENT_MAX ? nr_recent - RECENT_MAX : 0; i < nr_recent; i++) {
+		const struct recent_action *r = &recent[i % RECENT_MAX];
+
+		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
+		mp_msg_add_name(&o, "action", r->text);
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->time_usec);
+		mp_msg_add_name(&o, "time_usec", buf);
 		client_send(c, &o);
 	}
 	for (struct client *s = d.clients; s; s = s->next) {
@@ -986,7 +1040,7 @@ static void trim_send(struct action *a)
 	counters.callbacks[MPD_CB_TRIM]++;
 	a->sent = true;
 	a->at = now_ms() + d.cfg.deadline_ms;
-	log_info("trim %llu: asked %s (pid %d) in %s for %llu bytes (reason %s)%s",
+	log_action("trim %llu: asked %s (pid %d) in %s for %llu bytes (reason %s)%s",
 		 (unsigned long long)a->id, a->app, a->pid, a->cgroup,
 		 (unsigned long long)a->want_bytes, mp_trim_reason_names[a->reason],
 		 r == -EAGAIN ? ", but it is not reading" : "");
@@ -1012,7 +1066,7 @@ static void trim_measure(struct action *a)
 	if (a->replied)
 		snprintf(at_reply, sizeof(at_reply), " (%llu at the reply)",
 			 (unsigned long long)a->rss_replied);
-	log_info("trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu%s, %s memory.current %llu -> %llu",
+	log_action("trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu%s, %s memory.current %llu -> %llu",
 		 (unsigned long long)a->id, a->app, a->pid,
 		 a->replied ? "claims " : "timed out, claims ",
 		 (unsigned long long)(a->replied ? a->freed_bytes : 0),
@@ -1049,12 +1103,12 @@ static void target_measure(struct action *a)
 
 	mpd_yield_measured(&app_get(a->app)->y, a->rss_before, rss, cg_known, a->cg_before, cur);
 	if (a->pid > 0)
-		log_info("%s: measured: %s (pid %d) rss %llu -> %llu, %s memory.current %llu -> %llu",
+		log_action("%s: measured: %s (pid %d) rss %llu -> %llu, %s memory.current %llu -> %llu",
 			 a->app, a->comm, a->pid, (unsigned long long)a->rss_before,
 			 (unsigned long long)rss, a->cgroup, (unsigned long long)a->cg_before,
 			 (unsigned long long)cur);
 	else
-		log_info("%s: measured: %s memory.current %llu -> %llu", a->app, a->cgroup,
+		log_action("%s: measured: %s memory.current %llu -> %llu", a->app, a->cgroup,
 			 (unsigned long long)a->cg_before, (unsigned long long)cur);
 	action_free(a);
 }
@@ -1082,7 +1136,7 @@ static void action_due(struct action *a)
 			log_warn("signal %s: %s (pid %d): %s, ignoring", a->hook_name, a->comm,
 				 a->pid, strerror(-r));
 		else
-			log_info("signal %s: sent signal %d to %s (pid %d) in %s (level %s, reason %s)",
+			log_action("signal %s: sent signal %d to %s (pid %d) in %s (level %s, reason %s)",
 				 a->hook_name, a->signo, a->comm, a->pid, a->cgroup,
 				 mpd_level_name(a->level), mp_trim_reason_names[a->reason]);
 		counters.callbacks[MPD_CB_SIGNAL] += r == 0;
@@ -1131,7 +1185,7 @@ static unsigned int schedule_targets(const char *cgroup, pid_t only_pid, int fro
 			    (only_pid && rows[j].pid != only_pid))
 				continue;
 			if (dry) {
-				log_info("would send signal %d to %s (pid %d) in %s (level %s, reason %s)",
+				log_action("would send signal %d to %s (pid %d) in %s (level %s, reason %s)",
 					 s->signo, rows[j].comm, rows[j].pid, cgroup,
 					 mpd_level_name(level), mp_trim_reason_names[reason]);
 				counters.dry_callbacks[MPD_CB_SIGNAL]++;
@@ -1158,7 +1212,7 @@ static unsigned int schedule_targets(const char *cgroup, pid_t only_pid, int fro
 		if (h->level <= from_level || h->level > level || strcmp(h->cgroup, cgroup))
 			continue;
 		if (dry) {
-			log_info("would run hook %s (%s) for %s (level %s, reason %s)", h->name,
+			log_action("would run hook %s (%s) for %s (level %s, reason %s)", h->name,
 				 h->command, cgroup, mpd_level_name(level), mp_trim_reason_names[reason]);
 			counters.dry_callbacks[MPD_CB_HOOK]++;
 			nr++;
@@ -1215,7 +1269,7 @@ static unsigned int schedule_callbacks(const char *cgroup, pid_t only_pid, int l
 		struct action *a;
 
 		if (dry) {
-			log_info("would ask %s (pid %d) in %s for %llu bytes (reason %s)",
+			log_action("would ask %s (pid %d) in %s for %llu bytes (reason %s)",
 				 subs[i]->name, subs[i]->pid, cgroup, (unsigned long long)share,
 				 mp_trim_reason_names[reason]);
 			counters.dry_callbacks[MPD_CB_TRIM]++;
@@ -1299,7 +1353,7 @@ static void run_hook(const struct mpd_hook_cfg *h, const char *cgroup, int level
 	snprintf(hc->name, sizeof(hc->name), "%s", h->name);
 	hc->next = d.children;
 	d.children = hc;
-	log_info("hook %s: started %s (pid %d) for %s (level %s, reason %s)", h->name,
+	log_action("hook %s: started %s (pid %d) for %s (level %s, reason %s)", h->name,
 		 h->command, pid, cgroup, mpd_level_name(level), reason);
 	counters.callbacks[MPD_CB_HOOK]++;
 }
@@ -1406,7 +1460,7 @@ static void start_episode(const char *cgroup, int level, int reason)
 		e->soft_bytes = row.soft;
 	want = page_round(excess_bytes(row.current, e->soft_bytes));
 	nr = schedule_callbacks(cgroup, 0, e->level, reason, want, dry_run(&pol));
-	log_info("%s: %s (usage %llu, soft limit %llu, level %s): %u callbacks for %llu bytes",
+	log_action("%s: %s (usage %llu, soft limit %llu, level %s): %u callbacks for %llu bytes",
 		 cgroup, reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
 		 (unsigned long long)row.current, (unsigned long long)e->soft_bytes,
 		 mpd_level_name(e->level), nr, (unsigned long long)want);
@@ -1424,7 +1478,7 @@ static int still_over(struct episode *e, struct cg_row *row)
 		return r;
 	}
 	if (row->current <= e->soft_bytes) {
-		log_info("%s: back under its soft limit (usage %llu, soft limit %llu) after %s",
+		log_action("%s: back under its soft limit (usage %llu, soft limit %llu) after %s",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, mpd_stage_names[e->stage]);
 		return 0;
@@ -1512,7 +1566,7 @@ static void step_reclaim(struct episode *e, const struct cg_row *row, bool perfo
 	pid_t pid;
 
 	if (!perform) {
-		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would reclaim %llu bytes through memory.reclaim",
+		log_action("%s: still over its soft limit (usage %llu, soft limit %llu): would reclaim %llu bytes through memory.reclaim",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, (unsigned long long)excess);
 		return;
@@ -1520,7 +1574,7 @@ static void step_reclaim(struct episode *e, const struct cg_row *row, bool perfo
 	pid = cg_write_child(CHILD_RECLAIM, e, "memory.reclaim", excess, row->current);
 	if (pid < 0)
 		return;
-	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): reclaiming %llu bytes through memory.reclaim (pid %d)",
+	log_action("%s: still over its soft limit (usage %llu, soft limit %llu): reclaiming %llu bytes through memory.reclaim (pid %d)",
 		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
 		 (unsigned long long)excess, pid);
 }
@@ -1574,21 +1628,21 @@ static bool step_clamp(struct episode *e, const struct cg_row *row, bool perform
 	if (e->clamped) {
 		/* Still ours from an earlier episode: it holds another clamp_ms. */
 		e->clamp_until = now_ms() + e->pol.clamp_ms;
-		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): memory.high stays clamped at %s for %llu ms",
+		log_action("%s: still over its soft limit (usage %llu, soft limit %llu): memory.high stays clamped at %s for %llu ms",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, old,
 			 (unsigned long long)e->pol.clamp_ms);
 		return true;
 	}
 	if (!mpd_clamp_at(high, e->soft_bytes, (uint64_t)d.page_size, &at)) {
-		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it already: %s",
+		log_action("%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it already: %s",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, old,
 			 perform ? "clamp skipped" : "would skip the clamp");
 		return false;
 	}
 	if (!perform) {
-		log_info("%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
+		log_action("%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
 			 e->cgroup, (unsigned long long)row->current,
 			 (unsigned long long)e->soft_bytes, (unsigned long long)at, old,
 			 (unsigned long long)e->pol.clamp_ms);
@@ -1602,7 +1656,7 @@ static bool step_clamp(struct episode *e, const struct cg_row *row, bool perform
 	snprintf(e->old_high, sizeof(e->old_high), "%s", old);
 	e->clamped = true;
 	e->clamp_until = now_ms() + e->pol.clamp_ms;
-	log_info("%s: still over its soft limit (usage %llu, soft limit %llu): clamped memory.high at %llu (was %s) for %llu ms (pid %d)",
+	log_action("%s: still over its soft limit (usage %llu, soft limit %llu): clamped memory.high at %llu (was %s) for %llu ms (pid %d)",
 		 e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
 		 (unsigned long long)at, e->old_high, (unsigned long long)e->pol.clamp_ms, pid);
 	return true;
@@ -1624,7 +1678,7 @@ static void clamp_done(const struct child *c, int status)
 			e->clamped = false;
 		return;
 	}
-	log_info("%s: memory.high at %llu %s after %llu ms; memory.current %llu -> %llu",
+	log_action("%s: memory.high at %llu %s after %llu ms; memory.current %llu -> %llu",
 		 c->name, (unsigned long long)c->bytes,
 		 err ? "set, its reclaim stopped at the timeout" : "set and reclaimed to",
 		 (unsigned long long)(now_ms() - c->started), (unsigned long long)c->before,
@@ -1646,7 +1700,7 @@ static void clamp_restore(struct episode *e, const char *why)
 		log_err("%s: restoring memory.high to %s failed: %s", e->cgroup, e->old_high,
 			strerror(-r));
 	else
-		log_info("%s: memory.high restored to %s (%s)", e->cgroup, e->old_high, why);
+		log_action("%s: memory.high restored to %s (%s)", e->cgroup, e->old_high, why);
 	e->clamped = false;
 }
 
@@ -1696,7 +1750,7 @@ static void step_kill(struct episode *e, const struct proc_row *victim, uint64_t
 	int r;
 
 	if (!perform) {
-		log_info("%s: would kill leak suspect %s (pid %d, growth %lld bytes/s)", e->cgroup,
+		log_action("%s: would kill leak suspect %s (pid %d, growth %lld bytes/s)", e->cgroup,
 			 victim->comm, victim->pid, (long long)victim->growth);
 	} else {
 		r = signal_process(victim->pid, victim->comm, e->cgroup, SIGKILL);
@@ -1705,7 +1759,7 @@ static void step_kill(struct episode *e, const struct proc_row *victim, uint64_t
 			log_err("%s: killing leak suspect %s (pid %d) failed: %s", e->cgroup,
 				victim->comm, victim->pid, strerror(-r));
 		else
-			log_warn("%s: killed leak suspect %s (pid %d, rss %llu, growth %lld bytes/s): still over its soft limit",
+			log_action_warn("%s: killed leak suspect %s (pid %d, rss %llu, growth %lld bytes/s): still over its soft limit",
 				 e->cgroup, victim->comm, victim->pid,
 				 (unsigned long long)victim->rss, (long long)victim->growth);
 		if (!r) {
@@ -1734,7 +1788,7 @@ static void episode_due(struct episode *e, uint64_t now)
 		uint64_t cur = 0;
 
 		cg_read_u64(e->cgroup, "memory.current", &cur);
-		log_info("%s: %llu ms after %s: memory.current %llu -> %llu", e->cgroup,
+		log_action("%s: %llu ms after %s: memory.current %llu -> %llu", e->cgroup,
 			 (unsigned long long)e->pol.grace_ms, e->effect_what,
 			 (unsigned long long)e->effect_before, (unsigned long long)cur);
 		e->effect_at = 0;
