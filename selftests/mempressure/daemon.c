@@ -1159,6 +1159,7 @@ TEST_F_TIMEOUT(daemon, systemd_memory_pressure_protocol, 120)
 	struct holder i = { .comm = "mpd_sdidle", .cg = "mpd_sdi", .watch = SD_SOCK };
 	int scmd, srep, icmd, irep, status;
 	char needle[96];
+	const char *p;
 	struct stat sb;
 	bool one = false;
 	uint64_t end;
@@ -1202,6 +1203,10 @@ TEST_F_TIMEOUT(daemon, systemd_memory_pressure_protocol, 120)
 	snprintf(needle, sizeof(needle), "woke systemd client (pid %d)", self->kids[0]);
 	ASSERT_TRUE(wait_log(needle, MP_WAIT_MS));
 	ASSERT_EQ(NULL, strchr(sacc, 'E'));
+	/* Its effect measured a deadline later, under its command's name. */
+	snprintf(needle, sizeof(needle), "systemd:mpd_sdev: measured: mpd_sdev (pid %d) rss ",
+		 self->kids[0]);
+	ASSERT_TRUE(wait_log(needle, MP_WAIT_MS)) TH_LOG("%s", daemon_log());
 
 	/* The idle cgroup's client was never woken, and is still connected. */
 	drain(irep, iacc, sizeof(iacc));
@@ -1222,6 +1227,11 @@ TEST_F_TIMEOUT(daemon, systemd_memory_pressure_protocol, 120)
 			poll(NULL, 0, 100);
 	}
 	ASSERT_TRUE(one) TH_LOG("%s", st);
+	p = strstr(st, "msg=status app=systemd:mpd_sdev ");
+	ASSERT_NE(NULL, p) TH_LOG("%s", st);
+	EXPECT_TRUE(key_is(p, "replies", "0")) TH_LOG("%.300s", p);
+	EXPECT_TRUE(key_is(p, "timeouts", "0")) TH_LOG("%.300s", p);
+	EXPECT_FALSE(key_is(p, "requests", "0")) TH_LOG("%.300s", p);
 	close(scmd);
 	close(srep);
 	close(icmd);

@@ -189,7 +189,8 @@ struct client {
 	struct client *next;
 };
 
-enum action_kind { ACT_TRIM, ACT_SIGNAL, ACT_HOOK };
+/* ACT_WAKE: a systemd client woken, waiting only to be measured. */
+enum action_kind { ACT_TRIM, ACT_SIGNAL, ACT_HOOK, ACT_WAKE };
 
 /* A callback: scheduled at @at; a sent trim waits here for its deadline. */
 struct action {
@@ -735,8 +736,14 @@ static void sd_client_readable(struct client *c)
  * one byte makes their socket readable, which is their pressure event.
  * A client that has not read the last one is readable already.
  */
+static struct action *action_new(enum action_kind kind, uint64_t at, const char *cgroup,
+				 int level, int reason, uint64_t want);
+static void target_watch(struct action *a, const char *kind);
+
 static void sd_wake(const char *cgroup, pid_t only_pid, int level, int reason, bool dry)
 {
+	struct action *a;
+
 	for (struct client *c = d.clients, *next; c; c = next) {
 		next = c->next;
 		if (!c->sd || strcmp(c->cgroup, cgroup) || (only_pid && c->pid != only_pid))
@@ -756,6 +763,15 @@ static void sd_wake(const char *cgroup, pid_t only_pid, int level, int reason, b
 		log_action("woke systemd client (pid %d) in %s (level %s, reason %s)", c->pid, cgroup,
 			 mpd_level_name(level), mp_trim_reason_names[reason]);
 		counters.callbacks[MPD_CB_SYSTEMD]++;
+		/* Measured like a signal's target, under its command's name. */
+		a = action_new(ACT_WAKE, 0, cgroup, level, reason, 0);
+		if (!a)
+			continue;
+		a->pid = c->pid;
+		if (proc_comm(c->pid, a->comm, sizeof(a->comm)) < 0)
+			snprintf(a->comm, sizeof(a->comm), "?");
+		snprintf(a->hook_name, sizeof(a->hook_name), "%s", a->comm);
+		target_watch(a, "systemd");
 	}
 }
 
@@ -1076,9 +1092,10 @@ static void trim_measure(struct action *a)
 }
 
 /*
- * A signal sent or a hook started: its effect is measured a deadline later,
- * like a trim's, under the target's section ("signal:NAME", "hook:NAME"),
- * for mempressure apps.  A hook has no process of its own: its cgroup only.
+ * A signal sent, a hook started or a systemd client woken: its effect is
+ * measured a deadline later, like a trim's, under the target's section
+ * ("signal:NAME", "hook:NAME") or command ("systemd:COMM"), for mempressure
+ * apps.  A hook has no process of its own: its cgroup only.
  */
 static void target_watch(struct action *a, const char *kind)
 {
@@ -1153,6 +1170,8 @@ static void action_due(struct action *a)
 			target_watch(a, "hook");
 			return;
 		}
+		break;
+	case ACT_WAKE:		/* created sent: measured above */
 		break;
 	}
 	action_free(a);
