@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * The mempressured socket protocol's messages (docs/protocol.md): parse and
  * build.  Shared by the daemon, libmempressure and the CLI; no I/O here.

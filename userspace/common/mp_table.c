@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Parsers for the /proc/mempressure formats.  See mp_table.h and
  * docs/procfs.md.  Tables are split in place: one copy of the text, cells

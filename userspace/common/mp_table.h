@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * Parsers for the /proc/mempressure formats (docs/procfs.md): header-keyed
  * tables and "key value" files.  Pure functions over a buffer, so tests and

@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # libmempressure (userspace/lib), the protocol codec it shares with the
 # daemon (userspace/common/mp_proto.c) and the cache-demo example.  Included
