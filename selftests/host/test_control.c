@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for module/control_parse.c, the parser of
+ * Host unit tests for pure/control_parse.c, the parser of
  * /proc/mempressure/control (docs/control.md): the same source the module
  * runs, built for userspace.
  */

@@ -166,7 +166,7 @@ uint64_t mp_percentile(const uint64_t *v, size_t n, unsigned int p);
 /* --- signals, events, control --- */
 
 /*
- * The names of <linux/mempressure.h>, indexed by its enums (module/names.c,
+ * The names of <linux/mempressure.h>, indexed by its enums (pure/names.c,
  * the very tables the module prints from), so that a test never types a
  * column, key, level, kind, reason or tunable name itself: MP_PCOL(LEAK) is
  * "leak", MP_KIND(SOFT_OVER) is "soft_over".

@@ -20,12 +20,12 @@ SELFTESTS += daemon metrics
 
 $(BUILD)/userspace/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -o $@ $(DAEMON_SRC) $(COMMON_SRC) module/names.c $(LDFLAGS)
+	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -o $@ $(DAEMON_SRC) $(COMMON_SRC) $(LDFLAGS)
 
 # The VM guest has no libc.
 $(BUILD)/selftests/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -static -o $@ $(DAEMON_SRC) $(COMMON_SRC) module/names.c
+	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -static -o $@ $(DAEMON_SRC) $(COMMON_SRC)
 
 $(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/mpd_config.c $(DAEMON_HDR) userspace/common/mp_table.c $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
@@ -53,4 +53,4 @@ $(BUILD)/host-tests/test_metrics: selftests/host/test_metrics.c userspace/daemon
 $(BUILD)/selftests/metrics: selftests/mempressure/metrics.c userspace/daemon/mpd_metrics.c $(DAEMON_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Iuserspace/daemon -o $@ $< selftests/mempressure/mp_util.c \
-		module/names.c userspace/daemon/mpd_metrics.c $(COMMON_SRC)
+		userspace/daemon/mpd_metrics.c $(COMMON_SRC)
