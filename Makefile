@@ -120,10 +120,10 @@ $(BUILD)/selftests/memhog: selftests/mempressure/memhog.c
 	$(CC) -std=gnu11 -O2 -g $(WARN) -static -o $@ $<
 
 # The host tests of the module's own pure files see module/ too.
-$(BUILD)/host-tests/test_window: selftests/host/test_window.c module/window.c module/window.h pure/pure.h $(KSRC)/.stamp
+$(BUILD)/host-tests/test_window: selftests/host/test_window.c module/window.c module/window.h $(PURE_SRC) $(PURE_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule -Ipure -isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< module/window.c
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< module/window.c $(PURE_SRC)
 
 $(BUILD)/host-tests/test_table: selftests/host/test_table.c $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
