@@ -475,7 +475,7 @@ TEST_F_TIMEOUT(faults, control_write, 600)
 	snprintf(batch, sizeof(batch),
 		 "set calm_ms 1234\nsoft /" CG " 50%%\nsoft-pid %d 10485760\n", getpid());
 	snprintf(undo, sizeof(undo), "set calm_ms %" PRIu64 "\nsoft /" CG " default\nsoft-pid %d none\n",
-		 mp_tunables[MEMPRESSURE_TUNABLE_CALM_MS].def, getpid());
+		 mp_ctl_default(MEMPRESSURE_TUNABLE_CALM_MS), getpid());
 	ASSERT_LT(0, mp_control_read(base, sizeof(base)));
 	ASSERT_EQ(0, attrs_filter(&self->a, false));
 	for (n = 1; n <= MAX_POINTS; n++) {

@@ -512,12 +512,6 @@ int kmsg_read_new(int fd, char *buf, size_t size)
 
 /* --- signals, events, control --- */
 
-#define MP_TUNABLE_INFO(e, name, lo, hi, def)	{ name, lo, hi, def },
-
-const struct mp_tunable_info mp_tunables[MEMPRESSURE_TUNABLE_NR] = {
-	MEMPRESSURE_TUNABLES(MP_TUNABLE_INFO)
-};
-
 int mp_daemon_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -625,24 +619,6 @@ uint64_t mp_now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-bool mp_tunable_hundredths(int tunable)
-{
-	/* The header: "PSI thresholds are hundredths of a percent". */
-	return tunable == MEMPRESSURE_TUNABLE_PSI_LOW ||
-	       tunable == MEMPRESSURE_TUNABLE_PSI_MEDIUM ||
-	       tunable == MEMPRESSURE_TUNABLE_PSI_CRITICAL;
-}
-
-void mp_tunable_format(int tunable, uint64_t value, char *out, size_t size)
-{
-	if (mp_tunable_hundredths(tunable))
-		snprintf(out, size, "%llu.%02llu",
-			 (unsigned long long)(value / 100),
-			 (unsigned long long)(value % 100));
-	else
-		snprintf(out, size, "%llu", (unsigned long long)value);
-}
-
 int mp_control_read(char *buf, size_t size)
 {
 	size_t n = 0;
@@ -704,13 +680,10 @@ int mp_control_cmd(const char *cmd)
 
 int mp_control_set(int tunable, uint64_t value)
 {
-	char cmd[128], v[32];
+	char cmd[MP_CTL_TUNABLE_LINE_MAX];
 
-	if (tunable < 0 || tunable >= MEMPRESSURE_TUNABLE_NR)
+	if (mp_ctl_format_tunable(cmd, sizeof(cmd), tunable, value) < 0)
 		return -EINVAL;
-	mp_tunable_format(tunable, value, v, sizeof(v));
-	snprintf(cmd, sizeof(cmd), "%s %s %s\n", MEMPRESSURE_CTL_SET,
-		 mp_tunables[tunable].name, v);
 	return mp_control_cmd(cmd);
 }
 

@@ -497,11 +497,11 @@ static int wait_fall(struct __test_metadata *_metadata, const char *name,
 TEST_F_TIMEOUT(signals, levels, 120)
 {
 	uint64_t low = percent_of(CG_LIMIT,
-				  mp_tunables[MEMPRESSURE_TUNABLE_LOW_PCT].def);
+				  mp_ctl_default(MEMPRESSURE_TUNABLE_LOW_PCT));
 	uint64_t soft = percent_of(CG_LIMIT,
-				   mp_tunables[MEMPRESSURE_TUNABLE_SOFT_PCT].def);
+				   mp_ctl_default(MEMPRESSURE_TUNABLE_SOFT_PCT));
 	uint64_t crit = percent_of(CG_LIMIT,
-				   mp_tunables[MEMPRESSURE_TUNABLE_CRITICAL_PCT].def);
+				   mp_ctl_default(MEMPRESSURE_TUNABLE_CRITICAL_PCT));
 	const struct {
 		uint64_t at, threshold;
 		int level;
@@ -621,7 +621,7 @@ static void count_levels(const struct mp_event *ev, void *arg)
 TEST_F_TIMEOUT(signals, no_flapping, 120)
 {
 	uint64_t low = percent_of(CG_LIMIT,
-				  mp_tunables[MEMPRESSURE_TUNABLE_LOW_PCT].def);
+				  mp_ctl_default(MEMPRESSURE_TUNABLE_LOW_PCT));
 	struct level_count count = { 0 };
 	uint64_t start, t0, t1, seen_at, cur, s0, s1;
 	int phase, sampled_above = 0, not_low = 0;
@@ -749,7 +749,7 @@ static void drain_soft(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(signals, soft_limits, 120)
 {
-	uint64_t margin_pct = mp_tunables[MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT].def;
+	uint64_t margin_pct = mp_ctl_default(MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT);
 	uint64_t cg_margin = percent_of(SOFT_CG, margin_pct);
 	uint64_t pid_margin = percent_of(SOFT_PID, margin_pct);
 	struct soft_count c = { 0 };
