@@ -105,22 +105,6 @@ int mp_wait_more_samples(unsigned int n, int timeout_ms)
 	return mp_wait_samples(samples + n, timeout_ms);
 }
 
-int mp_read_table(const char *file, struct mp_table *t)
-{
-	char path[256];
-	char *text;
-	size_t len;
-	int err;
-
-	snprintf(path, sizeof(path), "%s/%s", MEMPRESSURE_PROC_PATH, file);
-	err = mp_read_file(path, &text, &len);
-	if (err)
-		return err;
-	err = mp_table_parse(text, len, t);
-	free(text);
-	return err;
-}
-
 static int mp_row_cell(const struct mp_table *t, const char *key_col,
 		       const char *key, const char *col, const char **cell)
 {
@@ -176,7 +160,7 @@ int mp_process_listed(pid_t pid, bool *listed)
 	char key[16];
 	int col, err;
 
-	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t);
 	if (err)
 		return err;
 	col = mp_table_column(&t, "pid");
@@ -786,7 +770,7 @@ int mp_cg_cell(const char *name, const char *col, char *out, size_t size)
 	if (err)
 		return err;
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-	err = mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t);
 	if (err)
 		return err;
 	err = mp_row_str(&t, MP_CGCOL(ID), key, col, out, size);
@@ -809,7 +793,7 @@ int mp_proc_cell(pid_t pid, const char *col, char *out, size_t size)
 	int err;
 
 	snprintf(key, sizeof(key), "%d", pid);
-	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t);
 	if (err)
 		return err;
 	err = mp_row_str(&t, MP_PCOL(PID), key, col, out, size);

@@ -50,9 +50,6 @@ int mp_wait_samples(uint64_t target, int timeout_ms);
 /* Wait until @n more samples than now have been taken. */
 int mp_wait_more_samples(unsigned int n, int timeout_ms);
 
-/* Read and parse /proc/mempressure/@file (MEMPRESSURE_FILE_*). */
-int mp_read_table(const char *file, struct mp_table *t);
-
 /* A numeric cell of the row whose column @key_col equals @key. */
 int mp_row_u64(const struct mp_table *t, const char *key_col, const char *key,
 	       const char *col, uint64_t *v);

@@ -410,7 +410,7 @@ static int cg_view(const char *name, struct cg_view *v)
 	if (err)
 		return err;
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-	err = mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t);
 	if (err)
 		return err;
 	err = mp_row_str(&t, MP_CGCOL(ID), key, MP_CGCOL(LEVEL), cell,
@@ -1001,7 +1001,7 @@ static int leak_cells(pid_t pid, uint64_t *leak, int64_t *ttl,
 	int err;
 
 	snprintf(key, sizeof(key), "%d", pid);
-	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t);
 	if (err)
 		return err;
 	err = mp_row_u64(&t, MP_PCOL(PID), key, MP_PCOL(LEAK), leak);
@@ -1041,7 +1041,7 @@ static int wait_leak_event(struct __test_metadata *_metadata,
 		if (err != -ETIMEDOUT || !left)
 			return err;
 		snprintf(key, sizeof(key), "%d", pid);
-		if (mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t))
+		if (mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t))
 			continue;
 		if (!mp_row_u64(&t, MP_PCOL(PID), key, MP_PCOL(RSS), &rss) &&
 		    !mp_row_s64(&t, MP_PCOL(PID), key, MP_PCOL(GROWTH10), &g10) &&

@@ -116,7 +116,7 @@ int cli_cgroup_table(struct cli_table *t, bool tree)
 	cli_table_init(t, "cgroups", cgroup_cols, CG_NR);
 	t->noun[0] = "cgroup";
 	t->noun[1] = "cgroups";
-	err = cli_read_table(MEMPRESSURE_FILE_CGROUPS, &mt);
+	err = mp_table_read(cli_proc_dir(), MEMPRESSURE_FILE_CGROUPS, &mt);
 	if (err)
 		return err;
 	for (size_t r = 0; r < mt.nr_rows; r++) {

@@ -412,21 +412,6 @@ struct cg_row {
 	int level;
 };
 
-static int read_table(const char *file, struct mp_table *t)
-{
-	char path[128], *buf;
-	size_t len;
-	int r;
-
-	snprintf(path, sizeof(path), "%s/%s", MEMPRESSURE_PROC_PATH, file);
-	r = mp_read_file(path, &buf, &len);
-	if (r < 0)
-		return r;
-	r = mp_table_parse(buf, len, t);
-	free(buf);
-	return r;
-}
-
 static int col_u64(const struct mp_table *t, size_t row, const char *name, uint64_t *v)
 {
 	int c = mp_table_column(t, name);
@@ -448,7 +433,7 @@ static int cg_row_read(const char *cgroup, struct cg_row *row)
 	int r, col;
 	long i;
 
-	r = read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	r = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t);
 	if (r < 0)
 		return r;
 	mpd_escape(cgroup, esc, sizeof(esc));
@@ -517,7 +502,7 @@ static int procs_in(const char *cgroup, struct proc_row **rows, size_t *nr)
 
 	*rows = NULL;
 	*nr = 0;
-	r = read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	r = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t);
 	if (r < 0)
 		return r;
 	cpid = mp_table_column(&t, "pid");
@@ -2327,7 +2312,7 @@ static void metrics_snapshot(struct mpd_metrics_snap *s, struct mp_table *t,
 	}
 	s->apps = apps;
 	s->nr_apps = d.nr_apps;
-	if (!s->module_open || read_table(MEMPRESSURE_FILE_CGROUPS, t) < 0)
+	if (!s->module_open || mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, t) < 0)
 		return;
 	for (int i = 0; i < MEMPRESSURE_CG_NR; i++)
 		c[i] = mp_table_column(t, cols[i]);
