@@ -34,11 +34,11 @@ $(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/m
 		-o $@ $< userspace/daemon/mpd_config.c userspace/common/mp_table.c
 
 # The policy's decisions (mpd_policy.c): pure, no syscalls.
-$(BUILD)/host-tests/test_policy: selftests/host/test_policy.c userspace/daemon/mpd_policy.c $(DAEMON_HDR) $(KSRC)/.stamp
+$(BUILD)/host-tests/test_policy: selftests/host/test_policy.c userspace/daemon/mpd_policy.c $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
 		-isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< userspace/daemon/mpd_policy.c
+		-o $@ $< userspace/daemon/mpd_policy.c $(COMMON_SRC)
 
 # The metrics (mpd_metrics.c: rendering, pure) and their way out
 # (mpd_metrics_io.c: the file, the HTTP responder, on the loopback).

@@ -218,7 +218,7 @@ struct action {
 
 struct episode {
 	char cgroup[PATH_LEN];
-	enum mpd_stage stage;
+	enum mempressured_stage stage;
 	uint64_t next_at;		/* of the next escalation step */
 	uint64_t soft_bytes;		/* the goal, as at the start */
 	int level;
@@ -834,42 +834,35 @@ static void on_trimmed(struct client *c, const struct mp_msg *m)
 static void send_status(struct client *c)
 {
 	struct mp_msg_out o;
-	char buf[32];
-	size_t nr_sd = 0;
+	uint64_t nr_sd = 0;
 
 	mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
-	mp_msg_add_name(&o, "module", d.events_fd >= 0 ? "open" : "absent");
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)d.events_seen);
-	mp_msg_add_name(&o, "events", buf);
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)d.events_lost);
-	mp_msg_add_name(&o, "events_lost", buf);
+	mp_msg_add_str(&o, MEMPRESSURED_KEY_MODULE, d.events_fd >= 0 ? "open" : "absent");
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_EVENTS, d.events_seen);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_EVENTS_LOST, d.events_lost);
 	for (struct client *s = d.clients; s; s = s->next)
 		nr_sd += s->sd;
-	snprintf(buf, sizeof(buf), "%zu", nr_sd);
-	mp_msg_add_name(&o, "systemd_clients", buf);
+	mp_msg_add_u64(&o, MEMPRESSURED_KEY_SYSTEMD_CLIENTS, nr_sd);
 	client_send(c, &o);
 	for (struct episode *e = d.episodes; e; e = e->next) {
 		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
-		mp_msg_add_name(&o, "cgroup", e->cgroup);
-		mp_msg_add_name(&o, "stage", mpd_stage_names[e->stage]);
-		mp_msg_add_name(&o, "clamped", e->clamped ? "yes" : "no");
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)e->soft_bytes);
-		mp_msg_add_name(&o, "soft_limit_bytes", buf);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, e->cgroup);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_STAGE, mp_stage_names[e->stage]);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_CLAMPED, e->clamped ? "yes" : "no");
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_SOFT_LIMIT, e->soft_bytes);
 		client_send(c, &o);
 	}
 	for (size_t i = 0; i < d.nr_apps; i++) {
-		const struct app_stats *a = &d.apps[i];
-		uint64_t v[] = { a->y.requests, a->y.replies, a->y.timeouts, a->y.claimed_bytes,
-				 a->y.measured_bytes, a->y.cgroup_bytes_measured };
-		const char *k[] = { "requests", "replies", "timeouts", "claimed_bytes",
-				    "measured_bytes", "cgroup_bytes_measured" };
+		const struct mpd_app_stats *y = &d.apps[i].y;
 
 		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
-		mp_msg_add_name(&o, "app", a->name);
-		for (size_t j = 0; j < sizeof(v) / sizeof(v[0]); j++) {
-			snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v[j]);
-			mp_msg_add_name(&o, k[j], buf);
-		}
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_APP, d.apps[i].name);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_REQUESTS, y->requests);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_REPLIES, y->replies);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_TIMEOUTS, y->timeouts);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_CLAIMED, y->claimed_bytes);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_MEASURED, y->measured_bytes);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_CGROUP_MEASURED, y->cgroup_bytes_measured);
 		client_send(c, &o);
 	}
 	/* What was done lately, oldest first. */
@@ -877,21 +870,18 @@ static void send_status(struct client *c)
 		const struct recent_action *r = &recent[i % RECENT_MAX];
 
 		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
-		mp_msg_add_name(&o, "action", r->text);
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)r->time_usec);
-		mp_msg_add_name(&o, "time_usec", buf);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_ACTION, r->text);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_TIME, r->time_usec);
 		client_send(c, &o);
 	}
 	for (struct client *s = d.clients; s; s = s->next) {
 		if (!s->hello)
 			continue;
 		mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
-		mp_msg_add_name(&o, "subscriber", s->name);
-		snprintf(buf, sizeof(buf), "%d", s->pid);
-		mp_msg_add_name(&o, "pid", buf);
-		mp_msg_add_name(&o, "cgroup", s->cgroup);
-		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)s->dropped);
-		mp_msg_add_name(&o, "dropped", buf);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_SUBSCRIBER, s->name);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_PID, (uint64_t)s->pid);
+		mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, s->cgroup);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_DROPPED, s->dropped);
 		client_send(c, &o);
 	}
 	mp_msg_begin(&o, MEMPRESSURED_MSG_END);
@@ -1430,7 +1420,7 @@ static void start_episode(const char *cgroup, int level, int reason)
 	unsigned int nr;
 	int r;
 
-	if (e && e->stage != MPD_ST_DONE) {
+	if (e && e->stage != MEMPRESSURED_STAGE_DONE) {
 		/* Ask again (those not already asked); escalation keeps its pace. */
 		if (cg_row_read(cgroup, &row) < 0)
 			return;
@@ -1438,7 +1428,7 @@ static void start_episode(const char *cgroup, int level, int reason)
 		nr = schedule_callbacks(cgroup, 0, level > row.level ? level : row.level, reason,
 					want, dry_run(&e->pol));
 		log_info("%s: pressure again during %s (usage %llu): %u more callbacks",
-			 cgroup, mpd_stage_names[e->stage], (unsigned long long)row.current, nr);
+			 cgroup, mp_stage_names[e->stage], (unsigned long long)row.current, nr);
 		return;
 	}
 	r = cg_row_read(cgroup, &row);
@@ -1484,7 +1474,7 @@ static int still_over(struct episode *e, struct cg_row *row)
 	if (row->current <= e->soft_bytes) {
 		log_action("%s: back under its soft limit (usage %llu, soft limit %llu) after %s",
 			 e->cgroup, (unsigned long long)row->current,
-			 (unsigned long long)e->soft_bytes, mpd_stage_names[e->stage]);
+			 (unsigned long long)e->soft_bytes, mp_stage_names[e->stage]);
 		return 0;
 	}
 	return 1;
@@ -1800,9 +1790,9 @@ static void episode_due(struct episode *e, uint64_t now)
 	if (mpd_step_due(e->stage, e->next_at, now)) {
 		r = still_over(e, &row);
 		/* What the step of this stage could use, read only when it is enabled. */
-		if (r > 0 && e->stage == MPD_ST_RECLAIM && e->pol.reclaim)
+		if (r > 0 && e->stage == MEMPRESSURED_STAGE_CALLBACKS && e->pol.reclaim)
 			env.reclaim_available = reclaim_available(e);
-		if (r > 0 && e->stage == MPD_ST_KILL && e->pol.kill) {
+		if (r > 0 && e->stage == MEMPRESSURED_STAGE_CLAMPED && e->pol.kill) {
 			victim = kill_victim(e, &rows, &nrows, &looked);
 			env.has_suspect = victim != NULL;
 		}
@@ -1820,11 +1810,11 @@ static void episode_due(struct episode *e, uint64_t now)
 				step_kill(e, victim, row.current, st.perform);
 			break;
 		case MPD_ACT_NONE:
-			if (r > 0 && e->stage == MPD_ST_RECLAIM)
+			if (r > 0 && e->stage == MEMPRESSURED_STAGE_CALLBACKS)
 				log_debug("%s: reclaim step %s, skipped", e->cgroup,
 					  e->pol.reclaim ? "unavailable (no memory.reclaim)" :
 					  "disabled");
-			else if (r > 0 && e->stage == MPD_ST_KILL && looked)
+			else if (r > 0 && e->stage == MEMPRESSURED_STAGE_CLAMPED && looked)
 				log_info("%s: still over its soft limit, but no leak suspect to kill",
 					 e->cgroup);
 			break;
@@ -1834,7 +1824,7 @@ static void episode_due(struct episode *e, uint64_t now)
 		e->stage = st.stage;
 		e->next_at = st.next_at;
 	}
-	if (e->stage == MPD_ST_DONE && !e->clamped && !e->effect_at)
+	if (e->stage == MEMPRESSURED_STAGE_DONE && !e->clamped && !e->effect_at)
 		episode_free(e);
 }
 
@@ -2092,13 +2082,13 @@ static void arm_tick(void)
 		if (a->at < next)
 			next = a->at;
 	for (struct episode *e = d.episodes; e; e = e->next) {
-		if (e->stage != MPD_ST_DONE && e->next_at < next)
+		if (e->stage != MEMPRESSURED_STAGE_DONE && e->next_at < next)
 			next = e->next_at;
 		if (e->clamped && e->clamp_until < next)
 			next = e->clamp_until;
 		if (e->effect_at && e->effect_at < next)
 			next = e->effect_at;
-		if (e->stage == MPD_ST_DONE && !e->clamped && !e->effect_at)
+		if (e->stage == MEMPRESSURED_STAGE_DONE && !e->clamped && !e->effect_at)
 			next = 0;
 	}
 	for (struct child *h = d.children; h; h = h->next)
@@ -2303,7 +2293,7 @@ static void metrics_snapshot(struct mpd_metrics_snap *s, struct mp_table *t,
 		s->systemd_clients += x->sd;
 	}
 	for (struct episode *e = d.episodes; e; e = e->next) {
-		s->episodes += e->stage != MPD_ST_DONE;
+		s->episodes += e->stage != MEMPRESSURED_STAGE_DONE;
 		s->clamped += e->clamped;
 	}
 	for (size_t i = 0; i < d.nr_apps; i++) {
@@ -2410,7 +2400,7 @@ static uint64_t metrics_fingerprint(void)
 	for (struct client *x = d.clients; x; x = x->next)
 		v[2] += x->hello + ((uint64_t)x->sd << 32);
 	for (struct episode *e = d.episodes; e; e = e->next)
-		v[3] += (e->stage != MPD_ST_DONE) + ((uint64_t)e->clamped << 32);
+		v[3] += (e->stage != MEMPRESSURED_STAGE_DONE) + ((uint64_t)e->clamped << 32);
 	v[4] = d.nr_apps;
 	h = fnv(h, v, sizeof(v));
 	return fnv(h, d.cfg.metrics_file, strlen(d.cfg.metrics_file));

@@ -232,6 +232,7 @@
 #define __MEMPRESSURED_ENUM_MSG(e, name)	MEMPRESSURED_MSG_##e,
 #define __MEMPRESSURED_ENUM_KEY(e, name)	MEMPRESSURED_KEY_##e,
 #define __MEMPRESSURED_ENUM_TRIM(e, name)	MEMPRESSURED_TRIM_##e,
+#define __MEMPRESSURED_ENUM_STAGE(e, name)	MEMPRESSURED_STAGE_##e,
 
 enum mempressure_process_column {
 	MEMPRESSURE_PROCESS_COLUMNS(__MEMPRESSURE_ENUM_PROC)
@@ -270,7 +271,11 @@ enum mempressure_status_key {
 /*
  * The keys of messages (docs/protocol.md says which message has which).
  * SOFT_LIMIT is in welcome and, added later, in level: clients take it as
- * optional there.  X(ENUM_SUFFIX, "key")
+ * optional there.  From MODULE on, the keys of the status reply's records:
+ * the daemon (module, events, events_lost, systemd_clients), an episode
+ * (cgroup, stage, clamped, soft_limit_bytes), an application's yield (app,
+ * requests, ...), one of the last actions (action, time_usec), a
+ * subscriber (subscriber, pid, cgroup, dropped).  X(ENUM_SUFFIX, "key")
  */
 #define MEMPRESSURED_KEYS(X)					\
 	X(MSG,		"msg")						\
@@ -286,7 +291,24 @@ enum mempressure_status_key {
 	X(ID,		"id")						\
 	X(WANT,		"want_bytes")					\
 	X(DEADLINE,	"deadline_ms")					\
-	X(FREED,	"freed_bytes")
+	X(FREED,	"freed_bytes")					\
+	X(MODULE,	"module")					\
+	X(EVENTS,	"events")					\
+	X(EVENTS_LOST,	"events_lost")					\
+	X(SYSTEMD_CLIENTS, "systemd_clients")				\
+	X(STAGE,	"stage")					\
+	X(CLAMPED,	"clamped")					\
+	X(APP,		"app")						\
+	X(REQUESTS,	"requests")					\
+	X(REPLIES,	"replies")					\
+	X(TIMEOUTS,	"timeouts")					\
+	X(CLAIMED,	"claimed_bytes")				\
+	X(MEASURED,	"measured_bytes")				\
+	X(CGROUP_MEASURED, "cgroup_bytes_measured")			\
+	X(ACTION,	"action")					\
+	X(TIME,		"time_usec")					\
+	X(SUBSCRIBER,	"subscriber")					\
+	X(DROPPED,	"dropped")
 
 /* Why a trim is asked for.  X(ENUM_SUFFIX, "reason") */
 #define MEMPRESSURED_TRIM_REASONS(X)				\
@@ -295,6 +317,20 @@ enum mempressure_status_key {
 	X(LEAK,		"leak")
 
 #define MEMPRESSURED_SCOPE_ALL		"all"
+
+/*
+ * Where an episode stands (the stage key of the status reply), named after
+ * the last step behind it (docs/mempressured.md): CALLBACKS, the targets
+ * were asked and reclaim is next; RECLAIMED, the reclaim step is behind
+ * (taken, skipped or disabled) and the clamp is next; CLAMPED, the clamp
+ * step is behind and the kill is next; DONE, the cgroup is back under its
+ * soft limit or every step is behind.  X(ENUM_SUFFIX, "stage")
+ */
+#define MEMPRESSURED_STAGES(X)					\
+	X(CALLBACKS,	"callbacks")					\
+	X(RECLAIMED,	"reclaimed")					\
+	X(CLAMPED,	"clamped")					\
+	X(DONE,		"done")
 
 enum mempressure_level {
 	MEMPRESSURE_LEVELS(__MEMPRESSURE_ENUM_LEVEL)
@@ -334,6 +370,11 @@ enum mempressured_key {
 enum mempressured_trim_reason {
 	MEMPRESSURED_TRIM_REASONS(__MEMPRESSURED_ENUM_TRIM)
 	MEMPRESSURED_TRIM_NR
+};
+
+enum mempressured_stage {
+	MEMPRESSURED_STAGES(__MEMPRESSURED_ENUM_STAGE)
+	MEMPRESSURED_STAGE_NR
 };
 
 #endif /* _UAPI_LINUX_MEMPRESSURE_H */
