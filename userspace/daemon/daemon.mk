@@ -42,6 +42,16 @@ $(BUILD)/host-tests/test_policy: selftests/host/test_policy.c userspace/daemon/m
 		-isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< userspace/daemon/mpd_policy.c $(COMMON_SRC)
 
+# The daemon's parts on a fixture tree, with clients on socketpairs; its
+# exit statuses through the binary.
+HOST_TESTS += test_daemon
+$(BUILD)/host-tests/test_daemon: selftests/host/test_daemon.c $(DAEMON_PARTS) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp $(BUILD)/userspace/mempressured
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
+		-isystem $(KSRC)/tools/testing/selftests \
+		-DDAEMON_BIN='"$(abspath $(BUILD))/userspace/mempressured"' \
+		-o $@ $< $(DAEMON_PARTS) $(COMMON_SRC)
+
 # The metrics (mpd_metrics.c: rendering, pure) and their way out
 # (mpd_metrics_io.c: the file, the HTTP responder, on the loopback).
 # promtool checks the rendering when it is installed (scripts/deps).

@@ -8,10 +8,16 @@
 #include "mpd_log.h"
 
 static int log_max = MPD_LOG_INFO;
+static int log_fd = STDERR_FILENO;
 
 void mpd_log_set_max(int prio)
 {
 	log_max = prio;
+}
+
+void mpd_log_set_fd(int fd)
+{
+	log_fd = fd;
 }
 
 void mpd_vlog(int prio, const char *fmt, va_list ap)
@@ -27,7 +33,7 @@ void mpd_vlog(int prio, const char *fmt, va_list ap)
 		n = (int)sizeof(buf) - 2;
 	buf[n++] = '\n';
 	/* One write per line: lines of concurrent writers never mix. */
-	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+	if (write(log_fd, buf, (size_t)n) < 0)
 		return;
 }
 

@@ -22,6 +22,8 @@
 
 /* The most verbose priority logged: MPD_LOG_INFO, or MPD_LOG_DEBUG (-v). */
 void mpd_log_set_max(int prio);
+/* Where the lines go: stderr, or a test's file. */
+void mpd_log_set_fd(int fd);
 
 void mpd_vlog(int prio, const char *fmt, va_list ap);
 void mpd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
