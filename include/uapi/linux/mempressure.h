@@ -196,7 +196,44 @@
  * /proc/mempressure/control: settings written as "set NAME VALUE".
  * X(ENUM_SUFFIX, "name", min, max, default).  Percentages of a limit are
  * whole percents; PSI thresholds are hundredths of a percent, written with
- * two decimals ("10.00"), as the tables print PSI.
+ * two decimals ("10.00"), as the tables print PSI.  docs/signals.md says
+ * what each threshold does; the defaults, and why:
+ *
+ * interval_ms 1000: ten points in the shortest growth window (10 s, as
+ *	PSI's avg10), for sampling that took under 0.1 % of the benchmarks'
+ *	time (docs/performance.md).  Below 100 ms a sample's cost stops
+ *	being negligible; above 60 s the 10 s window means nothing.
+ * low_pct 75: a quarter of the effective limit left: room for an
+ *	application to trim at its own pace, long before memory.high
+ *	throttles it.
+ * soft_pct 85: the default soft limit, where trims are asked for and the
+ *	daemon's escalation aims: between low and critical, with 15 % of
+ *	the limit left for reclaim to work in.
+ * critical_pct 95: 5 % under the hard limit, the last stop before the
+ *	kernel's OOM killer: time for a last callback, not for a gentle trim.
+ * soft_margin_pct 5: soft_under only once usage is 5 % below the soft
+ *	limit, so that usage hovering at it raises one soft_over, not a pair
+ *	of events every sample; small enough that a trim that worked is seen.
+ * psi_low 1.00: tasks waited on memory for 1 % of the last 10 s, the
+ *	first sign that reclaim costs the cgroup anything.
+ * psi_medium 10.00: some task stalled a tenth of the time: the service is
+ *	visibly slower.
+ * psi_critical 10.00: full, every non-idle task stalled, a tenth of the
+ *	time: the cgroup stopped working for a second in ten.  Full is rarer
+ *	than some, so the same figure means far more.
+ * calm_ms 10000: a level falls only after one shortest window (10 s)
+ *	without its cause, so usage hovering at a threshold raises one
+ *	event, and a level is never lowered on a single calm sample.
+ * leak_rate 16384: 16 KiB/s, about 1.3 GiB a day: growth that fills a
+ *	service's limit between two daily restarts; slower growth is within
+ *	what caches and pools do and give back.
+ * leak_window 60: the middle window; a process is judged once 7/3 of it
+ *	old (140 s), where the 10 s window would follow every collection
+ *	cycle and the 300 s one take 12 minutes.  Only 10, 60 and 300 are
+ *	windows the module measures (pure/control_parse.c).
+ * leak_min_bytes 4194304: 4 MiB of growth over the window at least: less
+ *	is an allocator arena or a thread's stack, whatever its rate over a
+ *	short window.
  */
 #define MEMPRESSURE_TUNABLES(X)					\
 	X(INTERVAL_MS,	  "interval_ms",	100, 60000, 1000)		\
