@@ -69,7 +69,7 @@ SELFTESTS += stress
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
-.PHONY: all module userspace selftests host-tests check demo bench stress faults clean
+.PHONY: all module userspace selftests host-tests check lint demo bench stress faults clean
 
 all: module userspace selftests
 
@@ -139,6 +139,11 @@ $(BUILD)/host-tests/test_levels: selftests/host/test_levels.c module/levels.c mo
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< module/levels.c module/window.c
+
+# checkpatch, static analysis and shellcheck, all clean (scripts/lint);
+# make check runs it in its host stream.
+lint: $(KSRC)/.stamp
+	BUILD=$(BUILD) scripts/lint
 
 # Everything: host unit tests, then the selftests in a VM per kernel.
 check:
