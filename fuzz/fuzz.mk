@@ -23,7 +23,7 @@ FUZZ_SRC_control := $(PURE_SRC)
 FUZZ_SRC_events := fuzz/fuzz_cells.c userspace/common/mp_event.c userspace/common/mp_proto.c \
 		   userspace/common/mp_table.c $(PURE_SRC)
 FUZZ_SRC_proto := userspace/common/mp_proto.c userspace/common/mp_table.c
-FUZZ_SRC_config := userspace/daemon/mpd_config.c userspace/common/mp_table.c
+FUZZ_SRC_config := userspace/daemon/mpd_config.c userspace/common/mp_table.c $(PURE_NAMES)
 FUZZ_SRC_table := fuzz/fuzz_cells.c userspace/common/mp_table.c $(PURE_SRC)
 FUZZ_SRC_status := fuzz/fuzz_cells.c userspace/common/mp_table.c $(PURE_SRC)
 

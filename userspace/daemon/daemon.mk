@@ -29,11 +29,11 @@ $(BUILD)/selftests/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COM
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -static -o $@ $(DAEMON_SRC) $(COMMON_SRC)
 
-$(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/mpd_config.c $(DAEMON_HDR) userspace/common/mp_table.c $(COMMON_HDR) $(KSRC)/.stamp
+$(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/mpd_config.c $(DAEMON_HDR) userspace/common/mp_table.c $(PURE_NAMES) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
 		-isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< userspace/daemon/mpd_config.c userspace/common/mp_table.c
+		-o $@ $< userspace/daemon/mpd_config.c userspace/common/mp_table.c $(PURE_NAMES)
 
 # The policy's decisions (mpd_policy.c): pure, no syscalls.
 $(BUILD)/host-tests/test_policy: selftests/host/test_policy.c userspace/daemon/mpd_policy.c $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
@@ -55,12 +55,12 @@ $(BUILD)/host-tests/test_daemon: selftests/host/test_daemon.c $(DAEMON_PARTS) $(
 # The metrics (mpd_metrics.c: rendering, pure) and their way out
 # (mpd_metrics_io.c: the file, the HTTP responder, on the loopback).
 # promtool checks the rendering when it is installed (scripts/deps).
-$(BUILD)/host-tests/test_metrics: selftests/host/test_metrics.c userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c userspace/daemon/mpd_loop.c $(DAEMON_HDR) $(KSRC)/.stamp
+$(BUILD)/host-tests/test_metrics: selftests/host/test_metrics.c userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c userspace/daemon/mpd_loop.c $(PURE_NAMES) $(DAEMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
 		-isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c \
-		userspace/daemon/mpd_loop.c
+		userspace/daemon/mpd_loop.c $(PURE_NAMES)
 
 # The VM selftest of the metrics reads them with mpd_metrics_find().
 $(BUILD)/selftests/metrics: selftests/mempressure/metrics.c userspace/daemon/mpd_metrics.c $(DAEMON_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
