@@ -4,8 +4,8 @@
  * reads show them as commands that can be written back.
  *
  * A write goes through three steps, and only the last changes anything:
- * parse every line (control_parse.c, pure code shared with the host
- * tests), resolve what the lines name (cgroup paths in the writer's cgroup
+ * parse every line (pure/control_parse.c, the grammar userspace shares),
+ * resolve what the lines name (cgroup paths in the writer's cgroup
  * namespace, pids in its pid namespace), and apply the whole batch
  * (config.c, which allocates before it stores).  The capability is checked
  * against the credentials the file was opened with, so that a privileged

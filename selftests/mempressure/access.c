@@ -441,7 +441,7 @@ TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 60)
 	EXPECT_EQ(NULL, cell_of(&t, MP_PCOL(PID), hkey, MP_PCOL(COMM)));
 
 	/* Here, the same processes by their pids here. */
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &h));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &h));
 	snprintf(hkey, sizeof(hkey), "%d", init);
 	comm = cell_of(&h, MP_PCOL(PID), hkey, MP_PCOL(COMM));
 	ASSERT_NE(NULL, comm);

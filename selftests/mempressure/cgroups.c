@@ -144,7 +144,7 @@ static int cgroup_listed(const char *key, bool *listed)
 	struct mp_table t;
 	int col, err;
 
-	err = mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t);
 	if (err)
 		return err;
 	col = mp_table_column(&t, "id");
@@ -251,7 +251,7 @@ TEST_F(cgroups, idle_cgroup_values)
 
 		ASSERT_EQ(0, cg_read_u64(name, "memory.current", &before));
 		ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
-		ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+		ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 		ASSERT_EQ(0, cg_read_u64(name, "memory.current", &after));
 		if (before == after) {
 			current = after;
@@ -357,7 +357,7 @@ TEST_F_TIMEOUT(cgroups, events_after_high_and_oom_kill, 200)
 	EXPECT_EQ(SIGKILL, WTERMSIG(status));
 
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 	for (i = 0; i < ARRAY_SIZE(events); i++) {
 		ASSERT_EQ(0, cg_read_key_u64(name, "memory.events",
 					     events[i].key, &file[i]));
@@ -396,10 +396,10 @@ TEST_F(cgroups, system_row)
 	size_t i;
 
 	ASSERT_EQ(0, mp_wait_more_samples(1, MP_WAIT_MS));
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 	ASSERT_EQ(0, meminfo_kb("MemTotal", &total_kb));
 	ASSERT_EQ(0, meminfo_kb("MemAvailable", &avail_kb));
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &pt));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &pt));
 
 	ASSERT_LE(1, t.nr_rows);
 	path_col = mp_table_column(&t, "cgroup");
@@ -485,7 +485,7 @@ TEST_F(cgroups, hierarchical_process_count)
 	ASSERT_EQ(0, id_key(c, ckey, sizeof(ckey)));
 	ASSERT_EQ(0, id_key(d, dkey, sizeof(dkey)));
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 	ASSERT_EQ(0, mp_row_u64(&t, "id", pkey, "processes", &np));
 	ASSERT_EQ(0, mp_row_u64(&t, "id", ckey, "processes", &nc));
 	ASSERT_EQ(0, mp_row_u64(&t, "id", dkey, "processes", &nd));
@@ -582,7 +582,7 @@ TEST_F_TIMEOUT(cgroups, psi_columns, 120)
 	while (!total && mp_now_ms() < deadline) {
 		ASSERT_EQ(0, mp_wait_more_samples(samples ? 1 : 2, MP_WAIT_MS));
 		samples += samples ? 1 : 2;
-		ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+		ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 		ASSERT_EQ(0, mp_row_u64(&t, "id", key, "psi_some_total_usec",
 					&total));
 		ASSERT_EQ(0, mp_row_raw(&t, "id", key, "psi_some_avg10",
