@@ -19,16 +19,30 @@
  *
  * Unload: mp_events_shutdown() marks the stream dead and wakes every
  * reader blocked in read(), which then fails with EIO, so that
- * proc_remove() can wait for them; mp_events_exit() detaches poll waiters
- * before the ring and its wait queue go away with the module.  epoll's
- * leave at once, at a POLLFREE wakeup; a task in poll() or select() takes
- * its entry off only when it runs again and returns, which may be late on
- * a busy CPU, so mp_events_exit() waits for that.
+ * proc_remove() can wait for them, and every task in poll() or select().
+ * proc_remove() does not wait for those: their entries stay on the wait
+ * queue until they return, and a task may never return.  One in select()
+ * with the file in exceptfds only, or in poll() asking for POLLPRI or
+ * nothing, waits for what this file never reports (EPOLLPRI, or only
+ * POLLERR and POLLHUP); woken, it polls the file again, and once the file
+ * is gone procfs answers for the module (DEFAULT_POLLMASK, without a call
+ * in here), with none of that, so it sleeps on until a signal.  Its entry
+ * is core-kernel code (pollwake()) on our wait queue head.  So the head is
+ * an allocation of its own, not the module's memory: mp_events_exit()
+ * detaches epoll's, aio's and io_uring's entries with a POLLFREE wakeup,
+ * gives poll() and select() callers a moment to leave, and frees the head
+ * only if nobody is left on it.  Otherwise it leaves the head behind, for
+ * the waiters to take their entries off when they return, as core-kernel
+ * code does, and tells kmemleak.  Pinning the module while the file is
+ * open would also be safe, but would let any user who can open the file
+ * keep the administrator from unloading it.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
 #include <linux/delay.h>
+#include <linux/kmemleak.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
@@ -44,6 +58,17 @@
 /* A line: the fixed keys, an escaped path (4 bytes per byte at worst). */
 static_assert(MEMPRESSURE_EVENT_LINE_MAX >= 4 * PATH_MAX + 512);
 
+/*
+ * The readers' wait queue, which may outlive the module (see above), and
+ * so everything its lock needs: lockdep keeps pointers to a lock's class
+ * key and name, which must not be in the module's memory either.
+ */
+struct mp_events_wait {
+	wait_queue_head_t head;
+	struct lock_class_key key;
+	char name[32];
+};
+
 static struct {
 	spinlock_t lock;		/* all of this but wait */
 	struct mp_event *ring;
@@ -51,7 +76,7 @@ static struct {
 	u64 visible_seq;		/* readers see the events before it */
 	bool held;			/* between hold and release */
 	bool dying;
-	wait_queue_head_t wait;
+	struct mp_events_wait *wait;
 } mp_ev;
 
 /* Per open file. */
@@ -101,7 +126,7 @@ void mp_event_emit(struct mp_event *ev)
 	/* What the overwritten record held is freed outside the lock. */
 	mp_event_free(&old);
 	if (!held)
-		wake_up_interruptible_poll(&mp_ev.wait, EPOLLIN | EPOLLRDNORM);
+		wake_up_interruptible_poll(&mp_ev.wait->head, EPOLLIN | EPOLLRDNORM);
 }
 
 /* Events raised from now on wait for mp_events_publish() to be seen. */
@@ -123,7 +148,7 @@ void mp_events_publish(void)
 	mp_ev.visible_seq = mp_ev.next_seq;
 	spin_unlock(&mp_ev.lock);
 	if (more)
-		wake_up_interruptible_poll(&mp_ev.wait, EPOLLIN | EPOLLRDNORM);
+		wake_up_interruptible_poll(&mp_ev.wait->head, EPOLLIN | EPOLLRDNORM);
 }
 
 void mp_events_stats(u64 *raised, u64 *buffered)
@@ -338,7 +363,7 @@ static ssize_t mp_events_read(struct file *file, char __user *ubuf,
 				err = -EAGAIN;
 				break;
 			}
-			err = wait_event_interruptible(mp_ev.wait,
+			err = wait_event_interruptible(mp_ev.wait->head,
 						       READ_ONCE(mp_ev.dying) ||
 						       READ_ONCE(mp_ev.visible_seq) >
 						       r->next_seq);
@@ -366,7 +391,7 @@ static __poll_t mp_events_poll(struct file *file, poll_table *pt)
 	struct mp_events_reader *r = file->private_data;
 	__poll_t mask = 0;
 
-	poll_wait(file, &mp_ev.wait, pt);
+	poll_wait(file, &mp_ev.wait->head, pt);
 	spin_lock(&mp_ev.lock);
 	if (mp_ev.dying)
 		mask = EPOLLERR | EPOLLHUP;
@@ -418,14 +443,38 @@ static const struct proc_ops mp_events_fops = {
 	.proc_release = mp_events_release,
 };
 
+static struct mp_events_wait *mp_events_wait_alloc(void)
+{
+	struct mp_events_wait *w = kzalloc(sizeof(*w), GFP_KERNEL);
+
+	if (!w)
+		return NULL;
+	strscpy(w->name, "mempressure events", sizeof(w->name));
+	lockdep_register_key(&w->key);
+	__init_waitqueue_head(&w->head, w->name, &w->key);
+	return w;
+}
+
+static void mp_events_wait_free(struct mp_events_wait *w)
+{
+	lockdep_unregister_key(&w->key);
+	kfree(w);
+}
+
 int mp_events_init(void)
 {
 	spin_lock_init(&mp_ev.lock);
-	init_waitqueue_head(&mp_ev.wait);
 	mp_ev.next_seq = 1;
 	mp_ev.visible_seq = 1;
+	mp_ev.wait = mp_events_wait_alloc();
+	if (!mp_ev.wait)
+		return -ENOMEM;
 	mp_ev.ring = vzalloc(array_size(MP_EVENTS_BUFFER, sizeof(*mp_ev.ring)));
-	return mp_ev.ring ? 0 : -ENOMEM;
+	if (!mp_ev.ring) {
+		mp_events_wait_free(mp_ev.wait);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int mp_events_create_file(struct proc_dir_entry *dir)
@@ -434,55 +483,65 @@ int mp_events_create_file(struct proc_dir_entry *dir)
 			   &mp_events_fops) ? 0 : -ENOMEM;
 }
 
-/* Before proc_remove(): wake blocked readers, which then fail with EIO. */
+/*
+ * Before proc_remove(): wake blocked readers, which then fail with EIO,
+ * and every poll() and select() caller, whatever it waits for, while the
+ * file can still tell them it is going (EPOLLERR | EPOLLHUP).
+ */
 void mp_events_shutdown(void)
 {
 	spin_lock(&mp_ev.lock);
 	mp_ev.dying = true;
 	spin_unlock(&mp_ev.lock);
-	wake_up_all(&mp_ev.wait);
+	wake_up_all(&mp_ev.wait->head);
 }
 
-static bool mp_events_unwatched(void)
+static bool mp_events_unwatched(struct mp_events_wait *w)
 {
 	bool empty;
 
-	spin_lock_irq(&mp_ev.wait.lock);
-	empty = list_empty(&mp_ev.wait.head);
-	spin_unlock_irq(&mp_ev.wait.lock);
+	spin_lock_irq(&w->head.lock);
+	empty = list_empty(&w->head.head);
+	spin_unlock_irq(&w->head.lock);
 	return empty;
 }
 
 /*
- * After proc_remove(): no reader is left, and no ->poll() can queue a new
- * waiter, but poll waiters may still be queued.  Wake them with POLLFREE,
- * as wake_up_pollfree() does (epoll's entries leave inside the wakeup),
- * and wait for those of poll() and select() to leave as their tasks
- * return (MP_EVENTS_EXIT_WAIT_MS at most; a task that has not run by then
- * would touch freed memory, which is said loudly).
+ * After proc_remove(): no reader is left in read(), and no ->poll() can
+ * queue a new waiter, but poll waiters may still be queued.  A POLLFREE
+ * wakeup, as wake_up_pollfree() sends, takes epoll's, aio's and io_uring's
+ * entries off at once; one without a key wakes every poll() and select()
+ * caller, which leaves as it returns, if it returns.  Those still there
+ * after MP_EVENTS_EXIT_WAIT_MS keep the wait queue head: it is left to
+ * them (see the top of this file).
  */
-#define MP_EVENTS_EXIT_WAIT_MS	10000
+#define MP_EVENTS_EXIT_WAIT_MS	1000
 
 void mp_events_exit(void)
 {
+	struct mp_events_wait *w = mp_ev.wait;
 	unsigned int waited = 0;
+	bool left;
 	u32 i;
 
 	for (;;) {
-		__wake_up(&mp_ev.wait, TASK_NORMAL, 0, poll_to_key(EPOLLHUP | POLLFREE));
-		if (mp_events_unwatched())
+		__wake_up(&w->head, TASK_NORMAL, 0, poll_to_key(EPOLLHUP | POLLFREE));
+		wake_up_all(&w->head);
+		left = !mp_events_unwatched(w);
+		if (!left || waited >= MP_EVENTS_EXIT_WAIT_MS)
 			break;
-		if (waited >= MP_EVENTS_EXIT_WAIT_MS) {
-			pr_err("a task still polls the event stream after %u ms\n", waited);
-			break;
-		}
 		msleep(20);
 		waited += 20;
 	}
-	if (waited)
-		pr_debug("poll waiters gone after %u ms\n", waited);
-	/* Like wake_up_pollfree(): the head is freed an RCU period later. */
+	/* Like wake_up_pollfree(): epoll may look at the head until then. */
 	synchronize_rcu();
+	if (left) {
+		pr_info("a task still waits in poll() or select() on the event stream; its wait queue is left to it\n");
+		kmemleak_not_leak(w);
+	} else {
+		mp_events_wait_free(w);
+	}
+	mp_ev.wait = NULL;
 	for (i = 0; i < MP_EVENTS_BUFFER; i++)
 		mp_event_free(&mp_ev.ring[i]);
 	vfree(mp_ev.ring);

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -853,10 +854,10 @@ static int pin_to(int cpu)
  * A task in poll() leaves the wait queue only when it runs again: here it
  * cannot for a while.  The poller sleeps in poll() on CPU 0 at SCHED_IDLE;
  * as the unload starts on CPU 1, a SCHED_FIFO task spins on CPU 0 for
- * HOG_MS.  The unload must wait for the poller rather than free the queue
- * under it (the kernel's __wake_up_pollfree() warns when a waiter is left,
- * which the host's check of the kernel log fails), then the poller wakes,
- * with revents set, and reads EIO.
+ * HOG_MS.  The unload must not free the queue under the poller (it waits
+ * for it, or leaves the queue to it: KASAN on the debug kernel would see
+ * a use after free), then the poller wakes, with revents set, and reads
+ * EIO.
  */
 #define HOG_MS	500
 
@@ -921,6 +922,167 @@ TEST_F_TIMEOUT(events, unload_waits_for_a_late_poller, 60)
 	close(ready[0]);
 	close(res[0]);
 	close(go[1]);
+}
+
+/*
+ * Waiters the unload cannot wake for good.  A task in select() with the
+ * file in exceptfds only waits for EPOLLPRI, which the file never
+ * reports, and poll() with events 0 or POLLPRI only is woken by nothing
+ * but POLLERR or POLLHUP.  Woken at the unload, each looks at the file
+ * again; once the file is gone (proc_remove()), procfs answers for the
+ * module with DEFAULT_POLLMASK, which holds none of what they wait for,
+ * so they sleep again, on the module's wait queue, until a signal.  Here
+ * the select() waiter always does so, and the two pollers are made to by
+ * starving them (as in unload_waits_for_a_late_poller) until the file is
+ * gone.  The unload must still succeed and, when the waiters are killed
+ * afterwards and leave the queue, nothing may touch freed memory: the
+ * kernel log stays clean (KASAN on the debug kernel; an Oops elsewhere),
+ * which this test checks as well as the host.
+ */
+enum { WAIT_SELECT_EX, WAIT_POLL_NONE, WAIT_POLL_PRI, NR_WAITERS };
+
+static const char *const waiter_names[NR_WAITERS] = {
+	"select() in exceptfds", "poll() with events 0",
+	"poll() with POLLPRI",
+};
+
+static void never_woken_child(int how, int ready_fd, int res_fd)
+{
+	struct wake_report rep = { 0 };
+	int fd = open(MP_EVENTS_PATH, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(ready_fd, "r", 1) != 1)
+		_exit(1);
+	if (how == WAIT_SELECT_EX) {
+		fd_set ex;
+
+		FD_ZERO(&ex);
+		FD_SET(fd, &ex);
+		rep.first = select(fd + 1, NULL, NULL, &ex, NULL);
+		rep.first_errno = errno;
+		rep.revents = rep.first > 0 && FD_ISSET(fd, &ex);
+	} else {
+		struct pollfd pfd = {
+			.fd = fd,
+			.events = how == WAIT_POLL_PRI ? POLLPRI : 0,
+		};
+
+		rep.first = poll(&pfd, 1, -1);
+		rep.first_errno = errno;
+		rep.revents = pfd.revents;
+	}
+	if (write(res_fd, &rep, sizeof(rep)) != sizeof(rep))
+		_exit(1);
+	_exit(0);
+}
+
+static bool waiting(pid_t pid, int how)
+{
+	return how == WAIT_SELECT_EX ?
+	       in_syscall(pid, SYS_select, SYS_pselect6) :
+	       in_syscall(pid, SYS_poll, SYS_ppoll);
+}
+
+TEST_F_TIMEOUT(events, unload_with_waiters_it_cannot_wake, 90)
+{
+	struct sched_param fifo = { .sched_priority = 1 }, none = { 0 };
+	struct wake_report rep;
+	pid_t pid[NR_WAITERS], hog;
+	int ready[2], res[NR_WAITERS][2], go[2], kmsg, i, err;
+	bool asleep[NR_WAITERS];
+	uint64_t deadline;
+	char log[8192] = "", c;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	for (i = 0; i < NR_WAITERS; i++) {
+		ASSERT_EQ(0, pipe2(res[i], O_CLOEXEC));
+		pid[i] = mp_fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			if (i != WAIT_SELECT_EX &&
+			    (pin_to(0) || sched_setscheduler(0, SCHED_IDLE, &none)))
+				_exit(2);
+			never_woken_child(i, ready[1], res[i][1]);
+		}
+		self->others[self->nr_others++] = pid[i];
+		close(res[i][1]);
+	}
+	hog = mp_fork();
+	ASSERT_LE(0, hog);
+	if (!hog) {
+		uint64_t end;
+
+		if (pin_to(0) || read(go[0], &c, 1) != 1 ||
+		    sched_setscheduler(0, SCHED_FIFO, &fifo))
+			_exit(2);
+		for (end = mp_now_ms() + HOG_MS; mp_now_ms() < end;)
+			;
+		_exit(0);
+	}
+	self->others[self->nr_others++] = hog;
+	close(ready[1]);
+	close(go[0]);
+	ASSERT_EQ(0, pin_to(1));
+	ASSERT_EQ(0, mp_pipe_wait(ready[0], NR_WAITERS, MP_WAIT_MS));
+	close(ready[0]);
+	deadline = mp_now_ms() + MP_WAIT_MS;
+	for (i = 0; i < NR_WAITERS; i++) {
+		while (mp_now_ms() < deadline && !waiting(pid[i], i))
+			usleep(20000);
+		ASSERT_TRUE(waiting(pid[i], i)) {
+			TH_LOG("the child in %s is not waiting", waiter_names[i]);
+		}
+	}
+
+	/* The pollers wake at the unload, but run only once it is done. */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	usleep(50000);
+	err = mp_unload();
+	ASSERT_EQ(0, err) TH_LOG("unload: %s", strerror(-err));
+	EXPECT_FALSE(mp_loaded());
+	usleep(2 * HOG_MS * 1000);
+
+	/*
+	 * Each has left with POLLERR | POLLHUP (if it looked at the file
+	 * before it went away) or sleeps on; the select() waiter sleeps.
+	 */
+	for (i = 0; i < NR_WAITERS; i++) {
+		asleep[i] = read_report(res[i][0], &rep, 0) == -ETIMEDOUT;
+		TH_LOG("%s: %s", waiter_names[i],
+		       asleep[i] ? "still waiting" : "returned");
+		if (asleep[i]) {
+			EXPECT_TRUE(waiting(pid[i], i));
+		} else if (i == WAIT_SELECT_EX) {
+			EXPECT_TRUE(asleep[i]);
+		} else {
+			EXPECT_EQ(1, rep.first);
+			EXPECT_EQ(POLLERR | POLLHUP, rep.revents);
+		}
+	}
+	EXPECT_TRUE(asleep[WAIT_SELECT_EX]);
+
+	/* Killed, they leave the wait queue: it must still be there. */
+	for (i = 0; i < NR_WAITERS; i++) {
+		EXPECT_EQ(0, mp_kill_child(pid[i]));
+		close(res[i][0]);
+	}
+	self->nr_others = 0;
+	mp_kill_child(hog);
+	usleep(200000);
+	kmsg_read_new(kmsg, log, sizeof(log));
+	close(kmsg);
+	close(go[1]);
+	EXPECT_EQ(NULL, strstr(log, "BUG:"));
+	EXPECT_EQ(NULL, strstr(log, "KASAN"));
+	EXPECT_EQ(NULL, strstr(log, "Oops"));
+	EXPECT_EQ(NULL, strstr(log, "general protection"));
+	if (_metadata->exit_code)
+		TH_LOG("kernel log:\n%s", log);
 }
 
 TEST_HARNESS_MAIN
