@@ -217,8 +217,9 @@ static int mp_control_show(struct seq_file *m, void *v)
 					  mp_tunable(t)) > 0)
 			seq_puts(m, line);
 	}
-	sh.path = kmalloc(PATH_MAX, GFP_KERNEL);
-	sh.line = kmalloc(4 * PATH_MAX + 64, GFP_KERNEL);
+	/* The reader's, for as long as this read (docs/security.md). */
+	sh.path = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
+	sh.line = kmalloc(4 * PATH_MAX + 64, GFP_KERNEL_ACCOUNT);
 	err = sh.path && sh.line ? mp_view_init(&sh.view, m->file) : -ENOMEM;
 	if (!err) {
 		mutex_lock(&mp_config_lock);

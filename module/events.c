@@ -12,6 +12,13 @@
  * for the reader: with the pids of its pid namespace and the cgroup paths
  * below its cgroup namespace's root, skipping what it may not see.
  *
+ * A reader costs little: formatting needs no buffer of its own.  read()
+ * copies the record out under the lock, with a reference on its pid and
+ * on its path (shared, refcounted), then formats the line twice outside
+ * the lock, once to measure it (whole lines only) and once straight into
+ * the caller's buffer, escaping the path in runs.  What the opener
+ * allocates is charged to its memory cgroup (docs/security.md).
+ *
  * The sampler holds the events it raises (mp_events_hold()) until it has
  * published the sample they come from (mp_events_publish()): a reader that
  * wakes for an event and reads the tables finds that sample or a later
@@ -45,6 +52,7 @@
 #include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/poll.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -57,6 +65,12 @@
 
 /* A line: the fixed keys, an escaped path (4 bytes per byte at worst). */
 static_assert(MEMPRESSURE_EVENT_LINE_MAX >= 4 * PATH_MAX + 512);
+
+/* A cgroup path, shared by the ring and the readers formatting it. */
+struct mp_event_path {
+	refcount_t ref;
+	char s[];
+};
 
 /*
  * The readers' wait queue, which may outlive the module (see above), and
@@ -84,7 +98,6 @@ struct mp_events_reader {
 	struct mutex lock;		/* one read() at a time */
 	u64 next_seq;
 	struct mp_view view;
-	char *line;			/* MEMPRESSURE_EVENT_LINE_MAX */
 };
 
 static u64 mp_oldest_seq(void)
@@ -98,12 +111,41 @@ static struct mp_event *mp_slot(u64 seq)
 	return &mp_ev.ring[seq % MP_EVENTS_BUFFER];
 }
 
+/* @path in a new shared string; "" for a path that is not known. */
+struct mp_event_path *mp_event_path_alloc(const char *path)
+{
+	size_t len = strlen(path);
+	struct mp_event_path *p = kmalloc(struct_size(p, s, len + 1), GFP_KERNEL);
+
+	if (!p)
+		return NULL;
+	refcount_set(&p->ref, 1);
+	memcpy(p->s, path, len + 1);
+	return p;
+}
+
+static void mp_event_path_put(struct mp_event_path *p)
+{
+	if (p && refcount_dec_and_test(&p->ref))
+		kfree(p);
+}
+
+/* Drop what @ev holds: its path and pid. */
 static void mp_event_free(struct mp_event *ev)
 {
-	kfree(ev->path);
+	mp_event_path_put(ev->path);
 	put_pid(ev->pid);
 	ev->path = NULL;
 	ev->pid = NULL;
+}
+
+/* A copy of @ev that holds its own references.  Under mp_ev.lock. */
+static void mp_event_copy(struct mp_event *to, const struct mp_event *ev)
+{
+	*to = *ev;
+	if (to->path)
+		refcount_inc(&to->path->ref);
+	get_pid(to->pid);
 }
 
 void mp_event_emit(struct mp_event *ev)
@@ -176,7 +218,7 @@ static pid_t mp_reader_pid(const struct mp_events_reader *r,
 static bool mp_visible(const struct mp_events_reader *r,
 		       const struct mp_event *ev)
 {
-	if (ev->path && !mp_view_path(&r->view, ev->path))
+	if (ev->path && !mp_view_path(&r->view, ev->path->s))
 		return false;
 	return !ev->pid || mp_reader_pid(r, ev);
 }
@@ -197,168 +239,217 @@ static bool mp_pending(struct mp_events_reader *r)
 
 /* --- formatting ---------------------------------------------------------- */
 
-struct mp_line {
-	char *buf;
-	size_t len, size;
+/*
+ * Where a line goes: nowhere (@to NULL: its length is measured), or the
+ * reader's buffer, written piece by piece.  A fault is kept for the end.
+ */
+struct mp_out {
+	char __user *to;
+	size_t len;
+	bool fault;
 };
 
-static __printf(2, 3) void mp_add(struct mp_line *l, const char *fmt, ...)
+static void mp_put(struct mp_out *o, const char *s, size_t n)
 {
+	if (o->to && !o->fault && copy_to_user(o->to + o->len, s, n))
+		o->fault = true;
+	o->len += n;
+}
+
+/* Each call prints a key or a number, or both: short. */
+#define MP_ADD_MAX	64
+
+static __printf(2, 3) void mp_add(struct mp_out *o, const char *fmt, ...)
+{
+	char buf[MP_ADD_MAX];
 	va_list args;
+	size_t n;
 
-	if (l->len >= l->size)
-		return;
 	va_start(args, fmt);
-	l->len += vscnprintf(l->buf + l->len, l->size - l->len, fmt, args);
+	n = vscnprintf(buf, sizeof(buf), fmt, args);
 	va_end(args);
+	mp_put(o, buf, n);
 }
 
-static void mp_add_key(struct mp_line *l, enum mempressure_event_key key)
+static void mp_add_key(struct mp_out *o, enum mempressure_event_key key)
 {
-	mp_add(l, "%s%s=", l->len ? " " : "", mp_event_keys[key]);
+	mp_add(o, "%s%s=", o->len ? " " : "", mp_event_keys[key]);
 }
 
-static void mp_add_u64(struct mp_line *l, enum mempressure_event_key key,
+static void mp_add_u64(struct mp_out *o, enum mempressure_event_key key,
 		       u64 v)
 {
-	mp_add_key(l, key);
-	mp_add(l, "%llu", v);
+	mp_add_key(o, key);
+	mp_add(o, "%llu", v);
 }
 
-/* Escaped as the tables escape strings: \ooo, and "-" itself as \055. */
-static void mp_add_string(struct mp_line *l, enum mempressure_event_key key,
+/*
+ * Escaped as the tables escape strings (seq_escape()): \ooo, "-" itself
+ * as \055, "" (not known) as "-".  Runs of plain bytes go out whole.
+ */
+static void mp_add_string(struct mp_out *o, enum mempressure_event_key key,
 			  const char *s)
 {
-	mp_add_key(l, key);
+	mp_add_key(o, key);
 	if (!*s) {
-		mp_add(l, "%s", MEMPRESSURE_NA);
+		mp_put(o, MEMPRESSURE_NA, strlen(MEMPRESSURE_NA));
 		return;
 	}
 	if (!strcmp(s, MEMPRESSURE_NA)) {
-		mp_add(l, "\\055");
+		mp_add(o, "\\%03o", (unsigned char)*s);
 		return;
 	}
-	for (; *s; s++) {
-		if (strchr(MEMPRESSURE_ESCAPED_CHARS, *s))
-			mp_add(l, "\\%03o", (unsigned char)*s);
-		else
-			mp_add(l, "%c", *s);
+	while (*s) {
+		size_t run = strcspn(s, MEMPRESSURE_ESCAPED_CHARS);
+
+		if (run) {
+			mp_put(o, s, run);
+			s += run;
+		} else {
+			mp_add(o, "\\%03o", (unsigned char)*s++);
+		}
 	}
 }
 
-static void mp_add_level(struct mp_line *l, enum mempressure_event_key key,
+static void mp_add_level(struct mp_out *o, enum mempressure_event_key key,
 			 u8 level)
 {
-	mp_add_key(l, key);
-	mp_add(l, "%s", mp_level_names[min_t(u8, level, MEMPRESSURE_LEVEL_NR - 1)]);
+	mp_add_key(o, key);
+	mp_add(o, "%s", mp_level_names[min_t(u8, level, MEMPRESSURE_LEVEL_NR - 1)]);
 }
 
-static size_t mp_format(struct mp_events_reader *r, const struct mp_event *ev)
+/*
+ * Event @ev as the reader sees it: @pid is its number for the process,
+ * @path the cgroup's path below its root.  Both are worked out once, by
+ * the caller: the line is formatted twice and must come out the same.
+ */
+static void mp_format(struct mp_out *o, const struct mp_event *ev, pid_t pid,
+		      const char *path)
 {
-	struct mp_line l = { .buf = r->line, .size = MEMPRESSURE_EVENT_LINE_MAX };
-
-	mp_add_u64(&l, MEMPRESSURE_EKEY_SEQ, ev->seq);
-	mp_add_u64(&l, MEMPRESSURE_EKEY_TIME, div_u64(ev->time_ns, NSEC_PER_USEC));
-	mp_add_key(&l, MEMPRESSURE_EKEY_KIND);
-	mp_add(&l, "%s", mp_event_kinds[ev->kind]);
+	mp_add_u64(o, MEMPRESSURE_EKEY_SEQ, ev->seq);
+	mp_add_u64(o, MEMPRESSURE_EKEY_TIME, div_u64(ev->time_ns, NSEC_PER_USEC));
+	mp_add_key(o, MEMPRESSURE_EKEY_KIND);
+	mp_add(o, "%s", mp_event_kinds[ev->kind]);
 	if (ev->pid) {
-		mp_add_u64(&l, MEMPRESSURE_EKEY_PID, mp_reader_pid(r, ev));
-		mp_add_string(&l, MEMPRESSURE_EKEY_COMM, ev->comm);
+		mp_add_u64(o, MEMPRESSURE_EKEY_PID, pid);
+		mp_add_string(o, MEMPRESSURE_EKEY_COMM, ev->comm);
 	}
-	if (ev->path)
-		mp_add_string(&l, MEMPRESSURE_EKEY_CGROUP,
-			      mp_view_path(&r->view, ev->path));
+	if (path)
+		mp_add_string(o, MEMPRESSURE_EKEY_CGROUP, path);
 
 	switch (ev->kind) {
 	case MEMPRESSURE_EVENT_LEVEL:
-		mp_add_level(&l, MEMPRESSURE_EKEY_LEVEL, ev->level);
-		mp_add_level(&l, MEMPRESSURE_EKEY_OLD_LEVEL, ev->old_level);
-		mp_add_key(&l, MEMPRESSURE_EKEY_REASON);
-		mp_add(&l, "%s", mp_reasons[min_t(u8, ev->reason,
-						  MEMPRESSURE_REASON_NR - 1)]);
-		mp_add_u64(&l, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
-		mp_add_u64(&l, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
+		mp_add_level(o, MEMPRESSURE_EKEY_LEVEL, ev->level);
+		mp_add_level(o, MEMPRESSURE_EKEY_OLD_LEVEL, ev->old_level);
+		mp_add_key(o, MEMPRESSURE_EKEY_REASON);
+		mp_add(o, "%s", mp_reasons[min_t(u8, ev->reason,
+						 MEMPRESSURE_REASON_NR - 1)]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
 		break;
 	case MEMPRESSURE_EVENT_LIMIT:
-		mp_add_level(&l, MEMPRESSURE_EKEY_LEVEL, ev->level);
-		mp_add_u64(&l, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
-		mp_add_u64(&l, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
-		mp_add_u64(&l, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_EV_SOFT]);
+		mp_add_level(o, MEMPRESSURE_EKEY_LEVEL, ev->level);
+		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_EV_SOFT]);
 		break;
 	case MEMPRESSURE_EVENT_SOFT_OVER:
 	case MEMPRESSURE_EVENT_SOFT_UNDER:
-		mp_add_u64(&l, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
-		mp_add_u64(&l, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_EV_LIMIT]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_EV_LIMIT]);
 		break;
 	case MEMPRESSURE_EVENT_LEAK_SUSPECTED:
 	case MEMPRESSURE_EVENT_LEAK_CLEARED:
-		mp_add_u64(&l, MEMPRESSURE_EKEY_RSS, ev->v[MP_EV_RSS]);
-		mp_add_key(&l, MEMPRESSURE_EKEY_GROWTH);
-		mp_add(&l, "%lld", (s64)ev->v[MP_EV_GROWTH]);
-		mp_add_key(&l, MEMPRESSURE_EKEY_TIME_TO_LIMIT);
+		mp_add_u64(o, MEMPRESSURE_EKEY_RSS, ev->v[MP_EV_RSS]);
+		mp_add_key(o, MEMPRESSURE_EKEY_GROWTH);
+		mp_add(o, "%lld", (s64)ev->v[MP_EV_GROWTH]);
+		mp_add_key(o, MEMPRESSURE_EKEY_TIME_TO_LIMIT);
 		if (ev->v[MP_EV_TTL] == U64_MAX)
-			mp_add(&l, "%s", MEMPRESSURE_NA);
+			mp_add(o, "%s", MEMPRESSURE_NA);
 		else
-			mp_add(&l, "%llu", ev->v[MP_EV_TTL]);
+			mp_add(o, "%llu", ev->v[MP_EV_TTL]);
 		break;
 	case MEMPRESSURE_EVENT_HIGH:
 	case MEMPRESSURE_EVENT_MAX:
 	case MEMPRESSURE_EVENT_OOM:
 	case MEMPRESSURE_EVENT_OOM_KILL:
 	case MEMPRESSURE_EVENT_LOST:
-		mp_add_u64(&l, MEMPRESSURE_EKEY_COUNT, ev->v[MP_EV_COUNT]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_COUNT, ev->v[MP_EV_COUNT]);
 		if (ev->kind != MEMPRESSURE_EVENT_LOST)
-			mp_add_u64(&l, MEMPRESSURE_EKEY_DELTA,
-				   ev->v[MP_EV_DELTA]);
+			mp_add_u64(o, MEMPRESSURE_EKEY_DELTA, ev->v[MP_EV_DELTA]);
 		break;
 	}
-	mp_add(&l, "\n");
-	return l.len;
+	mp_put(o, "\n", 1);
 }
 
 /*
- * Format the reader's next line under the lock: the gap record, or the
- * next event it may see.  Returns its length and the cursor after it, or
- * 0 if there is nothing.
+ * The reader's next record, copied into @ev with its own references: the
+ * gap record, or the next event it may see; the cursor after it in @next.
+ * False if there is none.  Under mp_ev.lock.
  */
-static size_t mp_next_line(struct mp_events_reader *r, u64 *next)
+static bool mp_next_event(struct mp_events_reader *r, struct mp_event *ev,
+			  u64 *next)
 {
 	u64 oldest = mp_oldest_seq();
-	struct mp_event lost = { .kind = MEMPRESSURE_EVENT_LOST };
 
 	if (r->next_seq < oldest) {
-		lost.seq = oldest - 1;
-		lost.time_ns = ktime_get_ns();
-		lost.v[MP_EV_COUNT] = oldest - r->next_seq;
+		*ev = (struct mp_event) {
+			.kind = MEMPRESSURE_EVENT_LOST,
+			.seq = oldest - 1,
+			.time_ns = ktime_get_ns(),
+			.v[MP_EV_COUNT] = oldest - r->next_seq,
+		};
 		*next = oldest;
-		return mp_format(r, &lost);
+		return true;
 	}
 	if (!mp_pending(r))
-		return 0;
+		return false;
+	mp_event_copy(ev, mp_slot(r->next_seq));
 	*next = r->next_seq + 1;
-	return mp_format(r, mp_slot(r->next_seq));
+	return true;
+}
+
+/*
+ * Copy @ev's line to @ubuf if it fits in @room: its length, -ENOSPC if it
+ * does not fit, -EFAULT.
+ */
+static ssize_t mp_copy_line(struct mp_events_reader *r,
+			    const struct mp_event *ev, char __user *ubuf,
+			    size_t room)
+{
+	const char *path = ev->path ? mp_view_path(&r->view, ev->path->s) : NULL;
+	pid_t pid = ev->pid ? mp_reader_pid(r, ev) : 0;
+	struct mp_out o = { };
+
+	mp_format(&o, ev, pid, path);
+	if (o.len > room)
+		return -ENOSPC;
+	o = (struct mp_out) { .to = ubuf };
+	mp_format(&o, ev, pid, path);
+	return o.fault ? -EFAULT : o.len;
 }
 
 static ssize_t mp_events_read(struct file *file, char __user *ubuf,
 			      size_t count, loff_t *ppos)
 {
 	struct mp_events_reader *r = file->private_data;
-	ssize_t copied = 0;
+	ssize_t copied = 0, len;
 	int err = 0;
 
 	if (mutex_lock_interruptible(&r->lock))
 		return -ERESTARTSYS;
 	while (!err) {
-		size_t len;
+		struct mp_event ev;
+		bool found;
 		u64 next;
 
 		spin_lock(&mp_ev.lock);
-		len = mp_ev.dying ? 0 : mp_next_line(r, &next);
 		err = mp_ev.dying ? -EIO : 0;
+		found = !err && mp_next_event(r, &ev, &next);
 		spin_unlock(&mp_ev.lock);
-		if (err || (!len && copied))
+		if (err || (!found && copied))
 			break;
-		if (!len) {
+		if (!found) {
 			if (file->f_flags & O_NONBLOCK) {
 				err = -EAGAIN;
 				break;
@@ -369,14 +460,12 @@ static ssize_t mp_events_read(struct file *file, char __user *ubuf,
 						       r->next_seq);
 			continue;
 		}
-		if (len > count - copied) {
+		len = mp_copy_line(r, &ev, ubuf + copied, count - copied);
+		mp_event_free(&ev);
+		if (len < 0) {
 			/* Whole lines only; a buffer too small for one: EINVAL. */
-			if (!copied)
-				err = -EINVAL;
-			break;
-		}
-		if (copy_to_user(ubuf + copied, r->line, len)) {
-			err = -EFAULT;
+			if (len == -EFAULT || !copied)
+				err = len == -ENOSPC ? -EINVAL : len;
 			break;
 		}
 		r->next_seq = next;
@@ -406,7 +495,6 @@ static int mp_events_release(struct inode *inode, struct file *file)
 	struct mp_events_reader *r = file->private_data;
 
 	mp_view_release(&r->view);
-	kvfree(r->line);
 	kfree(r);
 	return 0;
 }
@@ -416,14 +504,13 @@ static int mp_events_open(struct inode *inode, struct file *file)
 	struct mp_events_reader *r;
 	int err;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	/* The opener's: any user may open the file, many times. */
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	mutex_init(&r->lock);
-	r->line = kvmalloc(MEMPRESSURE_EVENT_LINE_MAX, GFP_KERNEL);
-	err = r->line ? mp_view_init(&r->view, file) : -ENOMEM;
+	err = mp_view_init(&r->view, file);
 	if (err) {
-		kvfree(r->line);
 		kfree(r);
 		return err;
 	}

@@ -18,16 +18,18 @@ enum {
 	MP_EV_COUNT = 0, MP_EV_DELTA = 1,		/* high, max, oom, ... */
 };
 
+struct mp_event_path;
+
 /*
- * One event as raised.  mp_event_emit() takes over @path (kmalloc'ed,
- * the cgroup's absolute path) and the reference on @pid.
+ * One event as raised.  mp_event_emit() takes over @path (the cgroup's
+ * absolute path, from mp_event_path_alloc()) and the reference on @pid.
  */
 struct mp_event {
 	u64 seq, time_ns;			/* set by mp_event_emit() */
 	u8 kind, level, old_level, reason;	/* enum mempressure_* */
 	struct pid *pid;			/* process events only */
 	char comm[TASK_COMM_LEN];
-	char *path;
+	struct mp_event_path *path;
 	u64 v[3];
 };
 
@@ -36,6 +38,7 @@ int mp_events_create_file(struct proc_dir_entry *dir);
 void mp_events_shutdown(void);
 void mp_events_exit(void);
 
+struct mp_event_path *mp_event_path_alloc(const char *path);
 void mp_event_emit(struct mp_event *ev);
 void mp_events_hold(void);
 void mp_events_publish(void);

@@ -38,11 +38,14 @@
 
 static struct proc_dir_entry *mp_proc_dir;
 
-/* Per open table file. */
+/*
+ * Per open table file.  The path buffer is the reader's for one read(2):
+ * an open file costs the opener little (docs/security.md).
+ */
 struct mp_table_iter {
 	const struct mp_sample *sample;	/* the one ->start found */
 	struct mp_view view;		/* the opener's namespaces */
-	char path[PATH_MAX];
+	char *path;			/* PATH_MAX, from ->start to ->stop */
 };
 
 /* --- value printers ------------------------------------------------------ */
@@ -111,7 +114,7 @@ static const char *mp_cgroup_path(struct mp_table_iter *it, u32 idx)
 		return NULL;
 	/* The sample pins the css; kernfs_path() takes only a spinlock. */
 	if (cgroup_path(it->sample->cgroups[idx].css->cgroup, it->path,
-			sizeof(it->path)) < 0)
+			PATH_MAX) < 0)
 		return NULL;
 	return mp_view_path(&it->view, it->path);
 }
@@ -157,13 +160,27 @@ static const struct mp_proc *mp_proc_from(struct mp_table_iter *it,
 	return lo < s->nr_procs ? &s->procs[lo] : NULL;
 }
 
+/*
+ * The start of one read(2) of a table: the path buffer, then the RCU read
+ * lock, which ->stop drops whatever ->start returned.
+ */
+static int mp_table_start(struct mp_table_iter *it)
+	__acquires(RCU)
+{
+	it->path = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
+	rcu_read_lock();
+	it->sample = mp_sampler_current();
+	return it->path ? 0 : -ENOMEM;
+}
+
 static void *mp_procs_start(struct seq_file *m, loff_t *pos)
 	__acquires(RCU)
 {
 	struct mp_table_iter *it = m->private;
+	int err = mp_table_start(it);
 
-	rcu_read_lock();
-	it->sample = mp_sampler_current();
+	if (err)
+		return ERR_PTR(err);
 	if (!*pos)
 		return SEQ_START_TOKEN;
 	return (void *)mp_proc_from(it, *pos);
@@ -181,7 +198,11 @@ static void *mp_procs_next(struct seq_file *m, void *v, loff_t *pos)
 static void mp_table_stop(struct seq_file *m, void *v)
 	__releases(RCU)
 {
+	struct mp_table_iter *it = m->private;
+
 	rcu_read_unlock();
+	kfree(it->path);
+	it->path = NULL;
 }
 
 static void mp_put_process_column(struct seq_file *m, struct mp_table_iter *it,
@@ -308,9 +329,10 @@ static void *mp_cgroups_start(struct seq_file *m, loff_t *pos)
 	__acquires(RCU)
 {
 	struct mp_table_iter *it = m->private;
+	int err = mp_table_start(it);
 
-	rcu_read_lock();
-	it->sample = mp_sampler_current();
+	if (err)
+		return ERR_PTR(err);
 	if (!*pos)
 		return SEQ_START_TOKEN;
 	return (void *)mp_cgroup_from(it, *pos);

@@ -47,11 +47,11 @@ static char mp_path_buf[PATH_MAX];	/* under mp_signal_lock */
 
 /* --- raising events ------------------------------------------------------ */
 
-static char *mp_cgroup_path(const struct mp_cgroup *cg)
+static struct mp_event_path *mp_cgroup_path(const struct mp_cgroup *cg)
 {
 	if (cgroup_path(cg->css->cgroup, mp_path_buf, sizeof(mp_path_buf)) < 0)
 		return NULL;
-	return kstrdup(mp_path_buf, GFP_KERNEL);
+	return mp_event_path_alloc(mp_path_buf);
 }
 
 /* An event about a cgroup; dropped only if its path cannot be allocated. */

@@ -25,18 +25,23 @@ static int mp_view_root(struct mp_view *view)
 
 	if (root == &cgrp_dfl_root.cgrp)
 		return 0;
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	/* The opener's, as the rest of what it opens (docs/security.md). */
+	buf = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	/* From the hierarchy's root: the init_cgroup_ns symbol does not link. */
 	len = kernfs_path_from_node(root->kn, NULL, buf, PATH_MAX);
-	if (len < 0 || len >= PATH_MAX) {
-		kfree(buf);
-		return len < 0 ? len : -ENAMETOOLONG;
+	if (len >= PATH_MAX)
+		len = -ENAMETOOLONG;
+	if (len >= 0) {
+		/* Kept for as long as the file is open: no larger than it is. */
+		view->root = kmemdup(buf, len + 1, GFP_KERNEL_ACCOUNT);
+		view->root_len = len;
+		if (!view->root)
+			len = -ENOMEM;
 	}
-	view->root = buf;
-	view->root_len = len;
-	return 0;
+	kfree(buf);
+	return len < 0 ? len : 0;
 }
 
 /* hidepid= of the proc mount @file was opened through, as /proc/PID has it. */

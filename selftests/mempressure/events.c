@@ -32,6 +32,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -55,9 +57,11 @@
 FIXTURE(events) {
 	pid_t subjects[MAX_SUBJECTS];
 	int nr_subjects;
-	pid_t others[4];
+	pid_t others[8];
 	int nr_others;
 	bool over;		/* the subjects' soft limits: 1 byte */
+	char cgroups[8][96];	/* removed by the teardown, last first */
+	int nr_cgroups;
 };
 
 FIXTURE_SETUP(events)
@@ -65,6 +69,7 @@ FIXTURE_SETUP(events)
 	self->nr_subjects = 0;
 	self->nr_others = 0;
 	self->over = false;
+	self->nr_cgroups = 0;
 	ASSERT_EQ(0, mp_load("interval_ms=200"));
 }
 
@@ -78,7 +83,35 @@ FIXTURE_TEARDOWN(events)
 		mp_kill_child(self->subjects[i]);
 	for (i = 0; i < self->nr_others; i++)
 		mp_kill_child(self->others[i]);
+	for (i = self->nr_cgroups - 1; i >= 0; i--)
+		EXPECT_EQ(0, cg_destroy(self->cgroups[i]));
 	EXPECT_EQ(0, mp_unload());
+}
+
+/*
+ * A cgroup the teardown removes: "mptest-<pid>-@what", or @parent/@what;
+ * its name in @name.
+ */
+static int make_cgroup(FIXTURE_DATA(events) *self, const char *parent,
+		       const char *what, bool leaf, const char **name)
+{
+	char *slot = self->cgroups[self->nr_cgroups];
+	char buf[sizeof(self->cgroups[0])];
+	int err;
+
+	if (self->nr_cgroups == (int)ARRAY_SIZE(self->cgroups))
+		return -ENOSPC;
+	if (parent)
+		snprintf(buf, sizeof(buf), "%s/%s", parent, what);
+	else
+		snprintf(buf, sizeof(buf), "mptest-%d-%s", getpid(), what);
+	memcpy(slot, buf, sizeof(buf));
+	err = leaf ? cg_create_leaf(slot) : cg_create(slot);
+	if (err)
+		return err;
+	self->nr_cgroups++;
+	*name = slot;
+	return 0;
 }
 
 static int add_subjects(FIXTURE_DATA(events) *self, int n)
@@ -1083,6 +1116,156 @@ TEST_F_TIMEOUT(events, unload_with_waiters_it_cannot_wake, 90)
 	EXPECT_EQ(NULL, strstr(log, "general protection"));
 	if (_metadata->exit_code)
 		TH_LOG("kernel log:\n%s", log);
+}
+
+/*
+ * Opening the file costs the opener, not the host.  A child in a cgroup
+ * whose memory.max is @limit, in a cgroup namespace of its own (where a
+ * reader also keeps its namespace's root path), raises RLIMIT_NOFILE as
+ * far as fs.nr_open allows and opens @path until something stops it.
+ * What stops it must be its cgroup's limit: an open failing with ENOMEM,
+ * or the OOM killer of its cgroup.  And the host must not pay for it:
+ * what MemAvailable loses beyond what the cgroup was charged (memory.peak)
+ * must stay under OPEN_UNCHARGED bytes an open.  The module's own part is
+ * all charged; the kernel's debug builds add their own bookkeeping of
+ * each allocation (kmemleak's, about 2 KiB an open on the debug kernel),
+ * which nobody is charged for.  Before, an open of events cost the host
+ * 32 KiB; at OPEN_GIVE_UP the child stops, the VM's memory being finite.
+ */
+#define OPEN_UNCHARGED	(4 * KiB)
+#define OPEN_GIVE_UP	(128 * MiB)
+
+struct open_report {
+	uint64_t opened;
+	uint64_t worst_drop;	/* MemAvailable, bytes */
+	int err;		/* of the open that failed */
+	bool gave_up;		/* the host lost too much: stopped */
+};
+
+struct open_arg {
+	const char *path;
+	uint64_t avail;		/* MemAvailable before, bytes */
+	uint64_t limit;
+	struct open_report *rep;
+};
+
+static void note_drop(struct open_report *rep, uint64_t avail)
+{
+	uint64_t kb;
+
+	if (meminfo_kb("MemAvailable", &kb))
+		return;
+	if (avail > kb * KiB && avail - kb * KiB > rep->worst_drop)
+		rep->worst_drop = avail - kb * KiB;
+}
+
+static int open_until_refused(void *varg)
+{
+	struct open_arg *arg = varg;
+	struct open_report *rep = arg->rep;
+	unsigned long long nr_open;
+	struct rlimit rl;
+	FILE *f;
+
+	f = fopen("/proc/sys/fs/nr_open", "re");
+	if (!f || fscanf(f, "%llu", &nr_open) != 1)
+		return 2;
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = nr_open;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || unshare(CLONE_NEWCGROUP))
+		return 2;
+	for (;;) {
+		if (open(arg->path, O_RDONLY | O_CLOEXEC) < 0) {
+			rep->err = errno;
+			return 0;
+		}
+		if (++rep->opened % 256)
+			continue;
+		note_drop(rep, arg->avail);
+		if (rep->worst_drop > arg->limit + OPEN_GIVE_UP) {
+			rep->gave_up = true;
+			return 0;
+		}
+	}
+}
+
+static void opens_are_charged(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(events) *self, const char *path,
+			      const char *what, uint64_t limit)
+{
+	struct open_report *rep;
+	struct open_arg arg = { .path = path, .limit = limit };
+	uint64_t kb, v, ev[3] = { 0 }, peak = 0, deadline, uncharged = 0;
+	const char *cg;
+	char value[32];
+	int status = 0, err;
+	pid_t pid;
+
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	memset(rep, 0, sizeof(*rep));
+	arg.rep = rep;
+	ASSERT_EQ(0, make_cgroup(self, NULL, what, true, &cg));
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)limit);
+	ASSERT_EQ(0, cg_write(cg, "memory.max", value));
+	if (cg_read_u64(cg, "memory.swap.max", &v) == 0)
+		ASSERT_EQ(0, cg_write(cg, "memory.swap.max", "0"));
+	ASSERT_EQ(0, meminfo_kb("MemAvailable", &kb));
+	arg.avail = kb * KiB;
+
+	pid = cg_run_nowait(cg, open_until_refused, &arg);
+	ASSERT_LT(0, pid);
+	self->others[self->nr_others++] = pid;
+	/* Watched from outside too: the child may be killed mid-count. */
+	deadline = mp_now_ms() + 20 * MP_WAIT_MS;
+	do {
+		note_drop(rep, arg.avail);
+		err = mp_wait_child(pid, &status, 200);
+	} while (err == -ETIMEDOUT && mp_now_ms() < deadline);
+	ASSERT_EQ(0, err) TH_LOG("the opener still runs after %d s", 20 * MP_WAIT_MS / 1000);
+	self->nr_others--;
+
+	cg_read_key_u64(cg, "memory.events", "max", &ev[0]);
+	cg_read_key_u64(cg, "memory.events", "oom", &ev[1]);
+	cg_read_key_u64(cg, "memory.events", "oom_kill", &ev[2]);
+	cg_read_u64(cg, "memory.peak", &peak);
+	if (rep->worst_drop > peak)
+		uncharged = rep->worst_drop - peak;
+	TH_LOG("%s: %llu opens, then %s; memory.events max %llu oom %llu oom_kill %llu; "
+	       "memory.peak %llu (%llu bytes an open); MemAvailable fell by at most %llu KiB, "
+	       "%llu bytes an open more than charged",
+	       what, (unsigned long long)rep->opened,
+	       WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) :
+	       rep->gave_up ? "gave up" : strerror(rep->err),
+	       (unsigned long long)ev[0], (unsigned long long)ev[1],
+	       (unsigned long long)ev[2], (unsigned long long)peak,
+	       (unsigned long long)(rep->opened ? peak / rep->opened : 0),
+	       (unsigned long long)(rep->worst_drop / KiB),
+	       (unsigned long long)(rep->opened ? uncharged / rep->opened : 0));
+	ASSERT_LT(1000, rep->opened);
+	EXPECT_FALSE(rep->gave_up);
+	EXPECT_GT(OPEN_UNCHARGED, uncharged / rep->opened);
+	/* Stopped by its cgroup: the OOM killer, or an open refused. */
+	if (WIFSIGNALED(status)) {
+		EXPECT_EQ(SIGKILL, WTERMSIG(status));
+		EXPECT_LE(1, ev[2]);
+	} else {
+		EXPECT_EQ(0, WEXITSTATUS(status));
+		if (!rep->gave_up)
+			EXPECT_EQ(ENOMEM, rep->err);
+		EXPECT_LE(1, ev[0]);
+	}
+	munmap(rep, sizeof(*rep));
+}
+
+/* The events file at the 32M; a table, quicker, at 8M. */
+TEST_F_TIMEOUT(events, opens_are_charged_to_the_opener, 900)
+{
+	opens_are_charged(_metadata, self, MP_EVENTS_PATH, "events", 32 * MiB);
+	opens_are_charged(_metadata, self,
+			  MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_CGROUPS,
+			  "cgroups", 8 * MiB);
 }
 
 TEST_HARNESS_MAIN
