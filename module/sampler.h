@@ -69,7 +69,9 @@ enum mp_psi_state {
 struct mp_cg_signal {
 	struct mp_level_state level;
 	bool soft_over;
+	u8 fast_reported;		/* BIT(MP_EV_*) reported since the sample */
 	u64 reported[MP_NR_EVENTS];	/* memory.events counts reported */
+	u64 seen[MP_NR_EVENTS];		/* ... and looked at */
 };
 
 /*

@@ -12,6 +12,15 @@
  * of the published sample's cgroups again, reports the new counts and
  * raises levels at once, without waiting for the next tick.  It never
  * lowers a level: falling needs the calm period, which the ticks measure.
+ *
+ * A cgroup held at its limit has its counters grow on every reclaim pass,
+ * and the fast path runs after each.  Reporting each pass would let one
+ * cgroup fill the event buffer and push other cgroups' events out of it
+ * before a reader comes.  So between two samples the fast path reports
+ * each counter of a cgroup once, the first increment, at once; what grows
+ * after that waits for the next sample, which reports it in one record
+ * whose delta is the sum.  A cgroup adds at most two records per counter
+ * per interval, however hard it is pressed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -79,19 +88,26 @@ static void mp_emit_process(const struct mp_sample *s,
 	mp_event_emit(ev);
 }
 
-/* Report memory.events increments; true per counter that grew. */
+/*
+ * Report memory.events increments, at most one a counter between two
+ * samples from the fast path (@fast); true in @grew per counter that grew
+ * since it was last looked at.
+ */
 static void mp_report_counts(const struct mp_cgroup *cg,
 			     struct mp_cg_signal *sig, const u64 *counts,
-			     bool *grew)
+			     bool *grew, bool fast)
 {
 	int e;
 
 	for (e = 0; e < MP_NR_EVENTS; e++) {
 		struct mp_event ev = { 0 };
 
-		grew[e] = counts[e] > sig->reported[e];
-		if (!grew[e])
+		grew[e] = counts[e] > sig->seen[e];
+		sig->seen[e] = max(sig->seen[e], counts[e]);
+		if (counts[e] <= sig->reported[e])
 			continue;
+		if (fast && (sig->fast_reported & BIT(e)))
+			continue;	/* the next sample reports it */
 		if (mp_count_kinds[e] != MEMPRESSURE_EVENT_NR) {
 			ev.kind = mp_count_kinds[e];
 			ev.v[MP_EV_COUNT] = counts[e];
@@ -99,7 +115,11 @@ static void mp_report_counts(const struct mp_cgroup *cg,
 			mp_emit_cgroup(cg, &ev);
 		}
 		sig->reported[e] = counts[e];
+		if (fast)
+			sig->fast_reported |= BIT(e);
 	}
+	if (!fast)
+		sig->fast_reported = 0;
 }
 
 /* --- cgroups --------------------------------------------------------------- */
@@ -172,10 +192,11 @@ static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
 		/* A cgroup's history before we saw it is not news. */
 		memset(sig, 0, sizeof(*sig));
 		memcpy(sig->reported, cg->events, sizeof(sig->reported));
+		memcpy(sig->seen, cg->events, sizeof(sig->seen));
 	}
 	cg->soft = mp_cgroup_soft_bytes(cg, t);
 
-	mp_report_counts(cg, sig, cg->events, grew);
+	mp_report_counts(cg, sig, cg->events, grew, false);
 	mp_cgroup_level(s, cg, usage, grew, t, true);
 
 	/*
@@ -338,7 +359,7 @@ static void mp_fast_pass(struct work_struct *work)
 			continue;
 		memcg = mem_cgroup_from_css(cg->css);
 		mp_read_memcg_events(memcg, counts);
-		mp_report_counts(cg, &cg->sig, counts, grew);
+		mp_report_counts(cg, &cg->sig, counts, grew, true);
 		mp_cgroup_level(s, cg, (u64)page_counter_read(&memcg->memory) <<
 				PAGE_SHIFT, grew, t, false);
 	}

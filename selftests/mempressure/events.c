@@ -1268,4 +1268,230 @@ TEST_F_TIMEOUT(events, opens_are_charged_to_the_opener, 900)
 			  "cgroups", 8 * MiB);
 }
 
+/*
+ * One tenant cannot push another's events out of the buffer.  The tenant
+ * FLOOD has FLOOD_LEAVES cgroups, each held at its memory.max (8M) for
+ * FLOOD_MS by a loop that starts a process growing to 32 MiB, which the
+ * OOM killer ends, then the next: every charge over the limit counts a
+ * memory.events max and runs reclaim, which the fast path hears, in the
+ * leaf and, hierarchically, in the tenant, and each kill an oom and an
+ * oom_kill.  Meanwhile a process in another cgroup grows over its soft
+ * limit.  A reader that reads once a second must receive that cgroup's
+ * soft_over and level events and lose nothing (no lost line), which
+ * holds if the tenant's limit events are coalesced: at most two records
+ * per cgroup and kind per sampling interval (one from the fast path, one
+ * at the sample), their deltas adding up to memory.events all the same.
+ */
+#define FLOOD_LEAVES	4
+#define FLOOD_MS	30000
+#define FLOOD_INTERVAL_MS	1000
+#define FLOOD_LEAF_MAX	(8 * MiB)
+#define FLOOD_HOG	(32 * MiB)
+#define SOFT_MAX	(64 * MiB)
+#define SOFT_LIMIT	(16 * MiB)
+#define SOFT_GROW	(24 * MiB)
+
+static void touch_anon(size_t bytes)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t off;
+
+	if (p == MAP_FAILED)
+		return;
+	for (off = 0; off < bytes; off += (size_t)page)
+		p[off] = 1;
+}
+
+static int hog(void *arg __attribute__((unused)))
+{
+	touch_anon(FLOOD_HOG);
+	return 1;		/* not killed: the limit did not hold */
+}
+
+/* Start hogs in cgroup @arg, one after another, until killed. */
+static int flood_loop(void *arg)
+{
+	for (;;) {
+		int status;
+		pid_t pid = cg_run_nowait(arg, hog, NULL);
+
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			return 1;
+	}
+}
+
+/* Grow to SOFT_GROW when told, then hold. */
+static int soft_grower(void *arg)
+{
+	int *go = arg;
+	char c;
+
+	if (read(*go, &c, 1) != 1)
+		return 1;
+	touch_anon(SOFT_GROW);
+	for (;;)
+		pause();
+}
+
+/* What the once-a-second reader saw of the flood. */
+struct flood_kind {
+	char path[128];
+	int kind;
+	unsigned int records;
+	uint64_t sum, last;
+};
+
+struct flood_log {
+	struct flood_kind k[(FLOOD_LEAVES + 1) * 4];
+	int nr;
+	unsigned int lost, soft_over, level, other;
+	const char *soft_path, *tenant_path;
+};
+
+static void flood_note(struct flood_log *l, const struct mp_event *ev)
+{
+	int i;
+
+	if (ev->kind == MEMPRESSURE_EVENT_LOST) {
+		l->lost++;
+		return;
+	}
+	if (!strcmp(ev->cgroup, l->soft_path)) {
+		l->soft_over += ev->kind == MEMPRESSURE_EVENT_SOFT_OVER;
+		l->level += ev->kind == MEMPRESSURE_EVENT_LEVEL;
+		return;
+	}
+	if ((ev->kind != MEMPRESSURE_EVENT_HIGH &&
+	     ev->kind != MEMPRESSURE_EVENT_MAX &&
+	     ev->kind != MEMPRESSURE_EVENT_OOM &&
+	     ev->kind != MEMPRESSURE_EVENT_OOM_KILL) ||
+	    strncmp(ev->cgroup, l->tenant_path, strlen(l->tenant_path))) {
+		l->other++;
+		return;
+	}
+	for (i = 0; i < l->nr; i++)
+		if (l->k[i].kind == ev->kind && !strcmp(l->k[i].path, ev->cgroup))
+			break;
+	if (i == l->nr) {
+		if (l->nr == (int)ARRAY_SIZE(l->k))
+			return;
+		if (strlen(ev->cgroup) >= sizeof(l->k[i].path))
+			return;
+		strcpy(l->k[i].path, ev->cgroup);
+		l->k[i].kind = ev->kind;
+		l->nr++;
+	}
+	l->k[i].records++;
+	l->k[i].sum += ev->delta;
+	l->k[i].last = ev->count;
+}
+
+TEST_F_TIMEOUT(events, one_flooding_cgroup_loses_no_other_event, 180)
+{
+	static const char *const keys[] = { "high", "max", "oom", "oom_kill" };
+	static const int kinds[] = {
+		MEMPRESSURE_EVENT_HIGH, MEMPRESSURE_EVENT_MAX,
+		MEMPRESSURE_EVENT_OOM, MEMPRESSURE_EVENT_OOM_KILL,
+	};
+	struct mp_events *r = malloc(sizeof(*r));
+	struct flood_log *l = calloc(1, sizeof(*l));
+	const char *leaves[FLOOD_LEAVES], *tenant, *soft;
+	char soft_path[128], tenant_path[128], value[32], cmd[192], path[128];
+	uint64_t start, elapsed_ms, v, bound;
+	struct mp_event ev;
+	int go[2], i, j, k, err;
+	pid_t pid;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_NE(NULL, l);
+	snprintf(value, sizeof(value), "interval_ms=%d", FLOOD_INTERVAL_MS);
+	ASSERT_EQ(0, mp_load(value));
+	ASSERT_EQ(0, make_cgroup(self, NULL, "flood", false, &tenant));
+	for (i = 0; i < FLOOD_LEAVES; i++) {
+		snprintf(value, sizeof(value), "f%d", i);
+		ASSERT_EQ(0, make_cgroup(self, tenant, value, true, &leaves[i]));
+		snprintf(value, sizeof(value), "%llu", (unsigned long long)FLOOD_LEAF_MAX);
+		ASSERT_EQ(0, cg_write(leaves[i], "memory.max", value));
+		if (cg_read_u64(leaves[i], "memory.swap.max", &v) == 0)
+			ASSERT_EQ(0, cg_write(leaves[i], "memory.swap.max", "0"));
+	}
+	ASSERT_EQ(0, make_cgroup(self, NULL, "soft", true, &soft));
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)SOFT_MAX);
+	ASSERT_EQ(0, cg_write(soft, "memory.max", value));
+	mp_cg_path(soft, soft_path, sizeof(soft_path));
+	mp_cg_path(tenant, tenant_path, sizeof(tenant_path));
+	l->soft_path = soft_path;
+	l->tenant_path = tenant_path;
+	snprintf(cmd, sizeof(cmd), "%s %s %llu\n", MEMPRESSURE_CTL_SOFT, soft_path,
+		 (unsigned long long)SOFT_LIMIT);
+	ASSERT_EQ(0, mp_control_cmd(cmd));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	pid = cg_run_nowait(soft, soft_grower, &go[0]);
+	ASSERT_LT(0, pid);
+	self->others[self->nr_others++] = pid;
+	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+
+	ASSERT_EQ(0, mp_events_open(r, O_NONBLOCK));
+	start = mp_now_ms();
+	for (i = 0; i < FLOOD_LEAVES; i++) {
+		pid = mp_fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(flood_loop((void *)leaves[i]));
+		self->others[self->nr_others++] = pid;
+	}
+	/* A reader that reads once a second; the soft cgroup grows at 10 s. */
+	for (k = 0; mp_now_ms() - start < FLOOD_MS; k++) {
+		sleep(1);
+		if (k == 10)
+			ASSERT_EQ(1, write(go[1], "g", 1));
+		while ((err = mp_events_next(r, &ev, 0)) == 0 || err == -EINVAL)
+			if (!err)
+				flood_note(l, &ev);
+	}
+	for (i = 0; i < FLOOD_LEAVES; i++)
+		mp_kill_child(self->others[--self->nr_others]);
+	elapsed_ms = mp_now_ms() - start;
+	ASSERT_EQ(0, mp_wait_more_samples(2, 10 * FLOOD_INTERVAL_MS));
+	while ((err = mp_events_next(r, &ev, 0)) == 0 || err == -EINVAL)
+		if (!err)
+			flood_note(l, &ev);
+
+	TH_LOG("%llu ms of flood: soft_over %u, level %u, lost %u, other %u events",
+	       (unsigned long long)elapsed_ms, l->soft_over, l->level, l->lost,
+	       l->other);
+	EXPECT_EQ(0, l->lost);
+	EXPECT_LE(1, l->soft_over);
+	EXPECT_LE(1, l->level);
+
+	/* Per cgroup and kind: few records, adding up to memory.events. */
+	bound = 2 * (elapsed_ms / FLOOD_INTERVAL_MS + 4);
+	for (i = -1; i < FLOOD_LEAVES; i++) {
+		const char *cg = i < 0 ? tenant : leaves[i];
+
+		mp_cg_path(cg, path, sizeof(path));
+		for (j = 0; j < (int)ARRAY_SIZE(keys); j++) {
+			struct flood_kind none = { 0 }, *fk = &none;
+
+			ASSERT_EQ(0, cg_read_key_u64(cg, "memory.events", keys[j], &v));
+			for (k = 0; k < l->nr; k++)
+				if (l->k[k].kind == kinds[j] && !strcmp(l->k[k].path, path))
+					fk = &l->k[k];
+			TH_LOG("%s %s: memory.events %llu; %u records, deltas %llu, last count %llu",
+			       path, keys[j], (unsigned long long)v, fk->records,
+			       (unsigned long long)fk->sum, (unsigned long long)fk->last);
+			EXPECT_GE(bound, fk->records);
+			EXPECT_EQ(v, fk->last);
+			EXPECT_EQ(v, fk->sum);
+		}
+	}
+	mp_events_close(r);
+	close(go[0]);
+	close(go[1]);
+	free(l);
+	free(r);
+}
+
 TEST_HARNESS_MAIN
