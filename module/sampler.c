@@ -896,6 +896,17 @@ void mp_sampler_mark(pid_t tgid)
 	rcu_read_unlock();
 }
 
+/* From the fast path's probes, in any context: is cgroup @id sampled? */
+bool mp_sampler_has_cgroup(u64 id)
+{
+	bool has;
+
+	rcu_read_lock();
+	has = mp_sample_cgroup(rcu_dereference(mp_sampler->published), id);
+	rcu_read_unlock();
+	return has;
+}
+
 /* --- derived values ---------------------------------------------------- */
 
 /*

@@ -147,6 +147,7 @@ void mp_read_memcg_events(struct mem_cgroup *memcg, u64 *counts);
 void mp_sampler_stats(struct mp_sampler_stats *stats);
 const struct mp_params *mp_sampler_params(void);
 void mp_sampler_mark(pid_t tgid);
+bool mp_sampler_has_cgroup(u64 id);
 
 s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
 		   enum mp_window w);

@@ -6,6 +6,7 @@
 
 #include "window.h"
 
+struct mem_cgroup;
 struct mp_sample;
 
 /*
@@ -15,11 +16,11 @@ struct mp_sample;
  */
 extern struct mutex mp_signal_lock;
 
-void mp_signals_sample(struct mp_sample *next, const struct mp_sample *prev);
+void mp_signals_sample(struct mp_sample *next, struct mp_sample *prev);
 
 int mp_signals_start(void);
 void mp_signals_stop(void);
-void mp_signals_kick(void);
+void mp_signals_kick(struct mem_cgroup *memcg);
 u64 mp_signals_fast_runs(void);
 enum mp_window mp_leak_window(void);
 
