@@ -44,13 +44,18 @@ static int mp_view_root(struct mp_view *view)
 	return len < 0 ? len : 0;
 }
 
-/* hidepid= of the proc mount @file was opened through, as /proc/PID has it. */
+/*
+ * hidepid= of the proc mount @file was opened through, as /proc/PID has it
+ * (has_pid_permissions()): the gid= group is exempt, except from
+ * hidepid=ptraceable, which asks ptrace whatever the group.
+ */
 static void mp_view_hidepid(struct mp_view *view, const struct file *file)
 {
 	struct proc_fs_info *fs_info = proc_sb_info(file_inode(file)->i_sb);
+	bool exempt = fs_info->hide_pid != HIDEPID_NOT_PTRACEABLE &&
+		      in_group_p(fs_info->pid_gid);
 
-	view->own_only = fs_info->hide_pid != HIDEPID_OFF &&
-			 !in_group_p(fs_info->pid_gid) &&
+	view->own_only = fs_info->hide_pid != HIDEPID_OFF && !exempt &&
 			 !ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE);
 	view->fsuid = current_fsuid();
 	view->fsgid = current_fsgid();

@@ -750,12 +750,13 @@ TEST_F_TIMEOUT(access, cgroup_namespace_sees_its_subtree, 60)
 
 #define HIDE_MNT	"/tmp/mp-proc-hidepid"		/* hidepid=invisible */
 #define HIDE_GID_MNT	"/tmp/mp-proc-hidepid-gid"	/* and gid=HIDE_GID */
+#define HIDE_PTRACE_MNT	"/tmp/mp-proc-hidepid-ptrace"	/* ptraceable, gid= */
 #define HIDE_GID	4242
 #define NOBODY		65534
 
 /* What the unprivileged reader read, each file through each mount. */
 struct hide_out {
-	char procs[3][64 * 1024];	/* via HIDE_MNT, HIDE_GID_MNT, /proc */
+	char procs[4][64 * 1024];	/* via HIDE_MNT, HIDE_GID_MNT, /proc, HIDE_PTRACE_MNT */
 	char events[2][64 * 1024];	/* via HIDE_MNT, /proc */
 	char control[2][16 * 1024];	/* via HIDE_MNT, /proc */
 	int err;
@@ -787,7 +788,7 @@ static int hide_reader(struct hide_out *o, int ready_fd, int go_fd)
 {
 	static const char *const procs[] = {
 		HIDE_MNT "/mempressure/processes", HIDE_GID_MNT "/mempressure/processes",
-		"/proc/mempressure/processes",
+		"/proc/mempressure/processes", HIDE_PTRACE_MNT "/mempressure/processes",
 	};
 	int ev[2], err;
 	char c;
@@ -801,7 +802,7 @@ static int hide_reader(struct hide_out *o, int ready_fd, int go_fd)
 		return errno;
 	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) != 1)
 		return EPIPE;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (read_into(procs[i], o->procs[i], sizeof(o->procs[i])) < 0)
 			return EIO;
 	for (int i = 0; i < 2; i++)
@@ -857,7 +858,8 @@ static bool soft_pid_line(const char *text, pid_t pid)
  * sees only its own processes, in the processes table, the events and
  * the control file's soft-pid lines, as /proc/PID shows it only them;
  * through the same mount with gid= its group, and through /proc, it sees
- * them all.  docs/security.md.
+ * them all; with hidepid=ptraceable, gid= does not matter: its own only.
+ * docs/security.md.
  */
 TEST_F_TIMEOUT(access, hidepid_hides_other_users, 60)
 {
@@ -870,8 +872,10 @@ TEST_F_TIMEOUT(access, hidepid_hides_other_users, 60)
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	mkdir(HIDE_MNT, 0755);
 	mkdir(HIDE_GID_MNT, 0755);
+	mkdir(HIDE_PTRACE_MNT, 0755);
 	ASSERT_EQ(0, mount("proc", HIDE_MNT, "proc", 0, "hidepid=2"));
 	ASSERT_EQ(0, mount("proc", HIDE_GID_MNT, "proc", 0, "hidepid=2,gid=4242"));
+	ASSERT_EQ(0, mount("proc", HIDE_PTRACE_MNT, "proc", 0, "hidepid=4,gid=4242"));
 	o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, o);
 	ASSERT_EQ(0, pipe(ready));
@@ -919,6 +923,13 @@ TEST_F_TIMEOUT(access, hidepid_hides_other_users, 60)
 	/* gid= its group: everything. */
 	EXPECT_TRUE(row_of(o->procs[1], root_kid)) TH_LOG("%s", o->procs[1]);
 	EXPECT_TRUE(row_of(o->procs[1], getpid()));
+	/*
+	 * hidepid=ptraceable: what ptrace allows, gid= or not, as
+	 * has_pid_permissions() in fs/proc/base.c decides.
+	 */
+	EXPECT_TRUE(row_of(o->procs[3], nobody_kid)) TH_LOG("%s", o->procs[3]);
+	EXPECT_FALSE(row_of(o->procs[3], root_kid)) TH_LOG("%s", o->procs[3]);
+	EXPECT_FALSE(row_of(o->procs[3], getpid()));
 	/* /proc, without hidepid: everything. */
 	EXPECT_TRUE(row_of(o->procs[2], root_kid));
 	EXPECT_TRUE(row_of(o->procs[2], nobody_kid));
