@@ -27,6 +27,7 @@
 #include <linux/seq_file.h>
 #include <linux/threads.h>
 
+#include "compat.h"
 #include "config.h"
 #include "control.h"
 #include "events.h"
@@ -45,7 +46,7 @@ static struct proc_dir_entry *mp_proc_dir;
 struct mp_table_iter {
 	const struct mp_sample *sample;	/* the one ->start found */
 	struct mp_view view;		/* the opener's namespaces */
-	char *path;			/* PATH_MAX, from ->start to ->stop */
+	char *path;			/* MP_CGROUP_PATH_SIZE, ->start to ->stop */
 };
 
 /* --- value printers ------------------------------------------------------ */
@@ -106,15 +107,16 @@ static void mp_put_percent(struct seq_file *m, u32 pct100)
 
 /*
  * The path of cgroup @idx as the reader sees it, or NULL if it is not in
- * the sample or outside the reader's cgroup namespace.
+ * the sample, is longer than PATH_MAX or is outside the reader's cgroup
+ * namespace.
  */
 static const char *mp_cgroup_path(struct mp_table_iter *it, u32 idx)
 {
 	if (idx == MP_NO_CGROUP)
 		return NULL;
 	/* The sample pins the css; kernfs_path() takes only a spinlock. */
-	if (cgroup_path(it->sample->cgroups[idx].css->cgroup, it->path,
-			PATH_MAX) < 0)
+	if (mp_whole_cgroup_path(it->sample->cgroups[idx].css->cgroup,
+				 it->path) < 0)
 		return NULL;
 	return mp_view_path(&it->view, it->path);
 }
@@ -167,7 +169,7 @@ static const struct mp_proc *mp_proc_from(struct mp_table_iter *it,
 static int mp_table_start(struct mp_table_iter *it)
 	__acquires(RCU)
 {
-	it->path = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
+	it->path = kmalloc(MP_CGROUP_PATH_SIZE, GFP_KERNEL_ACCOUNT);
 	rcu_read_lock();
 	it->sample = mp_sampler_current();
 	return it->path ? 0 : -ENOMEM;

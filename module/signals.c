@@ -48,6 +48,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
 #include "config.h"
 #include "events.h"
 #include "levels.h"
@@ -68,7 +69,7 @@ static const enum mempressure_event_kind mp_count_kinds[MP_NR_EVENTS] = {
 static struct work_struct mp_fast_work;
 static bool mp_fast_enabled;
 static u64 mp_fast_runs;
-static char mp_path_buf[PATH_MAX];	/* under mp_signal_lock */
+static char mp_path_buf[MP_CGROUP_PATH_SIZE];	/* under mp_signal_lock */
 
 /* Cgroups with a greater id were created after the first sample. */
 static u64 mp_first_max_id;		/* under mp_signal_lock */
@@ -102,10 +103,11 @@ static u32 mp_nr_heard;
 
 /* --- raising events ------------------------------------------------------ */
 
+/* The cgroup's path, or "" (printed "-") if it is too long for a line. */
 static struct mp_event_path *mp_cgroup_path(struct cgroup_subsys_state *css)
 {
-	if (cgroup_path(css->cgroup, mp_path_buf, sizeof(mp_path_buf)) < 0)
-		return NULL;
+	if (mp_whole_cgroup_path(css->cgroup, mp_path_buf) < 0)
+		mp_path_buf[0] = '\0';
 	return mp_event_path_alloc(mp_path_buf);
 }
 

@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "view.h"
 
 /* The absolute path of the opener's cgroup namespace root. */
@@ -26,13 +27,11 @@ static int mp_view_root(struct mp_view *view)
 	if (root == &cgrp_dfl_root.cgrp)
 		return 0;
 	/* The opener's, as the rest of what it opens (docs/security.md). */
-	buf = kmalloc(PATH_MAX, GFP_KERNEL_ACCOUNT);
+	buf = kmalloc(MP_CGROUP_PATH_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	/* From the hierarchy's root: the init_cgroup_ns symbol does not link. */
-	len = kernfs_path_from_node(root->kn, NULL, buf, PATH_MAX);
-	if (len >= PATH_MAX)
-		len = -ENAMETOOLONG;
+	len = mp_whole_cgroup_path(root, buf);
 	if (len >= 0) {
 		/* Kept for as long as the file is open: no larger than it is. */
 		view->root = kmemdup(buf, len + 1, GFP_KERNEL_ACCOUNT);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -731,6 +732,112 @@ TEST_F_TIMEOUT(cgroups, short_lived_cgroups_are_reported, 300)
 			EXPECT_EQ(c[i].file[j], c[i].last[j]);
 		}
 	}
+	mp_events_close(r);
+	free(r);
+}
+
+/*
+ * A cgroup whose path is longer than PATH_MAX, which the kernel allows
+ * (each name up to NAME_MAX, any depth), cannot be printed whole: the
+ * module must say "-" for its path, never a path cut short, which would
+ * name another cgroup or none.  Made with mkdirat() one level at a time,
+ * DEEP_LEVELS names of DEEP_NAME bytes; an idle process in the deepest
+ * gives it a row in the processes table, and being new, a limit event.
+ */
+#define DEEP_LEVELS	17
+#define DEEP_NAME	250
+
+static int deep_remove(int *fds, int n, const char *name)
+{
+	int i, err = 0;
+
+	for (i = n - 1; i >= 0; i--) {
+		if (i > 0 && unlinkat(fds[i - 1], name, AT_REMOVEDIR) && !err)
+			err = -errno;
+		close(fds[i]);
+	}
+	return err;
+}
+
+TEST_F_TIMEOUT(cgroups, path_longer_than_path_max, 120)
+{
+	struct child_arg arg = { .touch = 0, .ready_fd = -1 };
+	int fds[DEEP_LEVELS + 1], n = 0, fd, err;
+	char name[DEEP_NAME + 1], id[32], pidbuf[16], cell[8192];
+	int unnamed = 0;
+	struct mp_events *r = malloc(sizeof(*r));
+	struct mp_table t;
+	const char *raw;
+	struct mp_event ev;
+	struct stat st;
+	pid_t pid;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, mp_events_open(r, 0));
+	memset(name, 'd', DEEP_NAME);
+	name[DEEP_NAME] = '\0';
+	fds[n++] = open(MP_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, fds[0]);
+	for (; n <= DEEP_LEVELS; n++) {
+		err = mkdirat(fds[n - 1], name, 0755) ? -errno : 0;
+		if (!err) {
+			fds[n] = openat(fds[n - 1], name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			err = fds[n] < 0 ? -errno : 0;
+		}
+		if (!err && n < DEEP_LEVELS) {
+			fd = openat(fds[n], "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
+			err = fd < 0 || write(fd, "+memory", 7) != 7 ? -errno : 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (err) {
+			deep_remove(fds, n, name);
+			ASSERT_EQ(0, err) TH_LOG("level %d: %s", n, strerror(-err));
+		}
+	}
+	ASSERT_EQ(0, fstat(fds[DEEP_LEVELS], &st));
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)st.st_ino);
+
+	pid = run_in(self, NULL, idle_child, &arg);
+	ASSERT_LT(0, pid);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	fd = openat(fds[DEEP_LEVELS], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	err = fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (!err)
+		err = mp_wait_more_samples(2, MP_WAIT_MS);
+	if (err) {
+		mp_kill_child(pid);
+		forget_child(self, pid);
+		deep_remove(fds, n, name);
+		ASSERT_EQ(0, err);
+	}
+
+	/* Both tables: "-" for the path, as for a cgroup not in the sample. */
+	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+	EXPECT_EQ(0, mp_row_raw(&t, "id", id, MP_CGCOL(PATH), &raw));
+	EXPECT_STREQ(MEMPRESSURE_NA, raw);
+	mp_table_free(&t);
+	err = mp_proc_cell(pid, MP_PCOL(CGROUP), cell, sizeof(cell));
+	EXPECT_EQ(-ENODATA, err) TH_LOG("the process's cgroup: %.100s... (%zu bytes)",
+					 cell, strlen(cell));
+	/*
+	 * Events: the new cgroups' limit events, the deepest one's with "-"
+	 * for its path; none with a path longer than the one above it.
+	 */
+	while (mp_events_next(r, &ev, 0) == 0) {
+		if (ev.kind != MEMPRESSURE_EVENT_LIMIT)
+			continue;
+		unnamed += !strcmp(ev.cgroup, MEMPRESSURE_NA);
+		EXPECT_GE((DEEP_LEVELS - 1) * (DEEP_NAME + 1), strlen(ev.cgroup))
+			TH_LOG("a limit event for a %zu-byte path", strlen(ev.cgroup));
+	}
+	EXPECT_EQ(1, unnamed);
+
+	mp_kill_child(pid);
+	forget_child(self, pid);
+	EXPECT_EQ(0, deep_remove(fds, n, name));
 	mp_events_close(r);
 	free(r);
 }
