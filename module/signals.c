@@ -122,11 +122,22 @@ static void mp_emit_cgroup(struct cgroup_subsys_state *css, struct mp_event *ev)
 	mp_event_emit(ev);
 }
 
+/*
+ * An event about the process the sample read: the pid of that very task,
+ * which a process born since with the same number (same pid, another
+ * start time) must not stand in for, with another command name and owner.
+ */
 static void mp_emit_process(const struct mp_sample *s,
 			    const struct mp_proc *pr, struct mp_event *ev)
 {
+	struct task_struct *p;
+	struct pid *pid;
+
 	rcu_read_lock();
-	ev->pid = get_pid(find_pid_ns(pr->pid, &init_pid_ns));
+	pid = find_pid_ns(pr->pid, &init_pid_ns);
+	p = pid_task(pid, PIDTYPE_TGID);
+	if (p && p->start_time == pr->start_ns)
+		ev->pid = get_pid(pid);
 	rcu_read_unlock();
 	if (!ev->pid)
 		return;		/* gone since the walk: nobody to tell about */
