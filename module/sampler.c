@@ -235,17 +235,21 @@ static u32 mp_cgroup_index(const struct mp_sample *sample, u64 id)
 /*
  * psi_system is not exported, but it is the root of every cgroup's chain of
  * psi groups (psi_cgroup_alloc() links each to its parent's, the top level
- * to psi_system).  It is static, so once found it is found for good.
+ * to psi_system).  It is static, so once found it is found for good.  Every
+ * cgroup has psi or none has (psi=0, cgroup_disable=pressure: decided at
+ * boot), so the first cgroup below the root tells: NULL while there is none
+ * or psi is off for cgroups, and each sample looks at that one only.
  */
 static struct psi_group *mp_find_psi_system(void)
 {
 	struct cgroup_subsys_state *root = &cgrp_dfl_root.cgrp.self;
-	struct cgroup_subsys_state *pos = root;
+	struct cgroup_subsys_state *first;
 	struct psi_group *psi = NULL, *parent;
 
 	rcu_read_lock();
-	while (!psi && (pos = css_next_descendant_pre(pos, root)))
-		psi = mp_cgroup_psi(pos->cgroup);
+	first = css_next_descendant_pre(root, root);
+	if (first)
+		psi = mp_cgroup_psi(first->cgroup);
 	rcu_read_unlock();
 
 	while ((parent = mp_psi_parent(psi)))
@@ -309,11 +313,40 @@ static void mp_read_system(struct mp_sampler *s, struct mp_cgroup *cg)
 		cg->flags |= MP_CG_PSI;
 }
 
-/* Fill the next cgroup slot from @css, which the caller has pinned. */
-static void mp_record_cgroup(struct mp_sampler *s, struct mp_sample *next,
+/*
+ * Room in @next for one more cgroup, growing its array (with the RCU read
+ * lock dropped: @css is pinned, and the walk resumes from it); false at
+ * max_cgroups or when memory is short.
+ */
+static bool mp_room_for_cgroup(struct mp_sampler *s, struct mp_sample *next)
+{
+	u32 cap;
+	int err;
+
+	if (next->nr_cgroups < next->cap_cgroups)
+		return true;
+	cap = mp_grow_cap(next->cap_cgroups, s->params.max_cgroups);
+	if (!cap)
+		return false;
+	rcu_read_unlock();
+	err = mp_resize((void **)&next->cgroups, next->nr_cgroups,
+			&next->cap_cgroups, cap, sizeof(*next->cgroups));
+	rcu_read_lock();
+	return !err;
+}
+
+/*
+ * Fill the next cgroup slot from @css, whose reference the sample takes
+ * over; false if there is no room.
+ */
+static bool mp_record_cgroup(struct mp_sampler *s, struct mp_sample *next,
 			     struct cgroup_subsys_state *css)
 {
-	struct mp_cgroup *cg = &next->cgroups[next->nr_cgroups++];
+	struct mp_cgroup *cg;
+
+	if (!mp_room_for_cgroup(s, next))
+		return false;
+	cg = &next->cgroups[next->nr_cgroups++];
 
 	memset(cg, 0, offsetof(struct mp_cgroup, usage_hist));
 	cg->css = css;
@@ -322,49 +355,38 @@ static void mp_record_cgroup(struct mp_sampler *s, struct mp_sample *next,
 	if (css == s->root_css) {
 		cg->flags = MP_CG_SYSTEM;
 		mp_read_system(s, cg);
-		return;
+		return true;
 	}
 	mp_read_memcg(cg, mem_cgroup_from_css(css));
 	if (mp_read_psi(mp_cgroup_psi(css->cgroup), cg->psi_total_us))
 		cg->flags |= MP_CG_PSI;
+	return true;
 }
 
 static void mp_walk_cgroups(struct mp_sampler *s, struct mp_sample *next)
 {
 	struct cgroup_subsys_state *pos = NULL;
-	unsigned int visited = 0;
+	unsigned int visited = 0, batch = MP_WALK_BATCH;
 
 	rcu_read_lock();
 	while ((pos = css_next_descendant_pre(pos, s->root_css))) {
 		/* Removed cgroups have no files left to compare with. */
-		if (!css_tryget_online(pos))
-			continue;
-
-		if (next->nr_cgroups == next->cap_cgroups) {
-			u32 cap = mp_grow_cap(next->cap_cgroups,
-					      s->params.max_cgroups);
-			int err;
-
-			/* @pos is pinned, so the walk can resume from it. */
-			rcu_read_unlock();
-			err = cap ? mp_resize((void **)&next->cgroups,
-					      next->nr_cgroups,
-					      &next->cap_cgroups, cap,
-					      sizeof(*next->cgroups)) :
-				    -ENOSPC;
-			rcu_read_lock();
-			if (err) {
-				next->cgroups_skipped++;
-				css_put(pos);
-				continue;
-			}
+		if (css_tryget_online(pos) && !mp_record_cgroup(s, next, pos)) {
+			next->cgroups_skipped++;
+			css_put(pos);
 		}
-		mp_record_cgroup(s, next, pos);
-
-		if (++visited % MP_WALK_BATCH == 0) {
+		/*
+		 * Every cgroup visited counts, removed (a host may keep many,
+		 * pinned by their page cache) or left out ones too.  The walk
+		 * resumes from @pos, pinned across the unlock; one already
+		 * being freed cannot be, and the next one is tried.
+		 */
+		if (++visited >= batch && css_tryget(pos)) {
 			rcu_read_unlock();
 			cond_resched();
 			rcu_read_lock();
+			css_put(pos);
+			batch = visited + MP_WALK_BATCH;
 		}
 	}
 	rcu_read_unlock();
