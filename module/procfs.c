@@ -3,8 +3,9 @@
  * /proc/mempressure: the status file and the processes and cgroups tables.
  *
  * The tables are seq_files over the current sample.  Each read(2) holds the
- * RCU read lock from ->start to ->stop and prints from the sample published
- * at ->start, so it never waits for the sampler.  A table read across
+ * RCU read lock from ->start to ->stop (dropping it a moment only while it
+ * skips many rows a reader in a namespace may not see) and prints from the
+ * sample published then, so it never waits for the sampler.  A table read across
  * several read(2) calls may combine two consecutive samples; rows stay
  * sorted by their key and none is printed twice, because the seq_file
  * position is the key (pid, cgroup id) to resume from, not a row index.
@@ -141,6 +142,23 @@ static void mp_put_bytes_or_na(struct seq_file *m, u64 bytes)
 		seq_puts(m, MEMPRESSURE_NA);
 }
 
+/*
+ * A reader in a namespace skips the rows it may not see, which may be
+ * nearly all of a large host's.  Every MP_SKIP_BATCH of them, the RCU read
+ * lock is dropped for a moment, and the skip goes on by key in the sample
+ * current then: a later one, as between two read(2) calls.
+ */
+#define MP_SKIP_BATCH	256
+
+static void mp_table_pause(struct mp_table_iter *it)
+	__releases(RCU) __acquires(RCU)
+{
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+	it->sample = mp_sampler_current();
+}
+
 /* --- processes ------------------------------------------------------------ */
 
 /*
@@ -153,11 +171,21 @@ static const struct mp_proc *mp_proc_from(struct mp_table_iter *it,
 	const struct mp_sample *s = it->sample;
 	u32 lo = pos > PID_MAX_LIMIT ? s->nr_procs :
 				       mp_sample_proc_from(s, 0, pos);
+	u32 skipped = 0;
 
-	if (!mp_view_is_init(&it->view)) {
-		while (lo < s->nr_procs &&
-		       !mp_view_pid_nr(&it->view, s->procs[lo].pid))
+	if (mp_view_is_init(&it->view))
+		return lo < s->nr_procs ? &s->procs[lo] : NULL;
+	while (lo < s->nr_procs &&
+	       !mp_view_pid_nr(&it->view, s->procs[lo].pid)) {
+		if (++skipped % MP_SKIP_BATCH == 0) {
+			pid_t next = s->procs[lo].pid + 1;
+
+			mp_table_pause(it);
+			s = it->sample;
+			lo = mp_sample_proc_from(s, 0, next);
+		} else {
 			lo++;
+		}
 	}
 	return lo < s->nr_procs ? &s->procs[lo] : NULL;
 }
@@ -305,24 +333,41 @@ static const struct seq_operations mp_procs_seq_ops = {
 
 /* --- cgroups -------------------------------------------------------------- */
 
-/* The first cgroup with id >= @pos that the reader may see. */
-static const struct mp_cgroup *mp_cgroup_from(struct mp_table_iter *it,
-					      loff_t pos)
+/* The index of the first cgroup of @s with id >= @id. */
+static u32 mp_cgroup_index_from(const struct mp_sample *s, u64 id)
 {
-	const struct mp_sample *s = it->sample;
 	u32 lo = 0, hi = s->nr_cgroups;
 
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
 
-		if (s->cgroups[mid].id < (u64)pos)
+		if (s->cgroups[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (!mp_view_is_init(&it->view)) {
-		while (lo < s->nr_cgroups && !mp_cgroup_path(it, lo))
+	return lo;
+}
+
+/* The first cgroup with id >= @pos that the reader may see. */
+static const struct mp_cgroup *mp_cgroup_from(struct mp_table_iter *it,
+					      loff_t pos)
+{
+	const struct mp_sample *s = it->sample;
+	u32 lo = mp_cgroup_index_from(s, pos), skipped = 0;
+
+	if (mp_view_is_init(&it->view))
+		return lo < s->nr_cgroups ? &s->cgroups[lo] : NULL;
+	while (lo < s->nr_cgroups && !mp_cgroup_path(it, lo)) {
+		if (++skipped % MP_SKIP_BATCH == 0) {
+			u64 next = s->cgroups[lo].id + 1;
+
+			mp_table_pause(it);
+			s = it->sample;
+			lo = mp_cgroup_index_from(s, next);
+		} else {
 			lo++;
+		}
 	}
 	return lo < s->nr_cgroups ? &s->cgroups[lo] : NULL;
 }

@@ -389,6 +389,49 @@ static const char *cell_of(const struct mp_table *t, const char *key_col,
 }
 
 /*
+ * CROWD idle processes outside any test namespace: rows a reader in a
+ * namespace skips, more than the module skips in one go (MP_SKIP_BATCH,
+ * 256).  Their parent says when they are all there, and ends them and
+ * itself when @hold_fd's other end is closed (by the test, or its exit).
+ */
+#define CROWD	300
+
+static pid_t start_crowd(int *hold_fd)
+{
+	pid_t pids[CROWD], pid;
+	int hold[2], ready[2], i, err;
+	char c;
+
+	if (pipe2(hold, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
+		return -1;
+	pid = mp_fork();
+	if (pid > 0) {
+		close(hold[0]);
+		close(ready[1]);
+		err = mp_pipe_wait(ready[0], 1, 10 * MP_WAIT_MS);
+		close(ready[0]);
+		*hold_fd = hold[1];
+		return err ? -1 : pid;
+	}
+	if (pid < 0)
+		return -1;
+	close(hold[1]);
+	close(ready[0]);
+	for (i = 0; i < CROWD; i++) {
+		pids[i] = mp_fork_idle();
+		if (pids[i] < 0)
+			break;
+	}
+	if (i == CROWD && write(ready[1], "r", 1) != 1)
+		i = 0;
+	while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+		;
+	while (i-- > 0)
+		mp_kill_child(pids[i]);
+	_exit(0);
+}
+
+/*
  * Read by the init of a new pid namespace, the processes table lists
  * exactly the namespace's two processes, by the pids they have there:
  * 1 (the init itself, getpid() there) and its child, whose pid here ends
@@ -396,14 +439,14 @@ static const char *cell_of(const struct mp_table *t, const char *key_col,
  * processes (this one, the real init) is there.  The two views agree on
  * what the processes hold.
  */
-TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 60)
+TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 300)
 {
 	char key[16], hkey[16];
 	const char *comm, *c1, *c2;
 	struct mp_table t, h;
-	pid_t init, child;
+	pid_t init, child, crowd;
 	int64_t res;
-	int col;
+	int col, hold;
 
 	init = start_pidns_agent(self);
 	ASSERT_LT(0, init);
@@ -414,6 +457,9 @@ TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 60)
 			usleep(20000);
 	}
 	ASSERT_LT(0, child);
+	/* Last: nothing forked after it holds @hold. */
+	crowd = start_crowd(&hold);
+	ASSERT_LT(0, crowd);
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 
 	ASSERT_EQ(0, agent_call(&self->a, 'p', &res));
@@ -455,9 +501,11 @@ TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 60)
 	comm = cell_of(&h, MP_PCOL(PID), hkey, MP_PCOL(COMM));
 	ASSERT_NE(NULL, comm);
 	EXPECT_STREQ("mp-ns-child", comm);
-	EXPECT_LT(2, h.nr_rows);
+	EXPECT_LT(2 + CROWD, h.nr_rows);
 	mp_table_free(&h);
 	mp_table_free(&t);
+	close(hold);
+	EXPECT_EQ(0, mp_wait_child(crowd, &col, MP_WAIT_MS));
 }
 
 /*
