@@ -90,6 +90,9 @@ struct mp_sampler {
 
 static struct mp_sampler *mp_sampler;
 
+/* See sampler.h. */
+DEFINE_MUTEX(mp_sample_lock);
+
 static_assert(sizeof(struct mp_proc) <= 104,
 	      "two samples must hold a process in under 256 bytes");
 
@@ -205,24 +208,6 @@ static int mp_cgroup_cmp(const void *a, const void *b)
 	const struct mp_cgroup *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *sample, u64 id)
-{
-	u32 lo = 0, hi = sample->nr_cgroups;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-		struct mp_cgroup *cg = &sample->cgroups[mid];
-
-		if (cg->id == id)
-			return cg;
-		if (cg->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
 }
 
 static u32 mp_cgroup_index(const struct mp_sample *sample, u64 id)
@@ -929,48 +914,6 @@ bool mp_sampler_has_cgroup(u64 id)
 	return has;
 }
 
-/* --- derived values ---------------------------------------------------- */
-
-/*
- * RSS bytes per second over window @w.  A process started since the
- * window's oldest checkpoint is measured over its life: its start time
- * stands in for when it was first seen, at most one interval earlier.
- */
-s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
-		   enum mp_window w)
-{
-	u64 span;
-	s64 delta = mp_ring_level_delta(&pr->rss_hist[w], &s->clock, w,
-					mp_proc_rss(pr), pr->start_ns, &span);
-
-	return mp_per_sec(delta * PAGE_SIZE, span);
-}
-
-/* memory.current bytes per second over window @w. */
-s64 mp_cgroup_growth(const struct mp_sample *s, const struct mp_cgroup *cg,
-		     enum mp_window w)
-{
-	u64 span;
-	s64 delta = mp_ring_level_delta(&cg->usage_hist[w], &s->clock, w,
-					cg->usage, cg->first_seen_ns, &span);
-
-	return mp_per_sec(delta * PAGE_SIZE, span);
-}
-
-/* Share of the last 10 s stalled on memory, in percent x 100. */
-u32 mp_cgroup_psi_avg10(const struct mp_sample *s, const struct mp_cgroup *cg,
-			enum mp_psi_state state)
-{
-	u64 span;
-	s64 stalled = mp_ring_counter_delta(&cg->psi_hist[state], &s->clock,
-					    MP_WIN_10S,
-					    (u32)cg->psi_total_us[state],
-					    cg->first_seen_ns, &span);
-
-	/* usec stalled per second / 100 = percent x 100 */
-	return min_t(s64, mp_per_sec(stalled, span) / 100, 10000);
-}
-
 /* --- the sample --------------------------------------------------------- */
 
 /*
@@ -1082,7 +1025,7 @@ static void mp_take_sample(struct mp_sampler *s)
 	bool full;
 	u32 cap;
 
-	mutex_lock(&mp_signal_lock);
+	mutex_lock(&mp_sample_lock);
 	start = ktime_get_ns();
 	/* @next was retired a grace period ago, references dropped. */
 	next->nr_procs = 0;
@@ -1137,7 +1080,7 @@ static void mp_take_sample(struct mp_sampler *s)
 	if (s->tracking)
 		mp_carry_marks(prev, next);
 	mp_put_cgroups(prev);
-	mutex_unlock(&mp_signal_lock);
+	mutex_unlock(&mp_sample_lock);
 	mp_config_prune(next);
 }
 
@@ -1171,50 +1114,7 @@ static void mp_sample_work(struct work_struct *work)
 struct mp_sample *mp_sampler_published(void)
 {
 	return rcu_dereference_protected(mp_sampler->published,
-					 lockdep_is_held(&mp_signal_lock));
-}
-
-/* The index of the first process from index @i on whose pid is >= @pid. */
-u32 mp_sample_proc_from(const struct mp_sample *s, u32 i, pid_t pid)
-{
-	u32 hi = s->nr_procs;
-
-	while (i < hi) {
-		u32 mid = i + (hi - i) / 2;
-
-		if (s->procs[mid].pid < pid)
-			i = mid + 1;
-		else
-			hi = mid;
-	}
-	return i;
-}
-
-/* The process with @pid, or NULL. */
-const struct mp_proc *mp_sample_proc(const struct mp_sample *s, pid_t pid)
-{
-	u32 i = mp_sample_proc_from(s, 0, pid);
-
-	return i < s->nr_procs && s->procs[i].pid == pid ? &s->procs[i] : NULL;
-}
-
-/*
- * Seconds until the process's cgroup reaches its effective limit if the
- * process keeps growing at its rate over @w; U64_MAX for never.
- */
-u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
-			  enum mp_window w)
-{
-	const struct mp_cgroup *cg;
-	u64 seconds;
-
-	if (pr->cgroup_idx == MP_NO_CGROUP)
-		return U64_MAX;
-	cg = &s->cgroups[pr->cgroup_idx];
-	if (!mp_time_to_limit((u64)cg->usage << PAGE_SHIFT, cg->limit,
-			      mp_proc_growth(s, pr, w), &seconds))
-		return U64_MAX;
-	return seconds;
+					 lockdep_is_held(&mp_sample_lock));
 }
 
 /* Under rcu_read_lock(); valid until rcu_read_unlock(). */

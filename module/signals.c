@@ -55,9 +55,6 @@
 #include "sampler.h"
 #include "signals.h"
 
-/* See signals.h. */
-DEFINE_MUTEX(mp_signal_lock);
-
 static const enum mempressure_event_kind mp_count_kinds[MP_NR_EVENTS] = {
 	[MP_EV_LOW] = MEMPRESSURE_EVENT_NR,	/* not reported */
 	[MP_EV_HIGH] = MEMPRESSURE_EVENT_HIGH,
@@ -69,15 +66,15 @@ static const enum mempressure_event_kind mp_count_kinds[MP_NR_EVENTS] = {
 static struct work_struct mp_fast_work;
 static bool mp_fast_enabled;
 static u64 mp_fast_runs;
-static char mp_path_buf[MP_CGROUP_PATH_SIZE];	/* under mp_signal_lock */
+static char mp_path_buf[MP_CGROUP_PATH_SIZE];	/* under mp_sample_lock */
 
 /* Cgroups with a greater id were created after the first sample. */
-static u64 mp_first_max_id;		/* under mp_signal_lock */
+static u64 mp_first_max_id;		/* under mp_sample_lock */
 
 /*
  * Cgroups known but not in the published sample (see the top), at most
  * MP_UNSAMPLED_MAX: beyond that, one is left to the next sample that
- * finds it.  Under mp_signal_lock; each entry pins its css.
+ * finds it.  Under mp_sample_lock; each entry pins its css.
  */
 #define MP_UNSAMPLED_MAX	64
 
@@ -543,7 +540,7 @@ void mp_signals_sample(struct mp_sample *next, struct mp_sample *prev)
 	bool soft;
 	u32 i;
 
-	lockdep_assert_held(&mp_signal_lock);
+	lockdep_assert_held(&mp_sample_lock);
 	mp_tunables(t);
 	if (first && next->nr_cgroups)
 		mp_first_max_id = next->cgroups[next->nr_cgroups - 1].id;
@@ -580,7 +577,7 @@ static void mp_fast_pass(struct work_struct *work)
 	u64 t[MEMPRESSURE_TUNABLE_NR];
 	u32 i;
 
-	mutex_lock(&mp_signal_lock);
+	mutex_lock(&mp_sample_lock);
 	mp_tunables(t);
 	s = mp_sampler_published();
 	for (i = 0; i < s->nr_cgroups; i++) {
@@ -600,7 +597,7 @@ static void mp_fast_pass(struct work_struct *work)
 	mp_take_heard(s);
 	mp_unsampled_report(true);
 	mp_fast_runs++;
-	mutex_unlock(&mp_signal_lock);
+	mutex_unlock(&mp_sample_lock);
 }
 
 /*
@@ -640,11 +637,11 @@ void mp_signals_stop(void)
 
 	WRITE_ONCE(mp_fast_enabled, false);
 	cancel_work_sync(&mp_fast_work);
-	mutex_lock(&mp_signal_lock);
+	mutex_lock(&mp_sample_lock);
 	for (i = 0; i < mp_nr_heard; i++)
 		css_put(mp_heard[i]);
 	mp_nr_heard = 0;
 	while (mp_nr_unsampled)
 		mp_unsampled_drop(&mp_unsampled[0]);
-	mutex_unlock(&mp_signal_lock);
+	mutex_unlock(&mp_sample_lock);
 }

@@ -2,19 +2,10 @@
 #ifndef _MP_SIGNALS_H
 #define _MP_SIGNALS_H
 
-#include <linux/mutex.h>
-
 #include "window.h"
 
 struct mem_cgroup;
 struct mp_sample;
-
-/*
- * Held by the sampler for a whole sample and by the fast path for a whole
- * pass: either sees the published sample stable, and they take turns at
- * each cgroup's signal state.
- */
-extern struct mutex mp_signal_lock;
 
 void mp_signals_sample(struct mp_sample *next, struct mp_sample *prev);
 
