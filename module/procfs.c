@@ -250,22 +250,22 @@ static void mp_put_process_column(struct seq_file *m, struct mp_table_iter *it,
 		mp_put_cgroup_path(m, it, pr->cgroup_idx);
 		break;
 	case MEMPRESSURE_PROC_RSS:
-		mp_put_pages(m, (unsigned long)pr->anon + pr->file + pr->shmem);
+		mp_put_pages(m, mp_proc_rss_pages(pr));
 		break;
 	case MEMPRESSURE_PROC_ANON:
-		mp_put_pages(m, pr->anon);
+		mp_put_pages(m, pr->anon_pages);
 		break;
 	case MEMPRESSURE_PROC_FILE:
-		mp_put_pages(m, pr->file);
+		mp_put_pages(m, pr->file_pages);
 		break;
 	case MEMPRESSURE_PROC_SHMEM:
-		mp_put_pages(m, pr->shmem);
+		mp_put_pages(m, pr->shmem_pages);
 		break;
 	case MEMPRESSURE_PROC_SWAP:
-		mp_put_pages(m, pr->swap);
+		mp_put_pages(m, pr->swap_pages);
 		break;
 	case MEMPRESSURE_PROC_PEAK_RSS:
-		mp_put_pages(m, pr->peak_rss);
+		mp_put_pages(m, pr->peak_rss_pages);
 		break;
 	case MEMPRESSURE_PROC_GROWTH10:
 		mp_put_s64(m, mp_proc_growth(it->sample, pr, MP_WIN_10S));
@@ -439,25 +439,25 @@ static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
 		mp_put_u64(m, cg->id);
 		break;
 	case MEMPRESSURE_CG_CURRENT:
-		mp_put_pages(m, cg->usage);
+		mp_put_pages(m, cg->usage_pages);
 		break;
 	case MEMPRESSURE_CG_MIN:
-		mp_put_pages(m, cg->min);
+		mp_put_pages(m, cg->min_pages);
 		break;
 	case MEMPRESSURE_CG_LOW:
-		mp_put_limit(m, cg->low);
+		mp_put_limit(m, cg->low_pages);
 		break;
 	case MEMPRESSURE_CG_HIGH:
-		mp_put_limit(m, cg->high);
+		mp_put_limit(m, cg->high_pages);
 		break;
 	case MEMPRESSURE_CG_MAX:
-		mp_put_limit(m, cg->max);
+		mp_put_limit(m, cg->max_pages);
 		break;
 	case MEMPRESSURE_CG_SWAP_CURRENT:
-		mp_put_pages(m, cg->swap_current);
+		mp_put_pages(m, cg->swap_current_pages);
 		break;
 	case MEMPRESSURE_CG_SWAP_MAX:
-		mp_put_limit(m, cg->swap_max);
+		mp_put_limit(m, cg->swap_max_pages);
 		break;
 	case MEMPRESSURE_CG_EV_LOW:
 		mp_put_u64(m, cg->events[MP_EV_LOW]);
@@ -503,13 +503,13 @@ static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
 						 MEMPRESSURE_LEVEL_NR - 1)]);
 		break;
 	case MEMPRESSURE_CG_LIMIT:
-		mp_put_u64(m, cg->limit);
+		mp_put_u64(m, cg->limit_bytes);
 		break;
 	case MEMPRESSURE_CG_HARD_LIMIT:
-		mp_put_u64(m, cg->hard);
+		mp_put_u64(m, cg->hard_bytes);
 		break;
 	case MEMPRESSURE_CG_SOFT_LIMIT:
-		mp_put_u64(m, cg->soft);
+		mp_put_u64(m, cg->soft_bytes);
 		break;
 	case MEMPRESSURE_CG_SOFT_OVER:
 		mp_put_u64(m, READ_ONCE(cg->sig.soft_over));

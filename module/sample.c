@@ -64,8 +64,8 @@ s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
 		   enum mp_window w)
 {
 	u64 span;
-	s64 delta = mp_ring_level_delta(&pr->rss_hist[w], &s->clock, w,
-					mp_proc_rss(pr), pr->start_ns, &span);
+	s64 delta = mp_ring_level_delta(&pr->rss_pages_hist[w], &s->clock, w,
+					mp_proc_rss_pages(pr), pr->start_ns, &span);
 
 	return mp_per_sec(delta * PAGE_SIZE, span);
 }
@@ -75,8 +75,8 @@ s64 mp_cgroup_growth(const struct mp_sample *s, const struct mp_cgroup *cg,
 		     enum mp_window w)
 {
 	u64 span;
-	s64 delta = mp_ring_level_delta(&cg->usage_hist[w], &s->clock, w,
-					cg->usage, cg->first_seen_ns, &span);
+	s64 delta = mp_ring_level_delta(&cg->usage_pages_hist[w], &s->clock, w,
+					cg->usage_pages, cg->first_seen_ns, &span);
 
 	return mp_per_sec(delta * PAGE_SIZE, span);
 }
@@ -108,8 +108,9 @@ u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
 	if (pr->cgroup_idx == MP_NO_CGROUP)
 		return U64_MAX;
 	cg = &s->cgroups[pr->cgroup_idx];
-	if (!mp_time_to_limit((u64)cg->usage << PAGE_SHIFT, cg->limit,
-			      mp_proc_growth(s, pr, w), &seconds))
+	if (!mp_time_to_limit((u64)cg->usage_pages << PAGE_SHIFT,
+			      cg->limit_bytes, mp_proc_growth(s, pr, w),
+			      &seconds))
 		return U64_MAX;
 	return seconds;
 }

@@ -28,10 +28,10 @@
 #define MP_PROC_SOFT_OVER	0x2	/* over its own soft limit */
 
 /*
- * One user process (thread group) in a sample.  Counts are in pages.  Two
- * samples hold one of these per process each: keep it at 104 bytes, so a
- * process costs the module under 256 bytes (see mp_sample_bytes()).
- * Growth rates are derived from rss_hist when printed.
+ * One user process (thread group) in a sample.  Two samples hold one of
+ * these per process each: keep it at 104 bytes, so a process costs the
+ * module under 256 bytes (see mp_sample_bytes()).  Growth rates are
+ * derived from rss_pages_hist when printed.
  */
 struct mp_proc {
 	pid_t pid;			/* in the initial pid namespace */
@@ -39,10 +39,11 @@ struct mp_proc {
 	u32 flags : 8;			/* MP_PROC_* */
 	u64 start_ns;			/* tells a reused pid from its old owner */
 	char comm[TASK_COMM_LEN];
-	u32 anon, file, shmem, swap;	/* exact, see mp_read_counters() */
-	u32 approx_sum;			/* of the cheap counters: did they move? */
-	u32 peak_rss;
-	struct mp_ring rss_hist[MP_NR_WINDOWS];
+	u32 anon_pages, file_pages;	/* exact, see mp_read_counters() */
+	u32 shmem_pages, swap_pages;
+	u32 approx_pages;		/* the cheap counters' sum: did they move? */
+	u32 peak_rss_pages;
+	struct mp_ring rss_pages_hist[MP_NR_WINDOWS];
 };
 
 enum mp_cgroup_event {
@@ -74,8 +75,8 @@ struct mp_cg_signal {
 };
 
 /*
- * One memory cgroup in a sample.  Counts are in pages; a limit of
- * PAGE_COUNTER_MAX is "max".  The sample holds a reference on @css.
+ * One memory cgroup in a sample.  A limit of PAGE_COUNTER_MAX pages is
+ * "max".  The sample holds a reference on @css.
  * @sig and @level change after publication (the fast path, under
  * mp_sample_lock); readers take @level with READ_ONCE().
  */
@@ -84,16 +85,18 @@ struct mp_cgroup {
 	struct cgroup_subsys_state *css;
 	u32 parent_idx;			/* MP_NO_CGROUP for the root */
 	u32 flags;
-	unsigned long usage, min, low, high, max;
-	unsigned long swap_current, swap_max;
+	unsigned long usage_pages, min_pages, low_pages;
+	unsigned long high_pages, max_pages;
+	unsigned long swap_current_pages, swap_max_pages;
 	u64 events[MP_NR_EVENTS];
 	u64 psi_total_us[MP_NR_PSI];
 	u32 nr_procs;			/* here and in descendants */
 	u64 first_seen_ns;
-	u64 limit, hard, soft;		/* bytes, docs/signals.md */
+	u64 limit_bytes, hard_bytes;	/* docs/signals.md */
+	u64 soft_bytes;
 	u8 level;			/* enum mempressure_level */
 	struct mp_cg_signal sig;
-	struct mp_ring usage_hist[MP_NR_WINDOWS];
+	struct mp_ring usage_pages_hist[MP_NR_WINDOWS];
 	struct mp_ring psi_hist[MP_NR_PSI];	/* over MP_WIN_10S */
 };
 
@@ -134,9 +137,9 @@ u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
 u32 mp_cgroup_psi_avg10(const struct mp_sample *s, const struct mp_cgroup *cg,
 			enum mp_psi_state state);
 
-static inline u32 mp_proc_rss(const struct mp_proc *pr)
+static inline u32 mp_proc_rss_pages(const struct mp_proc *pr)
 {
-	return pr->anon + pr->file + pr->shmem;
+	return pr->anon_pages + pr->file_pages + pr->shmem_pages;
 }
 
 #endif /* _MP_SAMPLE_H */

@@ -268,13 +268,13 @@ void mp_read_memcg_events(struct mem_cgroup *memcg, u64 *counts)
 static void mp_read_memcg(struct mp_cgroup *cg, struct mem_cgroup *memcg)
 {
 	/* Limits change under us; any value read is a value the file showed. */
-	cg->usage = page_counter_read(&memcg->memory);
-	cg->min = READ_ONCE(memcg->memory.min);
-	cg->low = READ_ONCE(memcg->memory.low);
-	cg->high = READ_ONCE(memcg->memory.high);
-	cg->max = READ_ONCE(memcg->memory.max);
-	cg->swap_current = page_counter_read(&memcg->swap);
-	cg->swap_max = READ_ONCE(memcg->swap.max);
+	cg->usage_pages = page_counter_read(&memcg->memory);
+	cg->min_pages = READ_ONCE(memcg->memory.min);
+	cg->low_pages = READ_ONCE(memcg->memory.low);
+	cg->high_pages = READ_ONCE(memcg->memory.high);
+	cg->max_pages = READ_ONCE(memcg->memory.max);
+	cg->swap_current_pages = page_counter_read(&memcg->swap);
+	cg->swap_max_pages = READ_ONCE(memcg->swap.max);
 	mp_read_memcg_events(memcg, cg->events);
 }
 
@@ -284,13 +284,13 @@ static void mp_read_system(struct mp_sampler *s, struct mp_cgroup *cg)
 	unsigned long total = totalram_pages();
 	long available = si_mem_available();
 
-	cg->max = total;
-	cg->usage = total - clamp_t(long, available, 0, total);
-	cg->min = 0;
-	cg->low = 0;
-	cg->high = PAGE_COUNTER_MAX;
-	cg->swap_current = 0;
-	cg->swap_max = 0;
+	cg->max_pages = total;
+	cg->usage_pages = total - clamp_t(long, available, 0, total);
+	cg->min_pages = 0;
+	cg->low_pages = 0;
+	cg->high_pages = PAGE_COUNTER_MAX;
+	cg->swap_current_pages = 0;
+	cg->swap_max_pages = 0;
 	memset(cg->events, 0, sizeof(cg->events));
 	if (!s->psi_system)
 		s->psi_system = mp_find_psi_system();
@@ -333,7 +333,7 @@ static bool mp_record_cgroup(struct mp_sampler *s, struct mp_sample *next,
 		return false;
 	cg = &next->cgroups[next->nr_cgroups++];
 
-	memset(cg, 0, offsetof(struct mp_cgroup, usage_hist));
+	memset(cg, 0, offsetof(struct mp_cgroup, usage_pages_hist));
 	cg->css = css;
 	cg->id = cgroup_id(css->cgroup);
 	cg->parent_idx = MP_NO_CGROUP;
@@ -389,10 +389,10 @@ static u64 mp_inherited_limit(const struct mp_sample *s, u32 idx, bool hard)
 	for (; idx != MP_NO_CGROUP; idx = s->cgroups[idx].parent_idx) {
 		const struct mp_cgroup *cg = &s->cgroups[idx];
 
-		if (!hard && cg->high < PAGE_COUNTER_MAX)
-			return (u64)cg->high << PAGE_SHIFT;
-		if (cg->max < PAGE_COUNTER_MAX)
-			return (u64)cg->max << PAGE_SHIFT;
+		if (!hard && cg->high_pages < PAGE_COUNTER_MAX)
+			return (u64)cg->high_pages << PAGE_SHIFT;
+		if (cg->max_pages < PAGE_COUNTER_MAX)
+			return (u64)cg->max_pages << PAGE_SHIFT;
 	}
 	return (u64)totalram_pages() << PAGE_SHIFT;
 }
@@ -418,24 +418,26 @@ static void mp_finish_cgroups(struct mp_sampler *s, struct mp_sample *next,
 		struct mp_cgroup *cg = &next->cgroups[i];
 		const struct mp_cgroup *old = mp_sample_cgroup(prev, cg->id);
 
-		cg->limit = mp_inherited_limit(next, i, false);
-		cg->hard = mp_inherited_limit(next, i, true);
+		cg->limit_bytes = mp_inherited_limit(next, i, false);
+		cg->hard_bytes = mp_inherited_limit(next, i, true);
 
 		if (old) {
 			cg->first_seen_ns = old->first_seen_ns;
-			memcpy(cg->usage_hist, old->usage_hist,
-			       sizeof(cg->usage_hist));
+			memcpy(cg->usage_pages_hist, old->usage_pages_hist,
+			       sizeof(cg->usage_pages_hist));
 			memcpy(cg->psi_hist, old->psi_hist, sizeof(cg->psi_hist));
 		} else {
 			cg->first_seen_ns = c->now_ns;
 			for (w = 0; w < MP_NR_WINDOWS; w++)
-				mp_ring_init(&cg->usage_hist[w], cg->usage);
+				mp_ring_init(&cg->usage_pages_hist[w],
+					     cg->usage_pages);
 			for (p = 0; p < MP_NR_PSI; p++)
 				mp_ring_init(&cg->psi_hist[p],
 					     (u32)cg->psi_total_us[p]);
 		}
 		for (w = 0; w < MP_NR_WINDOWS; w++)
-			mp_ring_record(&cg->usage_hist[w], c, w, cg->usage);
+			mp_ring_record(&cg->usage_pages_hist[w], c, w,
+				       cg->usage_pages);
 		for (p = 0; p < MP_NR_PSI; p++)
 			mp_ring_record(&cg->psi_hist[p], c, MP_WIN_10S,
 				       (u32)cg->psi_total_us[p]);
@@ -495,30 +497,30 @@ struct mp_proc_walk {
 /* The cheap counters into @pr; their sum tells whether they moved. */
 static u32 mp_read_approx(struct mm_struct *mm, struct mp_proc *pr)
 {
-	pr->anon = get_mm_counter(mm, MM_ANONPAGES);
-	pr->file = get_mm_counter(mm, MM_FILEPAGES);
-	pr->shmem = get_mm_counter(mm, MM_SHMEMPAGES);
-	pr->swap = get_mm_counter(mm, MM_SWAPENTS);
-	return pr->anon + pr->file + pr->shmem + pr->swap;
+	pr->anon_pages = get_mm_counter(mm, MM_ANONPAGES);
+	pr->file_pages = get_mm_counter(mm, MM_FILEPAGES);
+	pr->shmem_pages = get_mm_counter(mm, MM_SHMEMPAGES);
+	pr->swap_pages = get_mm_counter(mm, MM_SWAPENTS);
+	return pr->anon_pages + pr->file_pages + pr->shmem_pages + pr->swap_pages;
 }
 
 static void mp_read_counters(struct mm_struct *mm, struct mp_proc *pr,
 			     const struct mp_proc *old, bool exact)
 {
-	pr->approx_sum = mp_read_approx(mm, pr);
+	pr->approx_pages = mp_read_approx(mm, pr);
 	if (!mp_mm_counters_percpu())
 		return;		/* the cheap counters are the exact ones */
-	if (old && !exact && old->approx_sum == pr->approx_sum) {
-		pr->anon = old->anon;
-		pr->file = old->file;
-		pr->shmem = old->shmem;
-		pr->swap = old->swap;
+	if (old && !exact && old->approx_pages == pr->approx_pages) {
+		pr->anon_pages = old->anon_pages;
+		pr->file_pages = old->file_pages;
+		pr->shmem_pages = old->shmem_pages;
+		pr->swap_pages = old->swap_pages;
 		return;
 	}
-	pr->anon = mp_mm_counter_exact(mm, MM_ANONPAGES);
-	pr->file = mp_mm_counter_exact(mm, MM_FILEPAGES);
-	pr->shmem = mp_mm_counter_exact(mm, MM_SHMEMPAGES);
-	pr->swap = mp_mm_counter_exact(mm, MM_SWAPENTS);
+	pr->anon_pages = mp_mm_counter_exact(mm, MM_ANONPAGES);
+	pr->file_pages = mp_mm_counter_exact(mm, MM_FILEPAGES);
+	pr->shmem_pages = mp_mm_counter_exact(mm, MM_SHMEMPAGES);
+	pr->swap_pages = mp_mm_counter_exact(mm, MM_SWAPENTS);
 }
 
 /*
@@ -640,21 +642,22 @@ static u32 mp_carry_run(struct mp_proc_walk *w, u32 i, u32 end)
 static void mp_record_history(struct mp_proc *pr, const struct mp_proc *old,
 			      const struct mp_clock *c)
 {
-	u32 rss = mp_proc_rss(pr);
+	u32 rss = mp_proc_rss_pages(pr);
 	int w;
 
 	if (old) {
 		pr->flags = old->flags;
-		pr->peak_rss = max(old->peak_rss, rss);
-		memcpy(pr->rss_hist, old->rss_hist, sizeof(pr->rss_hist));
+		pr->peak_rss_pages = max(old->peak_rss_pages, rss);
+		memcpy(pr->rss_pages_hist, old->rss_pages_hist,
+		       sizeof(pr->rss_pages_hist));
 	} else {
 		pr->flags = 0;
-		pr->peak_rss = rss;
+		pr->peak_rss_pages = rss;
 		for (w = 0; w < MP_NR_WINDOWS; w++)
-			mp_ring_init(&pr->rss_hist[w], rss);
+			mp_ring_init(&pr->rss_pages_hist[w], rss);
 	}
 	for (w = 0; w < MP_NR_WINDOWS; w++)
-		mp_ring_record(&pr->rss_hist[w], c, w, rss);
+		mp_ring_record(&pr->rss_pages_hist[w], c, w, rss);
 }
 
 /*
@@ -705,8 +708,8 @@ static void mp_carry_processes(struct mp_proc_walk *w,
 	for (win = 0; win < MP_NR_WINDOWS; win++)
 		if (c->pushed[win])
 			for (k = 0; k < n; k++)
-				mp_ring_record(&pr[k].rss_hist[win], c, win,
-					       mp_proc_rss(&pr[k]));
+				mp_ring_record(&pr[k].rss_pages_hist[win], c, win,
+					       mp_proc_rss_pages(&pr[k]));
 }
 
 /* Did a process a full walk read change with no mark? */
@@ -719,7 +722,7 @@ static bool mp_changed_unmarked(const struct mp_proc_walk *w,
 	u64 id = pr->cgroup_idx == MP_NO_CGROUP ? 0 :
 		 w->next->cgroups[pr->cgroup_idx].id;
 
-	return pr->approx_sum != old->approx_sum || old_id != id ||
+	return pr->approx_pages != old->approx_pages || old_id != id ||
 	       memcmp(pr->comm, old->comm, sizeof(pr->comm));
 }
 

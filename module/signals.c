@@ -364,8 +364,9 @@ static u64 mp_cgroup_soft_bytes(const struct mp_cgroup *cg, const u64 *t)
 	own = mp_cgroup_soft(cg->id, &cfg);
 	rcu_read_unlock();
 	if (!own)
-		return mp_percent_of(cg->limit, t[MEMPRESSURE_TUNABLE_SOFT_PCT]);
-	return cfg.percent ? mp_percent_of(cg->limit, cfg.value) : cfg.value;
+		return mp_percent_of(cg->limit_bytes,
+				     t[MEMPRESSURE_TUNABLE_SOFT_PCT]);
+	return cfg.percent ? mp_percent_of(cg->limit_bytes, cfg.value) : cfg.value;
 }
 
 /* Evaluate one cgroup's level; @usage and @counts may be fresher than @cg. */
@@ -375,8 +376,8 @@ static void mp_cgroup_level(const struct mp_sample *s, struct mp_cgroup *cg,
 {
 	struct mp_cg_signal *sig = &cg->sig;
 	struct mp_level_input in = {
-		.usage = usage, .limit = cg->limit, .hard = cg->hard,
-		.soft = cg->soft,
+		.usage_bytes = usage, .limit_bytes = cg->limit_bytes,
+		.hard_bytes = cg->hard_bytes, .soft_bytes = cg->soft_bytes,
 		.psi_some = MP_PSI_NONE, .psi_full = MP_PSI_NONE,
 		.new_high = grew[MP_EV_HIGH],
 		.new_max = grew[MP_EV_MAX],
@@ -399,7 +400,7 @@ static void mp_cgroup_level(const struct mp_sample *s, struct mp_cgroup *cg,
 			.level = sig->level.level, .old_level = old,
 			.reason = sig->level.level > old ? reason :
 				  MEMPRESSURE_REASON_CALM,
-			.v = { usage, cg->limit },
+			.v = { usage, cg->limit_bytes },
 		};
 
 		WRITE_ONCE(cg->level, sig->level.level);
@@ -413,15 +414,15 @@ static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
 			      const u64 *t)
 {
 	struct mp_cg_signal *sig = &cg->sig;
-	u64 usage = (u64)cg->usage << PAGE_SHIFT;
-	bool grew[MP_NR_EVENTS];
+	u64 usage = (u64)cg->usage_pages << PAGE_SHIFT;
+	bool grew[MP_NR_EVENTS], changed;
 	int crossed;
 
 	if (old)
 		*sig = old->sig;
 	else
 		mp_first_seen(cg, sig);
-	cg->soft = mp_cgroup_soft_bytes(cg, t);
+	cg->soft_bytes = mp_cgroup_soft_bytes(cg, t);
 
 	mp_report_counts(cg->css, sig, cg->events, grew, false);
 	mp_cgroup_level(s, cg, usage, grew, t, true);
@@ -433,23 +434,25 @@ static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
 	 * GOMEMLIMIT say, must hear it even when the level stays.  At the
 	 * first sample every cgroup is new, and none of it news.
 	 */
-	if (old ? old->limit != cg->limit || old->soft != cg->soft : !first) {
+	changed = old && (old->limit_bytes != cg->limit_bytes ||
+			  old->soft_bytes != cg->soft_bytes);
+	if (old ? changed : !first) {
 		struct mp_event ev = {
 			.kind = MEMPRESSURE_EVENT_LIMIT,
 			.level = sig->level.level,
-			.v = { usage, cg->limit, cg->soft },
+			.v = { usage, cg->limit_bytes, cg->soft_bytes },
 		};
 
 		mp_emit_cgroup(cg->css, &ev);
 	}
 
-	crossed = mp_soft_update(&sig->soft_over, usage, cg->soft,
+	crossed = mp_soft_update(&sig->soft_over, usage, cg->soft_bytes,
 				 t[MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT]);
 	if (crossed) {
 		struct mp_event ev = {
 			.kind = crossed > 0 ? MEMPRESSURE_EVENT_SOFT_OVER :
 					      MEMPRESSURE_EVENT_SOFT_UNDER,
-			.v = { usage, cg->soft },
+			.v = { usage, cg->soft_bytes },
 		};
 
 		mp_emit_cgroup(cg->css, &ev);
@@ -479,7 +482,7 @@ static void mp_process_leak(const struct mp_sample *s, struct mp_proc *pr,
 			    const u64 *t)
 {
 	enum mp_window w = mp_leak_window();
-	u64 rss = (u64)mp_proc_rss(pr) << PAGE_SHIFT;
+	u64 rss = (u64)mp_proc_rss_pages(pr) << PAGE_SHIFT;
 	struct mp_leak_input in = {
 		.age_ns = s->time_ns - pr->start_ns,
 		.growth_window = mp_proc_growth(s, pr, w),
@@ -506,7 +509,7 @@ static void mp_process_leak(const struct mp_sample *s, struct mp_proc *pr,
 static void mp_process_soft_limit(const struct mp_sample *s,
 				  struct mp_proc *pr, const u64 *t)
 {
-	u64 rss = (u64)mp_proc_rss(pr) << PAGE_SHIFT;
+	u64 rss = (u64)mp_proc_rss_pages(pr) << PAGE_SHIFT;
 	bool flag;
 	u64 soft;
 	int change;
@@ -562,7 +565,8 @@ void mp_signals_sample(struct mp_sample *next, struct mp_sample *prev)
 		 * need not be worked out.
 		 */
 		if ((pr->flags & MP_PROC_LEAK) ||
-		    !mp_ring_flat(&pr->rss_hist[MP_WIN_10S], mp_proc_rss(pr)))
+		    !mp_ring_flat(&pr->rss_pages_hist[MP_WIN_10S],
+				  mp_proc_rss_pages(pr)))
 			mp_process_leak(next, pr, t);
 		if (soft || (pr->flags & MP_PROC_SOFT_OVER))
 			mp_process_soft_limit(next, pr, t);
