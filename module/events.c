@@ -85,7 +85,7 @@ struct mp_events_wait {
 
 static struct {
 	spinlock_t lock;		/* all of this but wait */
-	struct mp_event *ring;
+	struct mp_record *ring;
 	u64 next_seq;			/* of the next event; the first is 1 */
 	u64 visible_seq;		/* readers see the events before it */
 	bool held;			/* between hold and release */
@@ -106,7 +106,7 @@ static u64 mp_oldest_seq(void)
 	       mp_ev.next_seq - MP_EVENTS_BUFFER : 1;
 }
 
-static struct mp_event *mp_slot(u64 seq)
+static struct mp_record *mp_slot(u64 seq)
 {
 	return &mp_ev.ring[seq % MP_EVENTS_BUFFER];
 }
@@ -131,7 +131,7 @@ static void mp_event_path_put(struct mp_event_path *p)
 }
 
 /* Drop what @ev holds: its path and pid. */
-static void mp_event_free(struct mp_event *ev)
+static void mp_event_free(struct mp_record *ev)
 {
 	mp_event_path_put(ev->path);
 	put_pid(ev->pid);
@@ -140,7 +140,7 @@ static void mp_event_free(struct mp_event *ev)
 }
 
 /* A copy of @ev that holds its own references.  Under mp_ev.lock. */
-static void mp_event_copy(struct mp_event *to, const struct mp_event *ev)
+static void mp_event_copy(struct mp_record *to, const struct mp_record *ev)
 {
 	*to = *ev;
 	if (to->path)
@@ -148,10 +148,10 @@ static void mp_event_copy(struct mp_event *to, const struct mp_event *ev)
 	get_pid(to->pid);
 }
 
-void mp_event_emit(struct mp_event *ev)
+void mp_event_emit(struct mp_record *ev)
 {
-	struct mp_event old;
-	struct mp_event *slot;
+	struct mp_record old;
+	struct mp_record *slot;
 	bool held;
 
 	spin_lock(&mp_ev.lock);
@@ -205,7 +205,7 @@ void mp_events_stats(u64 *raised, u64 *buffered)
 
 /* The process's pid as the reader knows it, 0 if it may not see it. */
 static pid_t mp_reader_pid(const struct mp_events_reader *r,
-			   const struct mp_event *ev)
+			   const struct mp_record *ev)
 {
 	pid_t nr;
 
@@ -216,7 +216,7 @@ static pid_t mp_reader_pid(const struct mp_events_reader *r,
 }
 
 static bool mp_visible(const struct mp_events_reader *r,
-		       const struct mp_event *ev)
+		       const struct mp_record *ev)
 {
 	if (ev->path && !mp_view_path(&r->view, ev->path->s))
 		return false;
@@ -323,7 +323,7 @@ static void mp_add_level(struct mp_out *o, enum mempressure_event_key key,
  * @path the cgroup's path below its root.  Both are worked out once, by
  * the caller: the line is formatted twice and must come out the same.
  */
-static void mp_format(struct mp_out *o, const struct mp_event *ev, pid_t pid,
+static void mp_format(struct mp_out *o, const struct mp_record *ev, pid_t pid,
 		      const char *path)
 {
 	mp_add_u64(o, MEMPRESSURE_EKEY_SEQ, ev->seq);
@@ -344,39 +344,39 @@ static void mp_format(struct mp_out *o, const struct mp_event *ev, pid_t pid,
 		mp_add_key(o, MEMPRESSURE_EKEY_REASON);
 		mp_add(o, "%s", mp_reasons[min_t(u8, ev->reason,
 						 MEMPRESSURE_REASON_NR - 1)]);
-		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
-		mp_add_u64(o, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_VAL_USAGE]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_VAL_LIMIT]);
 		break;
 	case MEMPRESSURE_EVENT_LIMIT:
 		mp_add_level(o, MEMPRESSURE_EKEY_LEVEL, ev->level);
-		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
-		mp_add_u64(o, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_EV_LIMIT]);
-		mp_add_u64(o, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_EV_SOFT]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_VAL_USAGE]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_LIMIT, ev->v[MP_VAL_LIMIT]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_VAL_SOFT]);
 		break;
 	case MEMPRESSURE_EVENT_SOFT_OVER:
 	case MEMPRESSURE_EVENT_SOFT_UNDER:
-		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_EV_USAGE]);
-		mp_add_u64(o, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_EV_LIMIT]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_USAGE, ev->v[MP_VAL_USAGE]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_SOFT_LIMIT, ev->v[MP_VAL_LIMIT]);
 		break;
 	case MEMPRESSURE_EVENT_LEAK_SUSPECTED:
 	case MEMPRESSURE_EVENT_LEAK_CLEARED:
-		mp_add_u64(o, MEMPRESSURE_EKEY_RSS, ev->v[MP_EV_RSS]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_RSS, ev->v[MP_VAL_RSS]);
 		mp_add_key(o, MEMPRESSURE_EKEY_GROWTH);
-		mp_add(o, "%lld", (s64)ev->v[MP_EV_GROWTH]);
+		mp_add(o, "%lld", (s64)ev->v[MP_VAL_GROWTH]);
 		mp_add_key(o, MEMPRESSURE_EKEY_TIME_TO_LIMIT);
-		if (ev->v[MP_EV_TTL] == U64_MAX)
+		if (ev->v[MP_VAL_TTL] == U64_MAX)
 			mp_add(o, "%s", MEMPRESSURE_NA);
 		else
-			mp_add(o, "%llu", ev->v[MP_EV_TTL]);
+			mp_add(o, "%llu", ev->v[MP_VAL_TTL]);
 		break;
 	case MEMPRESSURE_EVENT_HIGH:
 	case MEMPRESSURE_EVENT_MAX:
 	case MEMPRESSURE_EVENT_OOM:
 	case MEMPRESSURE_EVENT_OOM_KILL:
 	case MEMPRESSURE_EVENT_LOST:
-		mp_add_u64(o, MEMPRESSURE_EKEY_COUNT, ev->v[MP_EV_COUNT]);
+		mp_add_u64(o, MEMPRESSURE_EKEY_COUNT, ev->v[MP_VAL_COUNT]);
 		if (ev->kind != MEMPRESSURE_EVENT_LOST)
-			mp_add_u64(o, MEMPRESSURE_EKEY_DELTA, ev->v[MP_EV_DELTA]);
+			mp_add_u64(o, MEMPRESSURE_EKEY_DELTA, ev->v[MP_VAL_DELTA]);
 		break;
 	}
 	mp_put(o, "\n", 1);
@@ -387,17 +387,17 @@ static void mp_format(struct mp_out *o, const struct mp_event *ev, pid_t pid,
  * gap record, or the next event it may see; the cursor after it in @next.
  * False if there is none.  Under mp_ev.lock.
  */
-static bool mp_next_event(struct mp_events_reader *r, struct mp_event *ev,
+static bool mp_next_event(struct mp_events_reader *r, struct mp_record *ev,
 			  u64 *next)
 {
 	u64 oldest = mp_oldest_seq();
 
 	if (r->next_seq < oldest) {
-		*ev = (struct mp_event) {
+		*ev = (struct mp_record) {
 			.kind = MEMPRESSURE_EVENT_LOST,
 			.seq = oldest - 1,
 			.time_ns = ktime_get_ns(),
-			.v[MP_EV_COUNT] = oldest - r->next_seq,
+			.v[MP_VAL_COUNT] = oldest - r->next_seq,
 		};
 		*next = oldest;
 		return true;
@@ -414,7 +414,7 @@ static bool mp_next_event(struct mp_events_reader *r, struct mp_event *ev,
  * does not fit, -EFAULT.
  */
 static ssize_t mp_copy_line(struct mp_events_reader *r,
-			    const struct mp_event *ev, char __user *ubuf,
+			    const struct mp_record *ev, char __user *ubuf,
 			    size_t room)
 {
 	const char *path = ev->path ? mp_view_path(&r->view, ev->path->s) : NULL;
@@ -439,7 +439,7 @@ static ssize_t mp_events_read(struct file *file, char __user *ubuf,
 	if (mutex_lock_interruptible(&r->lock))
 		return -ERESTARTSYS;
 	while (!err) {
-		struct mp_event ev;
+		struct mp_record ev;
 		bool found;
 		u64 next;
 

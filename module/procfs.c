@@ -460,19 +460,19 @@ static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
 		mp_put_limit(m, cg->swap_max_pages);
 		break;
 	case MEMPRESSURE_CG_EV_LOW:
-		mp_put_u64(m, cg->events[MP_EV_LOW]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_LOW]);
 		break;
 	case MEMPRESSURE_CG_EV_HIGH:
-		mp_put_u64(m, cg->events[MP_EV_HIGH]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_HIGH]);
 		break;
 	case MEMPRESSURE_CG_EV_MAX:
-		mp_put_u64(m, cg->events[MP_EV_MAX]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_MAX]);
 		break;
 	case MEMPRESSURE_CG_EV_OOM:
-		mp_put_u64(m, cg->events[MP_EV_OOM]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_OOM]);
 		break;
 	case MEMPRESSURE_CG_EV_OOM_KILL:
-		mp_put_u64(m, cg->events[MP_EV_OOM_KILL]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_OOM_KILL]);
 		break;
 	case MEMPRESSURE_CG_PSI_SOME_AVG10:
 		mp_put_percent(m, mp_cgroup_psi_avg10(it->sample, cg, MP_PSI_SOME));

@@ -46,13 +46,14 @@ struct mp_proc {
 	struct mp_ring rss_pages_hist[MP_NR_WINDOWS];
 };
 
-enum mp_cgroup_event {
-	MP_EV_LOW,
-	MP_EV_HIGH,
-	MP_EV_MAX,
-	MP_EV_OOM,
-	MP_EV_OOM_KILL,
-	MP_NR_EVENTS
+/* The memory.events counters the module reads, in mp_cgroup.events[]. */
+enum mp_memcg_event {
+	MP_MEMCG_EV_LOW,
+	MP_MEMCG_EV_HIGH,
+	MP_MEMCG_EV_MAX,
+	MP_MEMCG_EV_OOM,
+	MP_MEMCG_EV_OOM_KILL,
+	MP_NR_MEMCG_EVENTS
 };
 
 enum mp_psi_state {
@@ -69,9 +70,9 @@ enum mp_psi_state {
 struct mp_cg_signal {
 	struct mp_level_state level;
 	bool soft_over;
-	u8 fast_reported;		/* BIT(MP_EV_*) reported since the sample */
-	u64 reported[MP_NR_EVENTS];	/* memory.events counts reported */
-	u64 seen[MP_NR_EVENTS];		/* ... and looked at */
+	u8 fast_reported;		/* BIT(MP_MEMCG_EV_*) since the sample */
+	u64 reported[MP_NR_MEMCG_EVENTS];	/* memory.events counts reported */
+	u64 seen[MP_NR_MEMCG_EVENTS];		/* ... and looked at */
 };
 
 /*
@@ -88,7 +89,7 @@ struct mp_cgroup {
 	unsigned long usage_pages, min_pages, low_pages;
 	unsigned long high_pages, max_pages;
 	unsigned long swap_current_pages, swap_max_pages;
-	u64 events[MP_NR_EVENTS];
+	u64 events[MP_NR_MEMCG_EVENTS];
 	u64 psi_total_us[MP_NR_PSI];
 	u32 nr_procs;			/* here and in descendants */
 	u64 first_seen_ns;

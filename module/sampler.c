@@ -257,11 +257,11 @@ static bool mp_read_psi(struct psi_group *psi, u64 *total_us)
 /* The hierarchical counts, as memory.events shows them. */
 void mp_read_memcg_events(struct mem_cgroup *memcg, u64 *counts)
 {
-	counts[MP_EV_LOW] = atomic_long_read(&memcg->memory_events[MEMCG_LOW]);
-	counts[MP_EV_HIGH] = atomic_long_read(&memcg->memory_events[MEMCG_HIGH]);
-	counts[MP_EV_MAX] = atomic_long_read(&memcg->memory_events[MEMCG_MAX]);
-	counts[MP_EV_OOM] = atomic_long_read(&memcg->memory_events[MEMCG_OOM]);
-	counts[MP_EV_OOM_KILL] =
+	counts[MP_MEMCG_EV_LOW] = atomic_long_read(&memcg->memory_events[MEMCG_LOW]);
+	counts[MP_MEMCG_EV_HIGH] = atomic_long_read(&memcg->memory_events[MEMCG_HIGH]);
+	counts[MP_MEMCG_EV_MAX] = atomic_long_read(&memcg->memory_events[MEMCG_MAX]);
+	counts[MP_MEMCG_EV_OOM] = atomic_long_read(&memcg->memory_events[MEMCG_OOM]);
+	counts[MP_MEMCG_EV_OOM_KILL] =
 		atomic_long_read(&memcg->memory_events[MEMCG_OOM_KILL]);
 }
 

@@ -55,12 +55,12 @@
 #include "sampler.h"
 #include "signals.h"
 
-static const enum mempressure_event_kind mp_count_kinds[MP_NR_EVENTS] = {
-	[MP_EV_LOW] = MEMPRESSURE_EVENT_NR,	/* not reported */
-	[MP_EV_HIGH] = MEMPRESSURE_EVENT_HIGH,
-	[MP_EV_MAX] = MEMPRESSURE_EVENT_MAX,
-	[MP_EV_OOM] = MEMPRESSURE_EVENT_OOM,
-	[MP_EV_OOM_KILL] = MEMPRESSURE_EVENT_OOM_KILL,
+static const enum mempressure_event_kind mp_count_kinds[MP_NR_MEMCG_EVENTS] = {
+	[MP_MEMCG_EV_LOW] = MEMPRESSURE_EVENT_NR,	/* not reported */
+	[MP_MEMCG_EV_HIGH] = MEMPRESSURE_EVENT_HIGH,
+	[MP_MEMCG_EV_MAX] = MEMPRESSURE_EVENT_MAX,
+	[MP_MEMCG_EV_OOM] = MEMPRESSURE_EVENT_OOM,
+	[MP_MEMCG_EV_OOM_KILL] = MEMPRESSURE_EVENT_OOM_KILL,
 };
 
 static struct work_struct mp_fast_work;
@@ -109,7 +109,8 @@ static struct mp_event_path *mp_cgroup_path(struct cgroup_subsys_state *css)
 }
 
 /* An event about a cgroup; dropped only if its path cannot be allocated. */
-static void mp_emit_cgroup(struct cgroup_subsys_state *css, struct mp_event *ev)
+static void mp_emit_cgroup(struct cgroup_subsys_state *css,
+			   struct mp_record *ev)
 {
 	ev->path = mp_cgroup_path(css);
 	if (!ev->path) {
@@ -125,7 +126,7 @@ static void mp_emit_cgroup(struct cgroup_subsys_state *css, struct mp_event *ev)
  * start time) must not stand in for, with another command name and owner.
  */
 static void mp_emit_process(const struct mp_sample *s,
-			    const struct mp_proc *pr, struct mp_event *ev)
+			    const struct mp_proc *pr, struct mp_record *ev)
 {
 	struct task_struct *p;
 	struct pid *pid;
@@ -155,8 +156,8 @@ static void mp_report_counts(struct cgroup_subsys_state *css,
 {
 	int e;
 
-	for (e = 0; e < MP_NR_EVENTS; e++) {
-		struct mp_event ev = { 0 };
+	for (e = 0; e < MP_NR_MEMCG_EVENTS; e++) {
+		struct mp_record ev = { 0 };
 
 		grew[e] = counts[e] > sig->seen[e];
 		sig->seen[e] = max(sig->seen[e], counts[e]);
@@ -166,8 +167,8 @@ static void mp_report_counts(struct cgroup_subsys_state *css,
 			continue;	/* the next sample reports it */
 		if (mp_count_kinds[e] != MEMPRESSURE_EVENT_NR) {
 			ev.kind = mp_count_kinds[e];
-			ev.v[MP_EV_COUNT] = counts[e];
-			ev.v[MP_EV_DELTA] = counts[e] - sig->reported[e];
+			ev.v[MP_VAL_COUNT] = counts[e];
+			ev.v[MP_VAL_DELTA] = counts[e] - sig->reported[e];
 			mp_emit_cgroup(css, &ev);
 		}
 		sig->reported[e] = counts[e];
@@ -242,8 +243,8 @@ static void mp_unsampled_report(bool fast)
 	while (i < mp_nr_unsampled) {
 		struct mp_unsampled *u = &mp_unsampled[i];
 		bool removed = !fast && mp_css_removed(u->css);
-		bool grew[MP_NR_EVENTS];
-		u64 counts[MP_NR_EVENTS];
+		bool grew[MP_NR_MEMCG_EVENTS];
+		u64 counts[MP_NR_MEMCG_EVENTS];
 
 		mp_read_memcg_events(mem_cgroup_from_css(u->css), counts);
 		mp_report_counts(u->css, &u->sig, counts, grew, fast);
@@ -300,8 +301,8 @@ static void mp_sample_unsampled(const struct mp_sample *next,
 
 	for (i = 0; i < prev->nr_cgroups; i++) {
 		struct mp_cgroup *old = &prev->cgroups[i];
-		bool grew[MP_NR_EVENTS];
-		u64 counts[MP_NR_EVENTS];
+		bool grew[MP_NR_MEMCG_EVENTS];
+		u64 counts[MP_NR_MEMCG_EVENTS];
 
 		if ((old->flags & MP_CG_SYSTEM) || mp_sample_cgroup(next, old->id))
 			continue;
@@ -379,9 +380,9 @@ static void mp_cgroup_level(const struct mp_sample *s, struct mp_cgroup *cg,
 		.usage_bytes = usage, .limit_bytes = cg->limit_bytes,
 		.hard_bytes = cg->hard_bytes, .soft_bytes = cg->soft_bytes,
 		.psi_some = MP_PSI_NONE, .psi_full = MP_PSI_NONE,
-		.new_high = grew[MP_EV_HIGH],
-		.new_max = grew[MP_EV_MAX],
-		.new_oom = grew[MP_EV_OOM] || grew[MP_EV_OOM_KILL],
+		.new_high = grew[MP_MEMCG_EV_HIGH],
+		.new_max = grew[MP_MEMCG_EV_MAX],
+		.new_oom = grew[MP_MEMCG_EV_OOM] || grew[MP_MEMCG_EV_OOM_KILL],
 	};
 	enum mempressure_reason reason;
 	enum mempressure_level raw;
@@ -395,7 +396,7 @@ static void mp_cgroup_level(const struct mp_sample *s, struct mp_cgroup *cg,
 	if (mp_level_update(&sig->level, raw, ktime_get_ns(),
 			    t[MEMPRESSURE_TUNABLE_CALM_MS] * NSEC_PER_MSEC,
 			    may_fall)) {
-		struct mp_event ev = {
+		struct mp_record ev = {
 			.kind = MEMPRESSURE_EVENT_LEVEL,
 			.level = sig->level.level, .old_level = old,
 			.reason = sig->level.level > old ? reason :
@@ -415,7 +416,7 @@ static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
 {
 	struct mp_cg_signal *sig = &cg->sig;
 	u64 usage = (u64)cg->usage_pages << PAGE_SHIFT;
-	bool grew[MP_NR_EVENTS], changed;
+	bool grew[MP_NR_MEMCG_EVENTS], changed;
 	int crossed;
 
 	if (old)
@@ -437,7 +438,7 @@ static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
 	changed = old && (old->limit_bytes != cg->limit_bytes ||
 			  old->soft_bytes != cg->soft_bytes);
 	if (old ? changed : !first) {
-		struct mp_event ev = {
+		struct mp_record ev = {
 			.kind = MEMPRESSURE_EVENT_LIMIT,
 			.level = sig->level.level,
 			.v = { usage, cg->limit_bytes, cg->soft_bytes },
@@ -449,7 +450,7 @@ static void mp_cgroup_signals(const struct mp_sample *s, struct mp_cgroup *cg,
 	crossed = mp_soft_update(&sig->soft_over, usage, cg->soft_bytes,
 				 t[MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT]);
 	if (crossed) {
-		struct mp_event ev = {
+		struct mp_record ev = {
 			.kind = crossed > 0 ? MEMPRESSURE_EVENT_SOFT_OVER :
 					      MEMPRESSURE_EVENT_SOFT_UNDER,
 			.v = { usage, cg->soft_bytes },
@@ -493,7 +494,7 @@ static void mp_process_leak(const struct mp_sample *s, struct mp_proc *pr,
 
 	change = mp_leak_update(&flag, &in, t);
 	if (change) {
-		struct mp_event ev = {
+		struct mp_record ev = {
 			.kind = change > 0 ? MEMPRESSURE_EVENT_LEAK_SUSPECTED :
 					     MEMPRESSURE_EVENT_LEAK_CLEARED,
 			.v = { rss, in.growth_window,
@@ -523,7 +524,7 @@ static void mp_process_soft_limit(const struct mp_sample *s,
 				       t[MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT]) :
 			(flag ? -1 : 0);	/* limit removed: under */
 	if (change) {
-		struct mp_event ev = {
+		struct mp_record ev = {
 			.kind = change > 0 ? MEMPRESSURE_EVENT_SOFT_OVER :
 					     MEMPRESSURE_EVENT_SOFT_UNDER,
 			.v = { rss, soft },
@@ -587,8 +588,8 @@ static void mp_fast_pass(struct work_struct *work)
 	for (i = 0; i < s->nr_cgroups; i++) {
 		struct mp_cgroup *cg = &s->cgroups[i];
 		struct mem_cgroup *memcg;
-		bool grew[MP_NR_EVENTS];
-		u64 counts[MP_NR_EVENTS];
+		bool grew[MP_NR_MEMCG_EVENTS];
+		u64 counts[MP_NR_MEMCG_EVENTS];
 
 		if (cg->flags & MP_CG_SYSTEM)
 			continue;
