@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Types for the pure-logic files (window.c, ...).  Those files do no locking
- * and no I/O, so the same source builds into the module and into the host
- * unit tests; this header is the only place where the two differ.
+ * Types for the pure-logic files (window.c, levels.c, control_parse.c).
+ * Those files do no locking and no I/O, so the same source builds into the
+ * module and into the host unit tests.  The types and helpers the two
+ * builds get differently are here; control_parse.c and control_parse.h
+ * also include the kernel's or libc's errno and string headers, each for
+ * itself.
  */
 #ifndef _MP_PURE_H
 #define _MP_PURE_H

@@ -95,6 +95,8 @@ DEFINE_MUTEX(mp_sample_lock);
 
 static_assert(sizeof(struct mp_proc) <= 104,
 	      "two samples must hold a process in under 256 bytes");
+static_assert(sizeof(struct mp_cgroup) <= 384,
+	      "main.c says what a cgroup costs");
 
 /* Only the work item writes mp_sampler->published. */
 static struct mp_sample *mp_published(struct mp_sampler *s)
