@@ -235,7 +235,10 @@ static void mp_unsampled_add(struct cgroup_subsys_state *css,
 	}
 }
 
-/* Report the counts of every cgroup kept; forget those removed (@final). */
+/*
+ * Report the counts of every cgroup kept, from the fast path (@fast) or at
+ * a sample, which also forgets those removed: nothing will move them.
+ */
 static void mp_unsampled_report(bool fast)
 {
 	u32 i = 0;
