@@ -333,28 +333,12 @@ static const struct seq_operations mp_procs_seq_ops = {
 
 /* --- cgroups -------------------------------------------------------------- */
 
-/* The index of the first cgroup of @s with id >= @id. */
-static u32 mp_cgroup_index_from(const struct mp_sample *s, u64 id)
-{
-	u32 lo = 0, hi = s->nr_cgroups;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-
-		if (s->cgroups[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* The first cgroup with id >= @pos that the reader may see. */
 static const struct mp_cgroup *mp_cgroup_from(struct mp_table_iter *it,
 					      loff_t pos)
 {
 	const struct mp_sample *s = it->sample;
-	u32 lo = mp_cgroup_index_from(s, pos), skipped = 0;
+	u32 lo = mp_sample_cgroup_from(s, pos), skipped = 0;
 
 	if (mp_view_is_init(&it->view))
 		return lo < s->nr_cgroups ? &s->cgroups[lo] : NULL;
@@ -364,7 +348,7 @@ static const struct mp_cgroup *mp_cgroup_from(struct mp_table_iter *it,
 
 			mp_table_pause(it);
 			s = it->sample;
-			lo = mp_cgroup_index_from(s, next);
+			lo = mp_sample_cgroup_from(s, next);
 		} else {
 			lo++;
 		}

@@ -11,22 +11,29 @@
 
 /* --- lookups ------------------------------------------------------------- */
 
-struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *sample, u64 id)
+/* The index of the first cgroup whose id is >= @id. */
+u32 mp_sample_cgroup_from(const struct mp_sample *s, u64 id)
 {
-	u32 lo = 0, hi = sample->nr_cgroups;
+	u32 lo = 0, hi = s->nr_cgroups;
 
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
-		struct mp_cgroup *cg = &sample->cgroups[mid];
 
-		if (cg->id == id)
-			return cg;
-		if (cg->id < id)
+		if (s->cgroups[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return NULL;
+	return lo;
+}
+
+/* The cgroup with @id, or NULL. */
+struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *s, u64 id)
+{
+	u32 i = mp_sample_cgroup_from(s, id);
+
+	return i < s->nr_cgroups && s->cgroups[i].id == id ?
+	       &s->cgroups[i] : NULL;
 }
 
 /* The index of the first process from index @i on whose pid is >= @pid. */

@@ -127,6 +127,7 @@ struct mp_sample {
 
 const struct mp_proc *mp_sample_proc(const struct mp_sample *s, pid_t pid);
 u32 mp_sample_proc_from(const struct mp_sample *s, u32 i, pid_t pid);
+u32 mp_sample_cgroup_from(const struct mp_sample *s, u64 id);
 struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *s, u64 id);
 
 s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
