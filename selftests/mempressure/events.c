@@ -894,14 +894,31 @@ static int pin_to(int cpu)
  */
 #define HOG_MS	500
 
+/* A task that takes CPU 0 at SCHED_FIFO for HOG_MS once @go_fd is written. */
+static pid_t start_cpu_hog(int go_fd)
+{
+	struct sched_param fifo = { .sched_priority = 1 };
+	pid_t pid = mp_fork();
+	uint64_t end;
+	char c;
+
+	if (pid)
+		return pid;
+	if (pin_to(0) || read(go_fd, &c, 1) != 1 ||
+	    sched_setscheduler(0, SCHED_FIFO, &fifo))
+		_exit(2);
+	for (end = mp_now_ms() + HOG_MS; mp_now_ms() < end;)
+		;
+	_exit(0);
+}
+
 TEST_F_TIMEOUT(events, unload_waits_for_a_late_poller, 60)
 {
-	struct sched_param fifo = { .sched_priority = 1 }, none = { 0 };
+	struct sched_param none = { 0 };
 	struct wake_report rep;
 	uint64_t deadline, t0, took;
 	int ready[2], res[2], go[2], err;
 	pid_t poller, hog;
-	char c;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs");
@@ -916,18 +933,8 @@ TEST_F_TIMEOUT(events, unload_waits_for_a_late_poller, 60)
 		blocked_child(true, ready[1], res[1]);
 	}
 	self->others[self->nr_others++] = poller;
-	hog = mp_fork();
+	hog = start_cpu_hog(go[0]);
 	ASSERT_LE(0, hog);
-	if (!hog) {
-		uint64_t end;
-
-		if (pin_to(0) || read(go[0], &c, 1) != 1 ||
-		    sched_setscheduler(0, SCHED_FIFO, &fifo))
-			_exit(2);
-		for (end = mp_now_ms() + HOG_MS; mp_now_ms() < end;)
-			;
-		_exit(0);
-	}
 	self->others[self->nr_others++] = hog;
 	close(ready[1]);
 	close(res[1]);
@@ -1018,13 +1025,13 @@ static bool waiting(pid_t pid, int how)
 
 TEST_F_TIMEOUT(events, unload_with_waiters_it_cannot_wake, 90)
 {
-	struct sched_param fifo = { .sched_priority = 1 }, none = { 0 };
+	struct sched_param none = { 0 };
 	struct wake_report rep;
 	pid_t pid[NR_WAITERS], hog;
 	int ready[2], res[NR_WAITERS][2], go[2], kmsg, i, err;
 	bool asleep[NR_WAITERS];
 	uint64_t deadline;
-	char log[8192] = "", c;
+	char log[8192] = "";
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs");
@@ -1045,18 +1052,8 @@ TEST_F_TIMEOUT(events, unload_with_waiters_it_cannot_wake, 90)
 		self->others[self->nr_others++] = pid[i];
 		close(res[i][1]);
 	}
-	hog = mp_fork();
+	hog = start_cpu_hog(go[0]);
 	ASSERT_LE(0, hog);
-	if (!hog) {
-		uint64_t end;
-
-		if (pin_to(0) || read(go[0], &c, 1) != 1 ||
-		    sched_setscheduler(0, SCHED_FIFO, &fifo))
-			_exit(2);
-		for (end = mp_now_ms() + HOG_MS; mp_now_ms() < end;)
-			;
-		_exit(0);
-	}
 	self->others[self->nr_others++] = hog;
 	close(ready[1]);
 	close(go[0]);
