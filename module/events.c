@@ -15,8 +15,9 @@
  * A reader costs little: formatting needs no buffer of its own.  read()
  * copies the record out under the lock, with a reference on its pid and
  * on its path (shared, refcounted), then formats the line twice outside
- * the lock, once to measure it (whole lines only) and once straight into
- * the caller's buffer, escaping the path in runs.  What the opener
+ * the lock, once to measure it (whole lines only) and once into the
+ * caller's buffer, through a small chunk on the stack, escaping the path
+ * in runs.  What the opener
  * allocates is charged to its memory cgroup (docs/security.md).
  *
  * The sampler holds the events it raises (mp_events_hold()) until it has
@@ -241,19 +242,52 @@ static bool mp_pending(struct mp_events_reader *r)
 
 /*
  * Where a line goes: nowhere (@to NULL: its length is measured), or the
- * reader's buffer, written piece by piece.  A fault is kept for the end.
+ * reader's buffer, through @chunk: a usual line is one copy to user space,
+ * one with a long path a few.  A fault is kept for the end.
  */
+#define MP_OUT_CHUNK	256
+
 struct mp_out {
 	char __user *to;
-	size_t len;
+	size_t len;			/* of the line so far */
+	size_t held;			/* of it, in @chunk, not copied yet */
 	bool fault;
+	char chunk[MP_OUT_CHUNK];
 };
+
+static void mp_out_init(struct mp_out *o, char __user *to)
+{
+	o->to = to;
+	o->len = 0;
+	o->held = 0;
+	o->fault = false;
+}
+
+static void mp_flush(struct mp_out *o)
+{
+	if (o->held && !o->fault &&
+	    copy_to_user(o->to + o->len - o->held, o->chunk, o->held))
+		o->fault = true;
+	o->held = 0;
+}
 
 static void mp_put(struct mp_out *o, const char *s, size_t n)
 {
-	if (o->to && !o->fault && copy_to_user(o->to + o->len, s, n))
-		o->fault = true;
-	o->len += n;
+	if (!o->to) {
+		o->len += n;
+		return;
+	}
+	while (n) {
+		size_t k = min(n, MP_OUT_CHUNK - o->held);
+
+		memcpy(o->chunk + o->held, s, k);
+		o->held += k;
+		o->len += k;
+		s += k;
+		n -= k;
+		if (o->held == MP_OUT_CHUNK)
+			mp_flush(o);
+	}
 }
 
 /* Each call prints a key or a number, or both: short. */
@@ -380,6 +414,8 @@ static void mp_format(struct mp_out *o, const struct mp_record *ev, pid_t pid,
 		break;
 	}
 	mp_put(o, "\n", 1);
+	if (o->to)
+		mp_flush(o);
 }
 
 /*
@@ -419,12 +455,13 @@ static ssize_t mp_copy_line(struct mp_events_reader *r,
 {
 	const char *path = ev->path ? mp_view_path(&r->view, ev->path->s) : NULL;
 	pid_t pid = ev->pid ? mp_reader_pid(r, ev) : 0;
-	struct mp_out o = { };
+	struct mp_out o;
 
+	mp_out_init(&o, NULL);
 	mp_format(&o, ev, pid, path);
 	if (o.len > room)
 		return -ENOSPC;
-	o = (struct mp_out) { .to = ubuf };
+	mp_out_init(&o, ubuf);
 	mp_format(&o, ev, pid, path);
 	return o.fault ? -EFAULT : o.len;
 }
