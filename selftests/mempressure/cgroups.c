@@ -815,7 +815,7 @@ TEST_F_TIMEOUT(cgroups, path_longer_than_path_max, 120)
 	}
 
 	/* Both tables: "-" for the path, as for a cgroup not in the sample. */
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 	EXPECT_EQ(0, mp_row_raw(&t, "id", id, MP_CGCOL(PATH), &raw));
 	EXPECT_STREQ(MEMPRESSURE_NA, raw);
 	mp_table_free(&t);

@@ -122,7 +122,7 @@ TEST_F_TIMEOUT(psi_off, five_thousand_cgroups, 1000)
 	EXPECT_LE(NR_CGROUPS + 2 - max_cgroups, skipped);
 
 	/* psi off: no PSI column applies, the system row's included. */
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 	col[0] = mp_table_column(&t, MP_CGCOL(PSI_SOME_AVG10));
 	col[1] = mp_table_column(&t, MP_CGCOL(PSI_FULL_TOTAL));
 	ASSERT_LE(0, col[0]);
