@@ -842,8 +842,17 @@ TEST_F_TIMEOUT(signals, soft_limits, 120)
 	}
 	TH_LOG("event: %s", ev.line);
 	EXPECT_EQ(SOFT_PID, ev.soft_limit_bytes);
+	/*
+	 * The RSS of the first sample above the limit: the sample may land
+	 * while the toucher still grows, so anywhere from the limit up to
+	 * where the toucher settled.
+	 */
 	EXPECT_LE(SOFT_PID, ev.usage_bytes);
-	EXPECT_TRUE(values_close(ev.usage_bytes, cur, 0, 2 * PLACE_TOL));
+	EXPECT_GE(cur + PLACE_TOL, ev.usage_bytes) {
+		TH_LOG("RSS %llu in the event, the toucher settled at %llu",
+		       (unsigned long long)ev.usage_bytes,
+		       (unsigned long long)cur);
+	}
 	snprintf(comm, sizeof(comm), "%s", ev.comm);
 	EXPECT_STREQ("mp-softpid", comm);
 	ASSERT_EQ(0, mp_proc_cell(p->pid, MP_PCOL(CGROUP), cell, sizeof(cell)));
