@@ -102,10 +102,6 @@ $(BUILD)/selftests/%: selftests/mempressure/%.c $(SELFTEST_UTIL) $(COMMON_SRC) $
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC)
 
-$(BUILD)/selftests/memhog: selftests/mempressure/memhog.c
-	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -g $(WARN) -static -o $@ $<
-
 $(BUILD)/host-tests/test_window: selftests/host/test_window.c module/window.c module/window.h module/pure.h $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule -isystem $(KSRC)/tools/testing/selftests \

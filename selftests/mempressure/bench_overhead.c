@@ -52,14 +52,6 @@
 
 static long page_size;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static int faults(unsigned long loops)
 {
 	for (unsigned long i = 0; i < loops; i++) {
@@ -103,11 +95,11 @@ struct workload {
 /* Microseconds for one run, or 0 if it failed. */
 static uint64_t timed(struct workload *w)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = mp_now_ns();
 
 	if (w->fn(w->loops))
 		return 0;
-	return (now_ns() - t0) / 1000;
+	return (mp_now_ns() - t0) / 1000;
 }
 
 /* Loops for about RUN_MS: grow until a run takes 1/8 of it, then scale. */

@@ -71,12 +71,10 @@ struct result {
 	size_t scanned;			/* pids in /proc */
 };
 
-static double now_s(void)
+/* Seconds since @start_ns (mp_now_ns()). */
+static double seconds_since(uint64_t start_ns)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)(mp_now_ns() - start_ns) / 1e9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -152,13 +150,13 @@ static double scan_ns(const pid_t *pids, size_t nr, const char *file)
 	char path[64];
 
 	for (int p = 0; p < PASSES; p++) {
-		double start = now_s();
+		uint64_t start = mp_now_ns();
 
 		for (size_t i = 0; i < nr; i++) {
 			snprintf(path, sizeof(path), "/proc/%d/%s", pids[i], file);
 			read_once(path);
 		}
-		pass[p] = now_s() - start;
+		pass[p] = seconds_since(start);
 	}
 	return median_ns(pass, nr);
 }
@@ -261,7 +259,7 @@ static int steady_sample(double *us)
 static int run(unsigned long n, struct result *r)
 {
 	pid_t *children, *pids;
-	double start;
+	uint64_t start;
 	size_t nr;
 	int err;
 
@@ -272,7 +270,7 @@ static int run(unsigned long n, struct result *r)
 		return -ENOMEM;
 
 	make_room(n);
-	start = now_s();
+	start = mp_now_ns();
 	for (r->forked = 0; r->forked < n; r->forked++) {
 		pid_t pid = mp_fork_idle();
 
@@ -284,7 +282,7 @@ static int run(unsigned long n, struct result *r)
 		children[r->forked] = pid;
 	}
 	printf("# N=%lu: forked %lu idle children in %.1f s\n", n, r->forked,
-	       now_s() - start);
+	       seconds_since(start));
 	fflush(stdout);
 
 	/* Every sample reads every process: what a sample costs at worst. */
@@ -391,7 +389,7 @@ static double cg_scan_ns(unsigned long n)
 	char path[160];
 
 	for (int p = 0; p < PASSES; p++) {
-		double start = now_s();
+		uint64_t start = mp_now_ns();
 
 		for (unsigned long i = 0; i < n; i++) {
 			for (size_t f = 0; f < ARRAY_SIZE(cg_files); f++) {
@@ -400,7 +398,7 @@ static double cg_scan_ns(unsigned long n)
 				read_once(path);
 			}
 		}
-		pass[p] = now_s() - start;
+		pass[p] = seconds_since(start);
 	}
 	return median_ns(pass, n);
 }
@@ -419,7 +417,7 @@ static void cg_remove(unsigned long made)
 static int run_cgroups(unsigned long n, struct cg_result *r)
 {
 	char params[96], name[64];
-	double start;
+	uint64_t start;
 	int err;
 
 	memset(r, 0, sizeof(*r));
@@ -437,7 +435,7 @@ static int run_cgroups(unsigned long n, struct cg_result *r)
 		err = mp_status_u64("memory_bytes", &r->memory0);
 	if (!err)
 		err = cg_create(CG_PARENT);
-	start = now_s();
+	start = mp_now_ns();
 	for (r->made = 0; !err && r->made < n; r->made++) {
 		snprintf(name, sizeof(name), CG_PARENT "/c%lu", r->made);
 		err = cg_create_leaf(name);
@@ -446,7 +444,7 @@ static int run_cgroups(unsigned long n, struct cg_result *r)
 		printf("# cgroups: %s after %lu\n", strerror(-err), r->made);
 		goto out;
 	}
-	printf("# cg%lu: made %lu empty cgroups in %.1f s\n", n, r->made, now_s() - start);
+	printf("# cg%lu: made %lu empty cgroups in %.1f s\n", n, r->made, seconds_since(start));
 	err = steady_sample(&r->steady1_us);
 	if (!err)
 		err = mp_status_u64("cgroups", &r->tracked1);
