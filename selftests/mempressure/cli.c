@@ -66,16 +66,6 @@ struct res {
 	char err[8192];
 };
 
-static void read_into(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-}
-
 /* Start the CLI with @argv (NULL-terminated, without argv[0]). */
 static pid_t cli_start(const char *const *argv)
 {
@@ -107,8 +97,8 @@ static void cli_finish(pid_t pid, struct res *r)
 		r->rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	else if (pid > 0)
 		mp_kill_child(pid);
-	read_into(OUT_PATH, r->out, sizeof(r->out));
-	read_into(ERR_PATH, r->err, sizeof(r->err));
+	mp_read_text(OUT_PATH, r->out, sizeof(r->out));
+	mp_read_text(ERR_PATH, r->err, sizeof(r->err));
 }
 
 static struct res R;
@@ -664,7 +654,7 @@ static bool wait_output(const char *needle, int timeout_ms)
 	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
 
 	do {
-		read_into(OUT_PATH, R.out, sizeof(R.out));
+		mp_read_text(OUT_PATH, R.out, sizeof(R.out));
 		if (strstr(R.out, needle))
 			return true;
 		poll(NULL, 0, 50);

@@ -200,13 +200,7 @@ static char logbuf[1 << 20];
 
 static const char *daemon_log(void)
 {
-	int fd = open(LOG_PATH, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, logbuf, sizeof(logbuf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	logbuf[n > 0 ? n : 0] = '\0';
-	return logbuf;
+	return mp_file_text(LOG_PATH, logbuf, sizeof(logbuf));
 }
 
 /* Wait until the daemon's log has @needle. */
