@@ -169,17 +169,9 @@ static pid_t daemon_start(void)
 		"grace_ms = 200\n"
 		"reclaim = no\n"
 		"clamp = no\n";
-	pid_t pid;
+	static const struct mp_daemon_files files = { CONF_PATH, LOG_PATH, SOCK_PATH };
 
-	if (mp_write_file(CONF_PATH, conf))
-		return -1;
-	pid = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, NULL);
-	if (pid > 0 && (!mp_wait_file(LOG_PATH, "listening on", MP_WAIT_MS) ||
-			!mp_wait_file(LOG_PATH, "reading the module's events", MP_WAIT_MS))) {
-		mp_kill_child(pid);
-		return -1;
-	}
-	return pid;
+	return mp_daemon_start(&files, conf, NULL, true);
 }
 
 /* utime + stime of @pid, in ms. */

@@ -746,6 +746,7 @@ TEST_F(cli, events_follow_sees_the_module_go)
 TEST_F(cli, apps)
 {
 	static const char *const verbose[] = { "-v", NULL };
+	static const struct mp_daemon_files files = { CONF_PATH, LOG_PATH, SOCK_PATH };
 	struct mp_msg_out o;
 	char obj[2048];
 	int fd;
@@ -761,11 +762,9 @@ TEST_F(cli, apps)
 	EXPECT_TRUE(json_valid(R.out)) TH_LOG("%s", R.out);
 	EXPECT_STREQ("{\"apps\":[],\"subscribers\":[]}\n", R.out);
 
-	ASSERT_EQ(0, mp_write_file(CONF_PATH, "[daemon]\nsocket = " SOCK_PATH "\nsystemd_socket = -\n"));
-	self->daemon = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, verbose);
+	self->daemon = mp_daemon_start(&files, "[daemon]\nsocket = " SOCK_PATH "\nsystemd_socket = -\n",
+				       verbose, true);
 	ASSERT_GT(self->daemon, 0);
-	ASSERT_TRUE(mp_wait_file(LOG_PATH, "listening on", MP_WAIT_MS));
-	ASSERT_TRUE(mp_wait_file(LOG_PATH, "reading the module's events", MP_WAIT_MS));
 
 	/* A subscriber. */
 	fd = mp_daemon_connect(SOCK_PATH);

@@ -239,29 +239,15 @@ static const char *unprefixed_line(const char *log)
 	return NULL;
 }
 
-/* Starts the daemon; returns once it listens on its socket. */
-static pid_t daemon_spawn(const char *conf, bool dry)
-{
-	static const char *const verbose[] = { "-v", NULL };
-	static const char *const verbose_dry[] = { "-v", "-n", NULL };
-	pid_t pid;
+static const struct mp_daemon_files mpd_files = { CONF_PATH, LOG_PATH, SOCK_PATH };
+static const char *const mpd_verbose[] = { "-v", NULL };
 
-	if (mp_write_file(CONF_PATH, conf) < 0)
-		return -1;
-	pid = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, dry ? verbose_dry : verbose);
-	if (pid > 0 && !wait_log("listening on", MP_WAIT_MS))
-		return -1;
-	return pid;
-}
-
-/* Starts the daemon; returns once it reads the module's events too. */
+/* Starts the daemon (-v; -n if @dry); returns once it reads the module's events. */
 static pid_t daemon_start(const char *conf, bool dry)
 {
-	pid_t pid = daemon_spawn(conf, dry);
+	static const char *const verbose_dry[] = { "-v", "-n", NULL };
 
-	if (pid > 0 && !wait_log("reading the module's events", MP_WAIT_MS))
-		return -1;
-	return pid;
+	return mp_daemon_start(&mpd_files, conf, dry ? verbose_dry : mpd_verbose, true);
 }
 
 static int daemon_stop(pid_t pid)
@@ -1553,7 +1539,7 @@ TEST_F(daemon, unknown_abi_is_refused)
 
 	ASSERT_EQ(0, mp_write_file(fake, "abi_version 99\n"));
 	ASSERT_EQ(0, mount(fake, status, NULL, MS_BIND, NULL)) TH_LOG("bind mount: %m");
-	self->daemon = daemon_spawn(BASE_CONF, false);
+	self->daemon = mp_daemon_start(&mpd_files, BASE_CONF, mpd_verbose, false);
 	if (self->daemon <= 0)
 		umount(status);
 	ASSERT_GT(self->daemon, 0);
@@ -1921,7 +1907,7 @@ TEST_F(daemon, exit_codes)
 	ASSERT_EQ(2, daemon_exit_status(CONF_PATH, stray));
 
 	/* A second daemon on a running one's socket. */
-	self->daemon = daemon_spawn(BASE_CONF, false);
+	self->daemon = mp_daemon_start(&mpd_files, BASE_CONF, mpd_verbose, false);
 	ASSERT_GT(self->daemon, 0);
 	ASSERT_EQ(3, daemon_exit_status(CONF_PATH, NULL));
 	ASSERT_TRUE(mp_wait_file(EXIT_LOG, "another mempressured is listening there", 0));

@@ -148,14 +148,9 @@ static const char *last_line(const char *s, const char *kind)
 static pid_t daemon_run(void)
 {
 	static const char *const verbose[] = { "-v", NULL };
-	pid_t pid;
+	static const struct mp_daemon_files files = { GO_CONF, GO_LOG, GO_SOCK };
 
-	if (mp_write_file(GO_CONF, go_conf))
-		return -1;
-	pid = mp_daemon_spawn(GO_CONF, GO_LOG, false, verbose);
-	if (pid > 0 && !mp_wait_file(GO_LOG, "reading the module's events", MP_WAIT_MS))
-		return -1;
-	return pid;
+	return mp_daemon_start(&files, go_conf, verbose, true);
 }
 
 static void child_stop(pid_t *pid)

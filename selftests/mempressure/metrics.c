@@ -273,10 +273,9 @@ FIXTURE_TEARDOWN(metrics)
 static pid_t daemon_run(void)
 {
 	static const char *const verbose[] = { "-v", NULL };
+	static const struct mp_daemon_files files = { CONF_PATH, LOG_PATH, SOCK_PATH };
 
-	if (mp_write_file(CONF_PATH, CONF))
-		return -1;
-	return mp_daemon_spawn(CONF_PATH, LOG_PATH, false, verbose);
+	return mp_daemon_start(&files, CONF, verbose, true);
 }
 
 TEST_F_TIMEOUT(metrics, file_and_http, 150)
