@@ -90,7 +90,7 @@ FIXTURE_SETUP(access)
 	self->a.sh = mmap(NULL, sizeof(*self->a.sh), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->a.sh);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(access)

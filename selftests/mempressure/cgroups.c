@@ -54,7 +54,7 @@ FIXTURE_SETUP(cgroups)
 	page_size = sysconf(_SC_PAGESIZE);
 	self->nr_cgroups = 0;
 	self->nr_children = 0;
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(cgroups)

@@ -386,7 +386,7 @@ FIXTURE_SETUP(cli)
 	self->daemon = 0;
 	if (access(CLI_BIN, X_OK))
 		SKIP(return, "no %s", CLI_BIN);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	ASSERT_EQ(0, mp_wait_samples(2, MP_WAIT_MS));
 }
 

@@ -287,7 +287,7 @@ FIXTURE_SETUP(daemon)
 	self->nr_cgs = 0;
 	if (access(MP_DAEMON_BIN, X_OK))
 		SKIP(return, "no %s", MP_DAEMON_BIN);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(daemon)
@@ -1504,7 +1504,7 @@ TEST_F_TIMEOUT(daemon, module_unload_and_reload, 90)
 		TH_LOG("%s", daemon_log());
 	poll(NULL, 0, 500);
 	ASSERT_EQ(0, kill(self->daemon, 0));
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	end = mp_now_ms() + MP_WAIT_MS;
 	do {
 		log = daemon_log();

@@ -64,7 +64,7 @@ FIXTURE_SETUP(events)
 	self->nr_subjects = 0;
 	self->nr_others = 0;
 	self->over = false;
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(events)

@@ -248,7 +248,7 @@ FIXTURE_SETUP(go)
 	/* make check stages both: missing is a broken build, not a skip. */
 	ASSERT_EQ(0, access(BUFCACHE, X_OK)) TH_LOG("no %s", BUFCACHE);
 	ASSERT_EQ(0, access(MP_DAEMON_BIN, X_OK)) TH_LOG("no %s", MP_DAEMON_BIN);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(go)

@@ -249,7 +249,7 @@ FIXTURE_SETUP(metrics)
 	if (access(MP_DAEMON_BIN, X_OK))
 		SKIP(return, "no %s", MP_DAEMON_BIN);
 	ASSERT_EQ(0, loopback_up());
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	mkdir(DIR_PATH, 0755);
 	mkdir(DIR_PATH "/prom", 0755);
 	unlink(PROM_PATH);

@@ -163,7 +163,7 @@ FIXTURE_SETUP(processes)
 	page_size = sysconf(_SC_PAGESIZE);
 	self->nr_children = 0;
 	self->mounted = false;
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(processes)

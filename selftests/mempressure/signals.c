@@ -214,7 +214,7 @@ FIXTURE_SETUP(signals)
 	self->nr_touchers = 0;
 	self->nr_others = 0;
 	self->ev.fd = -1;
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(signals)
