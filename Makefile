@@ -34,9 +34,9 @@ COMMON_HDR := userspace/common/mp_table.h userspace/common/mp_event.h \
 
 SELFTESTS := load processes cgroups signals events control access faults
 SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
-# Not tests: the benchmarks (make bench) and memhog, a process with a planned RSS.
-TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
-	     $(BUILD)/selftests/memhog $(BUILD)/selftests/bench_overhead
+# Programs the guest runs that are not selftests (the benchmarks, the
+# daemon, the CLI, ...): the fragments below add to it.
+TOOL_BINS :=
 SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h \
 		 module/names.c module/names.h
 
@@ -55,6 +55,7 @@ USERSPACE_TARGETS :=
 -include install.mk
 -include userspace/go/go.mk
 -include fuzz/fuzz.mk
+-include bench/bench.mk
 # Last of all: everything at once, for STRESS_SECONDS in make stress.
 SELFTESTS += stress
 
