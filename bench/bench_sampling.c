@@ -1,88 +1,160 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench_sampling: what the module's sampling costs per process, against
- * what a userspace monitor pays to learn the same by scanning /proc.
+ * bench_sampling: what the module's sampling costs per process and per
+ * cgroup, against what a userspace monitor pays to learn the same from
+ * /proc and cgroupfs, and how that cost grows with the host.
  *
- *   bench_sampling [N... cgN...]	(default: 100 1000 10000 cg10 cg100 cg1000)
+ *   bench_sampling [RUN...]
  *
- * Not a pass/fail test: it prints figures ("# " lines, then a summary
- * table, then "bench: NAME VALUE UNIT [COMPARISON VALUE]" lines that make
- * bench gathers into build/bench.json).  For each N it forks N idle
- * children, then loads the module twice, each time letting it take three
- * samples to warm up and eight more to measure, reading its own timing from
- * the status file: first with change_tracking=0, where every sample reads
- * every process (what a sample costs when every process changed), then at
- * the defaults, where a sample reads only the processes the kernel
- * reported changed and every 64th reads them all.  The module's figure is
- * the amortized sample at the defaults (63 steady samples and one full
- * walk) divided by the processes it tracked, cgroups included.  Then it
- * times open+read+close of /proc/PID/statm and of /proc/PID/status for
- * every process (five passes, the median one).
+ * RUN is N (N idle processes), mixN (N processes of which one in ten
+ * changes its RSS every interval), scaleN (N idle processes sharing one
+ * address space, for the scaling curve up to 100,000) or cgN (N empty
+ * memory cgroups); default: 100 1000 10000 mix10000 scale1000 scale10000
+ * scale50000 scale100000 cg10 cg100 cg1000 cg10000.
  *
- * cgN runs the same for cgroups: with the module loaded, it measures a
- * steady sample and the module's memory, makes N empty memory cgroups,
- * and measures again; the module's cost per cgroup is the difference
- * over N (the process walk, the same in both, drops out).  Against it:
- * open+read+close of the five files a userspace monitor reads to learn
- * what one row of the cgroups table says (memory.current, memory.high,
- * memory.max, memory.events, memory.pressure), for every cgroup.
+ * Not a pass/fail test: it prints figures ("# " lines, then "bench:" lines
+ * that make bench gathers, bench_util.h).  Every cost is timed by the
+ * guest's clock, a count of instructions under make bench (icount); each
+ * is the median of several measurements, with their spread.
+ *
+ * N, mixN, scaleN: the module is loaded twice at interval_ms=1000, each
+ * time left WARMUP_SAMPLES samples (the first sees every process for the
+ * first time and grows its arrays), then the duration of MEASURED_SAMPLES
+ * samples is read one by one from the status file (sample_last_usec):
+ * first with change_tracking=0, where every sample reads every process
+ * (the full walk: what a sample costs when every process changed), then
+ * at the defaults, where a sample reads only the processes the kernel
+ * reported changed and carries the others over (the steady sample; the
+ * full walk every FULL_WALK_EVERY-th is left out of these and accounted
+ * for apart).  The module's figure per process is the amortized sample,
+ * (63 steady + 1 full walk) / 64, over the processes it tracks.  Then the
+ * userspace scan: open+read+close of /proc/PID/statm and of
+ * /proc/PID/status for every pid, one pass to warm up, then PASSES timed.
+ *
+ * mixN: a conductor wakes one child in ten right after each sample, and
+ * each changes its RSS by a page (touched, or dropped), so that every
+ * sample finds 10 % of the processes changed, as on a busy host; their
+ * work is done long before the next sample starts.  The userspace scan,
+ * which does not depend on what changed, is the N run's when there was
+ * one before.
+ *
+ * The children are kept from one run to the next where they serve (N runs
+ * and mixN runs grow one set, scaleN runs another): each run forks only
+ * what the last did not.
+ *
+ * cgN: with the module loaded, the steady sample and the module's memory
+ * are measured, N empty memory cgroups are made, and both are measured
+ * again: the module's cost per cgroup is the difference over N (the
+ * process walk, the same in both, drops out).  Against it: open+read+close
+ * of the five files a userspace monitor reads to learn what one row of the
+ * cgroups table says (memory.current, memory.high, memory.max,
+ * memory.events, memory.pressure), for every cgroup.
+ *
+ * Lines "scaling: proc|cg N NS_PER_UNIT SPREAD BYTES_PER_UNIT" carry the
+ * scaling curves for make bench-plot.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <math.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "mp_util.h"
 
-#ifndef ARRAY_SIZE
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
-
-#define PASSES		5
+#define PASSES		3
 #define WARMUP_SAMPLES	3
-#define MEASURED_SAMPLES	8
+#define MEASURED_SAMPLES	5
 #define MAX_RUNS	16
 /* With change tracking, one sample in this many reads every process. */
 #define FULL_WALK_EVERY	64		/* module/sampler.c */
-/* Samples at 1 s take longer than a test's wait with 10000 processes. */
-#define BENCH_WAIT_MS	(120 * 1000)
+/* A status read costs tens of microseconds: rarely, at interval 1000 ms. */
+#define POLL_MS		200
+/* mixN: one process in this many changes every interval. */
+#define MIX_EVERY	10
 
-struct result {
-	unsigned long n;		/* children asked for */
-	unsigned long forked;		/* children made */
-	uint64_t tracked;		/* status "processes" */
-	uint64_t skipped;
-	uint64_t last_us, avg_us, max_us;
-	double steady_us;		/* mean sample after the warm-up */
-	double walk_us;			/* the same, change_tracking=0 */
-	double amortized_us;		/* 63 of steady_us, 1 of walk_us */
-	uint64_t nr_read;		/* processes read, the last sample */
-	uint64_t memory_bytes;
-	double module_ns, walk_ns, statm_ns, status_ns;
-	size_t scanned;			/* pids in /proc */
+enum run_kind { RUN_IDLE, RUN_MIX, RUN_SCALE, RUN_CG };
+
+struct run {
+	enum run_kind kind;
+	unsigned long n;
 };
 
-/* Seconds since @start_ns (mp_now_ns()). */
-static double seconds_since(uint64_t start_ns)
+struct proc_result {
+	struct run run;
+	size_t forked;
+	uint64_t tracked;		/* status "processes" */
+	uint64_t skipped;
+	uint64_t nr_read;		/* processes read, the last steady sample */
+	struct bench_stat walk_us;	/* full walk (change_tracking=0) */
+	struct bench_stat steady_us;	/* steady sample at the defaults */
+	double amortized_us;
+	uint64_t memory_bytes;
+	struct bench_stat statm_ns, status_ns;	/* per process */
+	size_t scanned;			/* pids in /proc */
+	bool ok;
+};
+
+/* --- the module's samples ------------------------------------------------ */
+
+/*
+ * After WARMUP_SAMPLES, the durations of MEASURED_SAMPLES samples, read
+ * one by one: full walks only if @walks, else none of them.  A sample
+ * whose duration was not seen alone (two between reads) is not counted.
+ */
+static int measure_samples(bool walks, struct bench_stat *st, uint64_t *nr_read)
 {
-	return (double)(mp_now_ns() - start_ns) / 1e9;
+	struct bench_samples a, b;
+	double us[MEASURED_SAMPLES];
+	size_t n = 0, tries = 0;
+	int err;
+
+	err = bench_read_samples(&a);
+	if (!err)
+		err = bench_wait_samples(&a, WARMUP_SAMPLES, POLL_MS, &b);
+	while (!err && n < MEASURED_SAMPLES && tries++ < 4 * MEASURED_SAMPLES) {
+		a = b;
+		err = bench_wait_samples(&a, 1, POLL_MS, &b);
+		if (err || b.samples != a.samples + 1)
+			continue;
+		if ((b.walks > a.walks) != walks)
+			continue;
+		us[n++] = (double)b.last_us;
+		if (nr_read && mp_status_u64("processes_read", nr_read))
+			*nr_read = 0;
+	}
+	if (!err && n < MEASURED_SAMPLES)
+		err = -EAGAIN;
+	if (!err)
+		*st = bench_stat(us, n);
+	return err;
 }
 
-static int cmp_double(const void *a, const void *b)
+static int load(const char *fmt, unsigned long n)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	char params[128];
+	int err;
 
-	return x < y ? -1 : x > y;
+	snprintf(params, sizeof(params), fmt, n + 4096);
+	err = mp_load(params);
+	if (err)
+		printf("# cannot load %s with %s: %s\n", mp_module_path(), params,
+		       strerror(-err));
+	return err;
 }
+
+/* --- the userspace scan -------------------------------------------------- */
 
 /* Every pid in /proc now, as the scan a userspace monitor starts with. */
 static pid_t *list_pids(size_t *nr)
@@ -120,10 +192,6 @@ static pid_t *list_pids(size_t *nr)
 	return pids;
 }
 
-/*
- * Nanoseconds per process to open, read and close /proc/PID/@file for
- * every pid: the median of PASSES passes.
- */
 /* What a userspace monitor does per file: open, read, close. */
 static void read_once(const char *path)
 {
@@ -137,234 +205,313 @@ static void read_once(const char *path)
 	close(fd);
 }
 
-/* Nanoseconds per item of the median of PASSES timed passes. */
-static double median_ns(double *pass, size_t nr)
-{
-	qsort(pass, PASSES, sizeof(pass[0]), cmp_double);
-	return nr ? pass[PASSES / 2] * 1e9 / (double)nr : 0;
-}
-
-static double scan_ns(const pid_t *pids, size_t nr, const char *file)
+/*
+ * Nanoseconds per process to open, read and close /proc/PID/@file for
+ * every pid: one pass to warm up, then PASSES.
+ */
+static struct bench_stat scan_ns(const pid_t *pids, size_t nr, const char *file)
 {
 	double pass[PASSES];
 	char path[64];
 
-	for (int p = 0; p < PASSES; p++) {
+	for (int p = -1; p < PASSES; p++) {
 		uint64_t start = mp_now_ns();
 
 		for (size_t i = 0; i < nr; i++) {
 			snprintf(path, sizeof(path), "/proc/%d/%s", pids[i], file);
 			read_once(path);
 		}
-		pass[p] = seconds_since(start);
+		if (p >= 0)
+			pass[p] = bench_seconds_since(start) * 1e9 / (double)nr;
 	}
-	return median_ns(pass, nr);
+	return bench_stat(pass, PASSES);
 }
 
-static unsigned long read_sysctl(const char *path)
-{
-	unsigned long v = 0;
-	FILE *f = fopen(path, "re");
+/* --- mixN: one child in MIX_EVERY changes its RSS every interval ------------ */
 
-	if (f) {
-		if (fscanf(f, "%lu", &v) != 1)
-			v = 0;
-		fclose(f);
-	}
-	return v;
+/* Shared with the children: the conductor's round. */
+static volatile uint32_t *mix_round;
+
+static void futex_wait(volatile uint32_t *addr, uint32_t val)
+{
+	syscall(SYS_futex, addr, FUTEX_WAIT, val, NULL, NULL, 0);
 }
 
-/* Make room for @n more processes: pid_max, threads-max, RLIMIT_NPROC. */
-static void make_room(unsigned long n)
+static void futex_wake_all(volatile uint32_t *addr)
 {
-	static const char *const limits[] = {
-		"/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max",
-	};
-	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-	unsigned long want = n + 1024;
-	size_t i;
-
-	if (setrlimit(RLIMIT_NPROC, &rl))
-		printf("# cannot raise RLIMIT_NPROC: %s\n", strerror(errno));
-	for (i = 0; i < ARRAY_SIZE(limits); i++) {
-		unsigned long have = read_sysctl(limits[i]);
-		FILE *f;
-
-		if (!have || have >= want)
-			continue;
-		f = fopen(limits[i], "we");
-		if (f) {
-			fprintf(f, "%lu\n", want);
-			fclose(f);
-		}
-		printf("# %s: %lu raised to %lu\n", limits[i], have,
-		       read_sysctl(limits[i]));
-	}
+	syscall(SYS_futex, addr, FUTEX_WAKE, INT32_MAX, NULL, NULL, 0);
 }
 
-/* The status counters a window of samples is measured by. */
-struct sample_totals {
-	uint64_t samples, avg_us, walks, walk_avg_us;
-};
-
-static int sample_totals(struct sample_totals *t)
+/* Once per round: a page touched, or dropped again. */
+static int mix_child(void *arg)
 {
-	int err = mp_status_u64("samples", &t->samples);
+	long page = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint32_t seen = *mix_round;
+	bool touched = false;
 
-	if (!err)
-		err = mp_status_u64("sample_avg_usec", &t->avg_us);
-	if (!err)
-		err = mp_status_u64("full_walks", &t->walks);
-	if (!err)
-		err = mp_status_u64("full_walk_avg_usec", &t->walk_avg_us);
-	return err;
+	(void)arg;
+	if (p == MAP_FAILED)
+		return 1;
+	for (;;) {
+		while (*mix_round == seen)
+			futex_wait(mix_round, seen);
+		seen = *mix_round;
+		if (touched)
+			madvise(p, (size_t)page, MADV_DONTNEED);
+		else
+			p[0] = 1;
+		touched = !touched;
+	}
 }
 
 /*
- * Mean of the next MEASURED_SAMPLES samples after WARMUP_SAMPLES, in us,
- * leaving out any that read every process (one in 64 with change
- * tracking; run() accounts for those apart).  With change_tracking=0
- * every sample does, and the mean is theirs.
+ * Right after each sample, a new round; until killed.  The module comes
+ * and goes under it (loaded twice): it waits for it.
  */
-static int steady_sample(double *us)
+static int mix_conductor(void *arg)
 {
-	struct sample_totals a, b;
-	double total, walks;
-	uint64_t n, nw;
-	int err;
+	struct bench_samples a, b;
 
-	err = mp_wait_more_samples(WARMUP_SAMPLES, BENCH_WAIT_MS);
-	if (!err)
-		err = sample_totals(&a);
-	if (!err)
-		err = mp_wait_more_samples(MEASURED_SAMPLES, BENCH_WAIT_MS);
-	if (!err)
-		err = sample_totals(&b);
-	if (err)
-		return err;
-	n = b.samples - a.samples;
-	nw = b.walks - a.walks;
-	total = (double)b.avg_us * (double)b.samples -
-		(double)a.avg_us * (double)a.samples;
-	walks = (double)b.walk_avg_us * (double)b.walks -
-		(double)a.walk_avg_us * (double)a.walks;
-	if (nw && nw < n) {
-		total -= walks;
-		n -= nw;
+	(void)arg;
+	for (;;) {
+		if (bench_read_samples(&a)) {
+			poll(NULL, 0, 50);
+			continue;
+		}
+		while (!bench_wait_samples(&a, 1, 50, &b)) {
+			__atomic_add_fetch(mix_round, 1, __ATOMIC_SEQ_CST);
+			futex_wake_all(mix_round);
+			a = b;
+		}
 	}
-	*us = n ? total / (double)n : 0;
 	return 0;
 }
 
-static int run(unsigned long n, struct result *r)
+/* --- processes ----------------------------------------------------------- */
+
+static const char *run_label(const struct run *r, char *buf, size_t size)
 {
-	pid_t *children, *pids;
-	uint64_t start;
+	const char *suffix = r->kind == RUN_MIX ? "_mixed" : "";
+
+	if (r->n % 1000 == 0)
+		snprintf(buf, size, "%luk%s", r->n / 1000, suffix);
+	else
+		snprintf(buf, size, "%lu%s", r->n, suffix);
+	return buf;
+}
+
+/*
+ * The children, kept from one run to the next when it can use them: N
+ * runs grow one set (one child in MIX_EVERY of which can change its RSS,
+ * when a mixN run conducts them), scaleN runs another, whose children
+ * share one address space.
+ */
+static struct {
+	pid_t *pids;
+	size_t made;
+	bool shared;
+} pool;
+
+static void pool_release(void)
+{
+	bench_kill_all(pool.pids, pool.made);
+	free(pool.pids);
+	memset(&pool, 0, sizeof(pool));
+}
+
+/* @n children in all, of the kind asked; false if there are none. */
+static bool pool_fill(size_t n, bool shared)
+{
+	pid_t *bigger, *more = NULL;
+	size_t made = 0, i;
+
+	if (pool.made && (pool.shared != shared || pool.made > n))
+		pool_release();
+	pool.shared = shared;
+	if (n <= pool.made)
+		return true;
+	bigger = realloc(pool.pids, n * sizeof(*bigger));
+	if (!bigger)
+		return pool.made > 0;
+	pool.pids = bigger;
+	if (shared) {
+		more = bench_fork_idle(n - pool.made, &made, true, NULL, 0);
+		if (more)
+			memcpy(pool.pids + pool.made, more, made * sizeof(*more));
+		free(more);
+		pool.made += made;
+		return pool.made > 0;
+	}
+	for (i = pool.made; i < n; i++) {
+		pid_t pid = i % MIX_EVERY ? mp_fork_idle() :
+			    cg_run_nowait(NULL, mix_child, NULL);
+
+		if (pid < 0) {
+			printf("# fork failed after %zu children: %s\n", i, strerror(errno));
+			break;
+		}
+		pool.pids[pool.made++] = pid;
+	}
+	return pool.made > 0;
+}
+
+/* The userspace scan of an N run, for a mixN run of the same N. */
+static const struct proc_result *scan_of;
+
+static int run_processes(const struct run *run, struct proc_result *r)
+{
+	const char *walk_params = "interval_ms=1000 max_processes=%lu change_tracking=0";
+	const char *params = "interval_ms=1000 max_processes=%lu";
+	pid_t *pids, conductor = 0;
+	uint64_t start = mp_now_ns();
+	char label[32];
 	size_t nr;
 	int err;
 
 	memset(r, 0, sizeof(*r));
-	r->n = n;
-	children = calloc(n ? n : 1, sizeof(*children));
-	if (!children)
+	r->run = *run;
+	run_label(run, label, sizeof(label));
+	bench_make_room(run->n);
+	if (!pool_fill(run->n, run->kind == RUN_SCALE))
 		return -ENOMEM;
-
-	make_room(n);
-	start = mp_now_ns();
-	for (r->forked = 0; r->forked < n; r->forked++) {
-		pid_t pid = mp_fork_idle();
-
-		if (pid < 0) {
-			printf("# fork failed after %lu children: %s\n",
-			       r->forked, strerror(errno));
-			break;
+	r->forked = pool.made;
+	printf("# %s: %zu children%s, %.1f s to make the new ones\n", label, r->forked,
+	       run->kind == RUN_SCALE ? " sharing one address space" : "",
+	       bench_seconds_since(start));
+	if (run->kind == RUN_MIX) {
+		conductor = cg_run_nowait(NULL, mix_conductor, NULL);
+		if (conductor < 0) {
+			err = -errno;
+			goto out;
 		}
-		children[r->forked] = pid;
 	}
-	printf("# N=%lu: forked %lu idle children in %.1f s\n", n, r->forked,
-	       seconds_since(start));
-	fflush(stdout);
 
 	/* Every sample reads every process: what a sample costs at worst. */
-	err = mp_load("interval_ms=1000 max_processes=20000 change_tracking=0");
+	err = load(walk_params, run->n);
 	if (!err)
-		err = steady_sample(&r->walk_us);
-	if (!err)
-		err = mp_unload();
+		err = measure_samples(true, &r->walk_us, NULL);
 	/* The defaults: only what changed, and a full walk every 64th. */
 	if (!err)
-		err = mp_load("interval_ms=1000 max_processes=20000");
-	if (err) {
-		printf("# cannot load %s: %s\n", mp_module_path(),
-		       strerror(-err));
-		goto out;
-	}
-	/*
-	 * Steady state: the first samples see every process for the first
-	 * time and grow their arrays.  Then the mean of the next ones.
-	 */
-	err = steady_sample(&r->steady_us);
+		err = load(params, run->n);
 	if (!err)
-		err = mp_status_u64("sample_avg_usec", &r->avg_us);
-	if (!err)
-		err = mp_status_u64("sample_last_usec", &r->last_us);
-	if (!err)
-		err = mp_status_u64("sample_max_usec", &r->max_us);
+		err = measure_samples(false, &r->steady_us, &r->nr_read);
 	if (!err)
 		err = mp_status_u64("processes", &r->tracked);
-	if (!err)
-		err = mp_status_u64("processes_read", &r->nr_read);
 	if (!err)
 		err = mp_status_u64("processes_skipped", &r->skipped);
 	if (!err)
 		err = mp_status_u64("memory_bytes", &r->memory_bytes);
 	if (err) {
-		printf("# cannot read the module's status: %s\n",
-		       strerror(-err));
+		printf("# %s: cannot measure the module: %s\n", label, strerror(-err));
 		goto out;
 	}
-	r->amortized_us = (r->steady_us * (FULL_WALK_EVERY - 1) + r->walk_us) /
-			  FULL_WALK_EVERY;
-	r->module_ns = r->tracked ? r->amortized_us * 1000.0 /
-				    (double)r->tracked : 0;
-	r->walk_ns = r->tracked ? r->walk_us * 1000.0 / (double)r->tracked : 0;
-	printf("# N=%lu: module tracks %llu processes (%llu skipped), read %llu in the last sample; steady sample mean %.0f us, full walk %.0f us (change_tracking=0), one in %d: %.0f us amortized, %.0f ns per process (full walk %.0f); last %llu us, max %llu us\n",
-	       n, (unsigned long long)r->tracked,
-	       (unsigned long long)r->skipped,
-	       (unsigned long long)r->nr_read, r->steady_us, r->walk_us,
-	       FULL_WALK_EVERY, r->amortized_us, r->module_ns, r->walk_ns,
-	       (unsigned long long)r->last_us,
-	       (unsigned long long)r->max_us);
-	printf("# N=%lu: module memory %llu bytes, %.0f per tracked process (both sample buffers: current and next)\n",
-	       n, (unsigned long long)r->memory_bytes,
-	       r->tracked ? (double)r->memory_bytes / (double)r->tracked : 0);
-	fflush(stdout);
+	r->amortized_us = (r->steady_us.median * (FULL_WALK_EVERY - 1) +
+			   r->walk_us.median) / FULL_WALK_EVERY;
+	printf("# %s: the module tracks %llu processes (%llu skipped); full walk %.0f us (%.0f-%.0f), steady sample %.0f us (%.0f-%.0f) reading %llu, %.0f us amortized; %llu bytes\n",
+	       label, (unsigned long long)r->tracked, (unsigned long long)r->skipped,
+	       r->walk_us.median, r->walk_us.min, r->walk_us.max,
+	       r->steady_us.median, r->steady_us.min, r->steady_us.max,
+	       (unsigned long long)r->nr_read, r->amortized_us,
+	       (unsigned long long)r->memory_bytes);
 
-	pids = list_pids(&nr);
-	if (!pids) {
-		err = -ENOMEM;
-		goto out;
+	if (run->kind == RUN_MIX && scan_of) {
+		r->scanned = scan_of->scanned;
+		r->statm_ns = scan_of->statm_ns;
+		r->status_ns = scan_of->status_ns;
+	} else if (run->kind != RUN_SCALE) {
+		pids = list_pids(&nr);
+		if (!pids) {
+			err = -ENOMEM;
+			goto out;
+		}
+		r->scanned = nr;
+		r->statm_ns = scan_ns(pids, nr, "statm");
+		r->status_ns = scan_ns(pids, nr, "status");
+		free(pids);
+		printf("# %s: /proc scan of %zu pids: statm %.0f ns (%.0f-%.0f), status %.0f ns per process\n",
+		       label, nr, r->statm_ns.median, r->statm_ns.min, r->statm_ns.max,
+		       r->status_ns.median);
 	}
-	r->scanned = nr;
-	r->statm_ns = scan_ns(pids, nr, "statm");
-	r->status_ns = scan_ns(pids, nr, "status");
-	free(pids);
-	printf("# N=%lu: /proc scan of %zu pids, median of %d passes: statm %.0f ns, status %.0f ns per process\n",
-	       n, nr, PASSES, r->statm_ns, r->status_ns);
-	fflush(stdout);
-
+	r->ok = true;
 out:
-	for (size_t i = 0; i < r->forked; i++)
-		kill(children[i], SIGKILL);
-	for (size_t i = 0; i < r->forked; i++)
-		waitpid(children[i], NULL, 0);
-	free(children);
+	if (conductor > 0)
+		mp_kill_child(conductor);
 	mp_unload();
 	return err;
 }
 
+static double per(double us, uint64_t n)
+{
+	return n ? us * 1000.0 / (double)n : NAN;
+}
 
-/* --- cgroups ------------------------------------------------------------ */
+/* Spread of a ratio of two medians: at most the sum of their spreads. */
+static double ratio_spread(const struct bench_stat *a, const struct bench_stat *b)
+{
+	return a->spread_pct + b->spread_pct;
+}
+
+static void report_processes(const struct proc_result *r)
+{
+	double module_ns = per(r->amortized_us, r->tracked);
+	double walk_ns = per(r->walk_us.median, r->tracked);
+	double steady_ns = per(r->steady_us.median, r->tracked);
+	double bytes = r->tracked ? (double)r->memory_bytes / (double)r->tracked : NAN;
+	double module_spread = fmax(r->walk_us.spread_pct, r->steady_us.spread_pct);
+	char n[32], name[96], cmp[96];
+
+	if (!r->ok)
+		return;
+	run_label(&r->run, n, sizeof(n));
+	if (r->run.kind == RUN_SCALE) {
+		snprintf(name, sizeof(name), "scaling_proc_%s_walk_ns_per_process", n);
+		bench_figure(name, walk_ns, "ns", r->walk_us.spread_pct);
+		snprintf(name, sizeof(name), "scaling_proc_%s_sample_ns_per_process", n);
+		bench_figure(name, steady_ns, "ns", r->steady_us.spread_pct);
+		snprintf(name, sizeof(name), "scaling_proc_%s_bytes_per_process", n);
+		bench_figure(name, bytes, "bytes", BENCH_ONCE);
+		printf("scaling: proc %llu %.1f %.3g %.0f\n", (unsigned long long)r->tracked,
+		       walk_ns, r->walk_us.spread_pct, bytes);
+		printf("scaling: proc_idle %llu %.1f %.3g %.0f\n", (unsigned long long)r->tracked,
+		       steady_ns, r->steady_us.spread_pct, bytes);
+		return;
+	}
+	snprintf(name, sizeof(name), "module_ns_per_process_%s", n);
+	snprintf(cmp, sizeof(cmp), "statm_ns_per_process_%s", n);
+	bench_figure_cmp(name, module_ns, "ns", module_spread, cmp, r->statm_ns.median);
+	snprintf(name, sizeof(name), "module_ns_per_process_%s_vs_status", n);
+	snprintf(cmp, sizeof(cmp), "status_ns_per_process_%s", n);
+	bench_figure_cmp(name, module_ns, "ns", module_spread, cmp, r->status_ns.median);
+	snprintf(name, sizeof(name), "scan_cost_ratio_statm_%s", n);
+	bench_figure(name, r->statm_ns.median / module_ns, "x",
+		     module_spread + r->statm_ns.spread_pct);
+	snprintf(name, sizeof(name), "scan_cost_ratio_status_%s", n);
+	bench_figure(name, r->status_ns.median / module_ns, "x",
+		     module_spread + r->status_ns.spread_pct);
+	if (r->run.kind == RUN_IDLE) {
+		snprintf(name, sizeof(name), "scan_cost_ratio_statm_%s_walk", n);
+		bench_figure(name, r->statm_ns.median / walk_ns, "x",
+			     ratio_spread(&r->walk_us, &r->statm_ns));
+		snprintf(name, sizeof(name), "module_walk_ns_per_process_%s", n);
+		snprintf(cmp, sizeof(cmp), "statm_ns_per_process_%s", n);
+		bench_figure_cmp(name, walk_ns, "ns", r->walk_us.spread_pct, cmp,
+				 r->statm_ns.median);
+		snprintf(name, sizeof(name), "module_idle_sample_ns_per_process_%s", n);
+		bench_figure(name, steady_ns, "ns", r->steady_us.spread_pct);
+	}
+	snprintf(name, sizeof(name), "module_sample_us_%s", n);
+	snprintf(cmp, sizeof(cmp), "module_walk_us_%s", n);
+	bench_figure_cmp(name, r->steady_us.median, "us", r->steady_us.spread_pct, cmp,
+			 r->walk_us.median);
+	snprintf(name, sizeof(name), "processes_read_%s", n);
+	bench_figure(name, (double)r->nr_read, "processes", BENCH_ONCE);
+	snprintf(name, sizeof(name), "module_bytes_per_process_%s", n);
+	bench_figure(name, bytes, "bytes", BENCH_ONCE);
+}
+
+/* --- cgroups ------------------------------------------------------------- */
 
 #define CG_PARENT	"bench_cg"
 
@@ -378,17 +525,26 @@ struct cg_result {
 	unsigned long n;		/* cgroups asked for */
 	unsigned long made;
 	uint64_t tracked0, tracked1;	/* status "cgroups" before, after */
-	double steady0_us, steady1_us;
+	struct bench_stat steady0_us, steady1_us;
 	uint64_t memory0, memory1;
-	double module_ns, cgroupfs_ns, bytes;
+	double module_ns, bytes;
+	struct bench_stat cgroupfs_ns;
+	bool ok;
 };
 
-static double cg_scan_ns(unsigned long n)
+/*
+ * The cgroupfs scan reads the files of CG_SCAN_MAX cgroups at most: a
+ * read's cost does not depend on how many there are, and 10,000 take long
+ * under emulation.
+ */
+#define CG_SCAN_MAX	1000
+
+static struct bench_stat cg_scan_ns(unsigned long n)
 {
 	double pass[PASSES];
 	char path[160];
 
-	for (int p = 0; p < PASSES; p++) {
+	for (int p = -1; p < PASSES; p++) {
 		uint64_t start = mp_now_ns();
 
 		for (unsigned long i = 0; i < n; i++) {
@@ -398,9 +554,10 @@ static double cg_scan_ns(unsigned long n)
 				read_once(path);
 			}
 		}
-		pass[p] = seconds_since(start);
+		if (p >= 0)
+			pass[p] = bench_seconds_since(start) * 1e9 / (double)n;
 	}
-	return median_ns(pass, n);
+	return bench_stat(pass, PASSES);
 }
 
 static void cg_remove(unsigned long made)
@@ -416,19 +573,16 @@ static void cg_remove(unsigned long made)
 
 static int run_cgroups(unsigned long n, struct cg_result *r)
 {
-	char params[96], name[64];
+	char name[64];
 	uint64_t start;
 	int err;
 
 	memset(r, 0, sizeof(*r));
 	r->n = n;
-	snprintf(params, sizeof(params), "interval_ms=1000 max_cgroups=%lu", n + 1024);
-	err = mp_load(params);
-	if (err) {
-		printf("# cannot load %s: %s\n", mp_module_path(), strerror(-err));
+	err = load("interval_ms=1000 max_cgroups=%lu", n);
+	if (err)
 		return err;
-	}
-	err = steady_sample(&r->steady0_us);
+	err = measure_samples(false, &r->steady0_us, NULL);
 	if (!err)
 		err = mp_status_u64("cgroups", &r->tracked0);
 	if (!err)
@@ -444,147 +598,203 @@ static int run_cgroups(unsigned long n, struct cg_result *r)
 		printf("# cgroups: %s after %lu\n", strerror(-err), r->made);
 		goto out;
 	}
-	printf("# cg%lu: made %lu empty cgroups in %.1f s\n", n, r->made, seconds_since(start));
-	err = steady_sample(&r->steady1_us);
+	printf("# cg%lu: made %lu empty cgroups in %.1f s\n", n, r->made,
+	       bench_seconds_since(start));
+	err = measure_samples(false, &r->steady1_us, NULL);
 	if (!err)
 		err = mp_status_u64("cgroups", &r->tracked1);
 	if (!err)
 		err = mp_status_u64("memory_bytes", &r->memory1);
 	if (err) {
-		printf("# cannot read the module's status: %s\n", strerror(-err));
+		printf("# cannot measure the module: %s\n", strerror(-err));
 		goto out;
 	}
 	if (r->tracked1 > r->tracked0) {
 		double added = (double)(r->tracked1 - r->tracked0);
 
-		r->module_ns = (r->steady1_us - r->steady0_us) * 1000.0 / added;
+		r->module_ns = (r->steady1_us.median - r->steady0_us.median) * 1000.0 / added;
 		r->bytes = ((double)r->memory1 - (double)r->memory0) / added;
 	}
-	r->cgroupfs_ns = cg_scan_ns(r->made);
-	printf("# cg%lu: module tracks %llu cgroups (%llu before); steady sample %.0f us (%.0f before): %.0f ns per cgroup; memory %llu bytes (%llu before): %.0f per cgroup; cgroupfs scan (%zu files) %.0f ns per cgroup\n",
+	r->cgroupfs_ns = cg_scan_ns(r->made < CG_SCAN_MAX ? r->made : CG_SCAN_MAX);
+	printf("# cg%lu: the module tracks %llu cgroups (%llu before); steady sample %.0f us (%.0f before): %.0f ns per cgroup; memory %llu bytes (%llu before): %.0f per cgroup; cgroupfs scan (%zu files) %.0f ns per cgroup\n",
 	       n, (unsigned long long)r->tracked1, (unsigned long long)r->tracked0,
-	       r->steady1_us, r->steady0_us, r->module_ns,
+	       r->steady1_us.median, r->steady0_us.median, r->module_ns,
 	       (unsigned long long)r->memory1, (unsigned long long)r->memory0, r->bytes,
-	       ARRAY_SIZE(cg_files), r->cgroupfs_ns);
+	       ARRAY_SIZE(cg_files), r->cgroupfs_ns.median);
+	r->ok = true;
 out:
 	mp_unload();
 	cg_remove(r->made);
 	return err;
 }
 
+/* The spread of a difference of two medians, relative to the difference. */
+static double cg_spread(const struct cg_result *r)
+{
+	double d = r->steady1_us.median - r->steady0_us.median;
+	double range = (r->steady1_us.max - r->steady1_us.min) +
+		       (r->steady0_us.max - r->steady0_us.min);
+
+	return d > 0 ? range / d * 100 : BENCH_ONCE;
+}
+
+static void report_cgroups(const struct cg_result *r)
+{
+	char name[96], cmp[96];
+
+	if (!r->ok)
+		return;
+	snprintf(name, sizeof(name), "module_ns_per_cgroup_%lu", r->n);
+	snprintf(cmp, sizeof(cmp), "cgroupfs_ns_per_cgroup_%lu", r->n);
+	bench_figure_cmp(name, r->module_ns, "ns", cg_spread(r), cmp, r->cgroupfs_ns.median);
+	snprintf(name, sizeof(name), "cgroup_scan_cost_ratio_%lu", r->n);
+	bench_figure(name, r->module_ns > 0 ? r->cgroupfs_ns.median / r->module_ns : NAN,
+		     "x", cg_spread(r) + r->cgroupfs_ns.spread_pct);
+	snprintf(name, sizeof(name), "module_sample_us_cg%lu", r->n);
+	snprintf(cmp, sizeof(cmp), "module_sample_us_cg%lu_before", r->n);
+	bench_figure_cmp(name, r->steady1_us.median, "us", r->steady1_us.spread_pct, cmp,
+			 r->steady0_us.median);
+	snprintf(name, sizeof(name), "module_bytes_per_cgroup_%lu", r->n);
+	bench_figure(name, r->bytes, "bytes", BENCH_ONCE);
+	printf("scaling: cg %llu %.1f %.3g %.0f\n",
+	       (unsigned long long)(r->tracked1 - r->tracked0), r->module_ns, cg_spread(r),
+	       r->bytes);
+}
+
+/* --- the headline figures ------------------------------------------------- */
+
+static const struct proc_result *find_proc(const struct proc_result *res, int nr,
+					   enum run_kind kind, unsigned long n)
+{
+	for (int i = 0; i < nr; i++)
+		if (res[i].ok && res[i].run.kind == kind && res[i].run.n == n)
+			return &res[i];
+	return NULL;
+}
+
+static const struct cg_result *find_cg(const struct cg_result *res, int nr, unsigned long n)
+{
+	for (int i = 0; i < nr; i++)
+		if (res[i].ok && res[i].n == n)
+			return &res[i];
+	return NULL;
+}
+
+static void report_headlines(const struct proc_result *pr, int nr,
+			     const struct cg_result *cr, int nr_cg)
+{
+	const struct proc_result *idle = NULL, *small, *big;
+	const struct cg_result *c_small, *c_big;
+
+	for (int i = 0; i < nr; i++)
+		if (pr[i].ok && pr[i].run.kind == RUN_IDLE)
+			idle = &pr[i];
+	/* The largest N: the summary's per-process figures. */
+	if (idle) {
+		bench_figure("module_bytes_per_process",
+			     (double)idle->memory_bytes / (double)idle->tracked, "bytes",
+			     BENCH_ONCE);
+		bench_figure("module_idle_sample_ns_per_process",
+			     per(idle->steady_us.median, idle->tracked), "ns",
+			     idle->steady_us.spread_pct);
+	}
+	for (int i = nr_cg - 1; i >= 0; i--) {
+		if (cr[i].ok) {
+			bench_figure("module_bytes_per_cgroup", cr[i].bytes, "bytes", BENCH_ONCE);
+			break;
+		}
+	}
+	small = find_proc(pr, nr, RUN_SCALE, 1000);
+	big = find_proc(pr, nr, RUN_SCALE, 100000);
+	if (small && big) {
+		bench_figure("scaling_proc_100k_vs_1k",
+			     (big->walk_us.median / (double)big->tracked) /
+			     (small->walk_us.median / (double)small->tracked), "x",
+			     ratio_spread(&big->walk_us, &small->walk_us));
+		bench_figure("scaling_proc_idle_100k_vs_1k",
+			     (big->steady_us.median / (double)big->tracked) /
+			     (small->steady_us.median / (double)small->tracked), "x",
+			     ratio_spread(&big->steady_us, &small->steady_us));
+		bench_figure("scaling_proc_bytes_100k_vs_1k",
+			     ((double)big->memory_bytes / (double)big->tracked) /
+			     ((double)small->memory_bytes / (double)small->tracked), "x",
+			     BENCH_ONCE);
+	}
+	c_small = find_cg(cr, nr_cg, 100);
+	c_big = find_cg(cr, nr_cg, 10000);
+	if (c_small && c_big && c_small->module_ns > 0)
+		bench_figure("scaling_cg_10k_vs_100", c_big->module_ns / c_small->module_ns,
+			     "x", cg_spread(c_big) + cg_spread(c_small));
+	if (c_small && c_big && c_small->bytes > 0)
+		bench_figure("scaling_cg_bytes_10k_vs_100", c_big->bytes / c_small->bytes, "x",
+			     BENCH_ONCE);
+}
+
+static int parse_run(const char *arg, struct run *r)
+{
+	static const struct { const char *prefix; enum run_kind kind; } kinds[] = {
+		{ "mix", RUN_MIX }, { "scale", RUN_SCALE }, { "cg", RUN_CG }, { "", RUN_IDLE },
+	};
+	char *end;
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		size_t len = strlen(kinds[i].prefix);
+
+		if (strncmp(arg, kinds[i].prefix, len))
+			continue;
+		r->kind = kinds[i].kind;
+		r->n = strtoul(arg + len, &end, 10);
+		return *end || !r->n ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
 int main(int argc, char **argv)
 {
-	static const char *const defaults[] = { "100", "1000", "10000", "cg10", "cg100", "cg1000" };
-	struct result results[MAX_RUNS];
-	struct cg_result cg_results[MAX_RUNS];
-	unsigned long counts[MAX_RUNS], cg_counts[MAX_RUNS];
-	int nr = 0, nr_cg = 0, i, failed = 0;
+	static const char *const defaults[] = {
+		"100", "1000", "10000", "mix10000", "scale1000", "scale10000", "scale50000",
+		"scale100000", "cg10", "cg100", "cg1000", "cg10000",
+	};
+	static struct proc_result results[MAX_RUNS];
+	static struct cg_result cg_results[MAX_RUNS];
 	const char *const *args = defaults;
-	int nr_args = ARRAY_SIZE(defaults);
+	int nr_args = ARRAY_SIZE(defaults), nr = 0, nr_cg = 0, failed = 0;
+	struct run runs[2 * MAX_RUNS];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc > 1) {
 		args = (const char *const *)argv + 1;
 		nr_args = argc - 1;
 	}
-	for (i = 0; i < nr_args; i++) {
-		bool cg = !strncmp(args[i], "cg", 2);
-		char *end;
-		unsigned long n = strtoul(args[i] + (cg ? 2 : 0), &end, 10);
-
-		if (*end || !n || nr == MAX_RUNS || nr_cg == MAX_RUNS) {
-			fprintf(stderr, "usage: %s [N... cgN...]\n", argv[0]);
+	if (nr_args > 2 * MAX_RUNS)
+		nr_args = 2 * MAX_RUNS;
+	for (int i = 0; i < nr_args; i++) {
+		if (parse_run(args[i], &runs[i])) {
+			fprintf(stderr, "usage: %s [N | mixN | scaleN | cgN]...\n", argv[0]);
 			return 2;
 		}
-		if (cg)
-			cg_counts[nr_cg++] = n;
-		else
-			counts[nr++] = n;
 	}
+	mix_round = mmap(NULL, sizeof(*mix_round), PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (mix_round == MAP_FAILED)
+		return 1;
 
-	printf("# bench_sampling: module sampling cost against a /proc scan\n");
-	for (i = 0; i < nr; i++)
-		failed |= run(counts[i], &results[i]) != 0;
-	for (i = 0; i < nr_cg; i++)
-		failed |= run_cgroups(cg_counts[i], &cg_results[i]) != 0;
-
-	printf("# %8s %8s %10s %10s %10s %10s %8s %9s %10s\n", "N", "tracked",
-	       "module_ns", "walk_ns", "statm_ns", "status_ns", "statm/mod",
-	       "statm/walk", "bytes/proc");
-	for (i = 0; i < nr; i++) {
-		const struct result *r = &results[i];
-
-		printf("# %8lu %8llu %10.0f %10.0f %10.0f %10.0f %8.1f %9.1f %10.0f\n",
-		       r->n, (unsigned long long)r->tracked, r->module_ns,
-		       r->walk_ns, r->statm_ns, r->status_ns,
-		       r->module_ns ? r->statm_ns / r->module_ns : 0,
-		       r->walk_ns ? r->statm_ns / r->walk_ns : 0,
-		       r->tracked ? (double)r->memory_bytes /
-				    (double)r->tracked : 0);
-	}
-	printf("# module_ns: steady sample time at the defaults (63 of 64 read what changed, the 64th every process) / processes tracked, cgroup walk included;\n");
-	printf("# walk_ns: the same with change_tracking=0, every sample reading every process (the cost when all of them change);\n");
-	printf("# statm_ns, status_ns: open+read+close per process, median of %d passes;\n",
-	       PASSES);
-	printf("# bytes/proc: memory_bytes / processes, memory_bytes counting both sample buffers.\n");
-	if (nr_cg) {
-		printf("# %8s %8s %10s %12s %8s %10s\n", "cgroups", "tracked", "module_ns",
-		       "cgroupfs_ns", "fs/mod", "bytes/cg");
-		for (i = 0; i < nr_cg; i++) {
-			const struct cg_result *r = &cg_results[i];
-
-			printf("# %8lu %8llu %10.0f %12.0f %8.1f %10.0f\n", r->n,
-			       (unsigned long long)r->tracked1, r->module_ns, r->cgroupfs_ns,
-			       r->module_ns > 0 ? r->cgroupfs_ns / r->module_ns : 0, r->bytes);
+	printf("# bench_sampling: the module's sampling cost against a /proc scan\n");
+	for (int i = 0; i < nr_args; i++) {
+		if (runs[i].kind == RUN_CG && nr_cg < MAX_RUNS) {
+			pool_release();
+			failed |= run_cgroups(runs[i].n, &cg_results[nr_cg]) != 0;
+			report_cgroups(&cg_results[nr_cg++]);
+		} else if (runs[i].kind != RUN_CG && nr < MAX_RUNS) {
+			scan_of = runs[i].kind == RUN_MIX ?
+				  find_proc(results, nr, RUN_IDLE, runs[i].n) : NULL;
+			failed |= run_processes(&runs[i], &results[nr]) != 0;
+			report_processes(&results[nr++]);
 		}
-		printf("# module_ns, bytes/cg: what the added cgroups added to a steady sample and to memory_bytes, over their number;\n");
-		printf("# cgroupfs_ns: open+read+close of %zu memory.* files per cgroup, median of %d passes.\n",
-		       ARRAY_SIZE(cg_files), PASSES);
 	}
+	pool_release();
+	report_headlines(results, nr, cg_results, nr_cg);
 	if (failed)
-		printf("# some runs failed; their figures are 0\n");
-
-	/* For make bench: "bench: NAME VALUE UNIT [COMPARISON VALUE]". */
-	for (i = 0; i < nr; i++) {
-		const struct result *r = &results[i];
-		double bytes = r->tracked ? (double)r->memory_bytes /
-					    (double)r->tracked : 0;
-		char n[32];
-
-		if (r->n % 1000 == 0)
-			snprintf(n, sizeof(n), "%luk", r->n / 1000);
-		else
-			snprintf(n, sizeof(n), "%lu", r->n);
-		printf("bench: module_ns_per_process_%s %.0f ns statm_ns_per_process_%s %.0f\n",
-		       n, r->module_ns, n, r->statm_ns);
-		printf("bench: module_ns_per_process_%s_vs_status %.0f ns status_ns_per_process_%s %.0f\n",
-		       n, r->module_ns, n, r->status_ns);
-		printf("bench: scan_cost_ratio_statm_%s %.1f x\n", n,
-		       r->module_ns ? r->statm_ns / r->module_ns : 0);
-		printf("bench: scan_cost_ratio_statm_%s_walk %.1f x\n", n,
-		       r->walk_ns ? r->statm_ns / r->walk_ns : 0);
-		printf("bench: module_walk_ns_per_process_%s %.0f ns statm_ns_per_process_%s %.0f\n",
-		       n, r->walk_ns, n, r->statm_ns);
-		printf("bench: scan_cost_ratio_status_%s %.1f x\n", n,
-		       r->module_ns ? r->status_ns / r->module_ns : 0);
-		printf("bench: module_sample_us_%s %.0f us module_walk_us_%s %.0f\n",
-		       n, r->steady_us, n, r->walk_us);
-		printf("bench: module_bytes_per_process_%s %.0f bytes\n", n, bytes);
-		if (i == nr - 1)
-			printf("bench: module_bytes_per_process %.0f bytes\n", bytes);
-	}
-	for (i = 0; i < nr_cg; i++) {
-		const struct cg_result *r = &cg_results[i];
-
-		printf("bench: module_ns_per_cgroup_%lu %.0f ns cgroupfs_ns_per_cgroup_%lu %.0f\n",
-		       r->n, r->module_ns, r->n, r->cgroupfs_ns);
-		printf("bench: cgroup_scan_cost_ratio_%lu %.1f x\n", r->n,
-		       r->module_ns > 0 ? r->cgroupfs_ns / r->module_ns : 0);
-		printf("bench: module_sample_us_cg%lu %.0f us module_sample_us_cg%lu_before %.0f\n",
-		       r->n, r->steady1_us, r->n, r->steady0_us);
-		printf("bench: module_bytes_per_cgroup_%lu %.0f bytes\n", r->n, r->bytes);
-		if (i == nr_cg - 1)
-			printf("bench: module_bytes_per_cgroup %.0f bytes\n", r->bytes);
-	}
+		printf("# some runs failed: their figures are missing\n");
 	return failed;
 }
