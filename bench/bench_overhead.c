@@ -1,74 +1,110 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench_overhead: what the loaded module costs a workload.
+ * bench_overhead: what the loaded module costs a workload, and what each
+ * of its change probes costs per event.
  *
- *   bench_overhead [PAIRS]		(default 9)
+ *   bench_overhead [PAIRS]		(default 3)
  *
- * Not a pass/fail test: it prints figures ("# " lines, then "bench: NAME
- * VALUE UNIT [COMPARISON VALUE]" lines for make bench) and exits 0.
+ * Not a pass/fail test: it prints figures ("# " lines, then "bench:" lines
+ * for make bench, bench_util.h) and exits 0.  Made for instruction
+ * counting (make bench runs it under icount): a run's time is then the
+ * instructions the guest executed meanwhile, on both vCPUs, the module's
+ * sampling on the other vCPU included, the same from run to run within a
+ * fraction of a percent.
  *
- * Two workloads, each calibrated once (module not loaded) to run about
- * RUN_MS, then timed PAIRS times without the module and PAIRS times with
- * it loaded at its default settings, alternating (not loaded, loaded, not
- * loaded, ...), so that a drift of the machine (the host is shared) falls
- * on both sides alike:
+ * The host it measures: OTHERS idle processes spread over CGROUPS memory
+ * cgroups (10 a cgroup), beside the workload, as on a busy server.  Four
+ * workloads, each calibrated (module not loaded) to run about one interval
+ * (at least SHORT_RUN_MS):
  *
- * - faults: mmap FAULT_REGION anonymous, write one byte per page (every
+ * - fault: mmap FAULT_REGION anonymous, write one byte per page (every
  *   write a page fault, huge pages off), munmap, in a loop;
- * - fork: fork, the child _exit()s at once, waitpid, in a loop.
+ * - fork: fork, the child _exit()s at once, waitpid;
+ * - exec: fork, the child execs busybox's true, waitpid;
+ * - mmap: mmap MMAP_REGION, touch its first page, munmap.
  *
- * The overhead is (median loaded - median not loaded) / median not loaded,
- * in percent; the smallest and largest runs of each side are printed next
- * to the medians, since under emulation two identical runs differ by more
- * than the aim (1 %).  Also the median of the pairs' own overheads (each
- * loaded run against the run just before it), which a slow drift of the
- * host's load shifts less.  The module is loaded before each loaded run and
- * has taken its first sample (which sees every process for the first time)
- * before the clock starts; it is unloaded after it.  One run of each
- * workload, not counted, goes first.
+ * Each is timed WARMUP_PAIRS + PAIRS times not loaded and loaded,
+ * alternating (not loaded, loaded, ...); the warm-up pairs are dropped
+ * (the first touches of fresh memory are slower).  The module is loaded
+ * with change tracking (its default) at interval_ms 1000 (the default) and
+ * 100 (the shortest), before each loaded run, and has taken two samples
+ * (the first reads every process, the second reads again what the first
+ * saw first) before the clock starts.  overhead_W_pct is (median loaded -
+ * median not loaded) / median not loaded; its spread is the larger of the
+ * two sides'.
  *
- * Beside it, a figure that the host's noise does not blur: the module's
- * own sampling time during the loaded runs (from the status file's sample
- * count and mean, as bench_sampling reads them) over their wall time.  It
- * leaves out the tracepoint probes (memcg reclaim, OOM victim), which
- * neither workload fires.
+ * Then the change probes (module/changes.c), each per event: the module
+ * loaded with change_tracking=1 against change_tracking=0, both at
+ * interval_ms=60000 so that no sample falls in a run, on a workload where
+ * that probe fires most, the tracepoints' firings counted in an extra run
+ * (tracefs):
+ *
+ * - rss_stat: the fault workload (one event per page on 6.2 and later);
+ * - sched_process_exit: threads created and joined (the fork probe returns
+ *   at once for a thread; its compare is in this figure);
+ * - sched_process_fork: vfork and _exit, less the exit probe's share.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "mp_util.h"
 
-#define RUN_MS		1000
-#define FAULT_REGION	(16 * MiB)
-#define MAX_PAIRS	31
+/*
+ * A run starts right after a sample and lasts a whole number of intervals
+ * (one at 1000 ms, two at 100 ms), so that it holds as many samples as the
+ * same work would on average.  The probe runs, with no sample, are short.
+ */
+#define RUN_MS(interval)	((interval) > SHORT_RUN_MS ? (interval) : SHORT_RUN_MS)
+#define SHORT_RUN_MS	200
+#define WARMUP_PAIRS	1
+#define MAX_PAIRS	15
+#define OTHERS		10000
+#define CGROUPS		1000
+#define CG_PARENT	"bench_ov"
+#define FAULT_REGION	(4 * MiB)
+#define MMAP_REGION	(64 * KiB)
+#define TRUE_BIN	"/bin/busybox"
 
 static long page_size;
 
-static int faults(unsigned long loops)
+/* --- workloads: each returns 0 or -errno ---------------------------------- */
+
+/* mmap @region, write one byte in each of its first @pages pages, munmap. */
+static int map_touch_unmap(unsigned long loops, size_t region, size_t pages)
 {
 	for (unsigned long i = 0; i < loops; i++) {
-		char *p = mmap(NULL, FAULT_REGION, PROT_READ | PROT_WRITE,
+		char *p = mmap(NULL, region, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 		if (p == MAP_FAILED)
 			return -errno;
-		madvise(p, FAULT_REGION, MADV_NOHUGEPAGE);
-		for (size_t off = 0; off < FAULT_REGION; off += (size_t)page_size)
-			p[off] = 1;
-		munmap(p, FAULT_REGION);
+		/* A fault for every page, not one for a huge page. */
+		madvise(p, region, MADV_NOHUGEPAGE);
+		for (size_t k = 0; k < pages; k++)
+			p[k * (size_t)page_size] = 1;
+		munmap(p, region);
 	}
 	return 0;
 }
 
-static int forks(unsigned long loops)
+static int w_faults(unsigned long loops)
+{
+	return map_touch_unmap(loops, FAULT_REGION, FAULT_REGION / (size_t)page_size);
+}
+
+static int w_forks(unsigned long loops)
 {
 	for (unsigned long i = 0; i < loops; i++) {
 		pid_t pid = fork();
@@ -83,115 +119,333 @@ static int forks(unsigned long loops)
 	return 0;
 }
 
+static int w_execs(unsigned long loops)
+{
+	for (unsigned long i = 0; i < loops; i++) {
+		int status;
+		pid_t pid = fork();
+
+		if (pid < 0)
+			return -errno;
+		if (!pid) {
+			execl(TRUE_BIN, "true", (char *)NULL);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) != pid)
+			return -errno;
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			return -ENOEXEC;
+	}
+	return 0;
+}
+
+static int w_mmaps(unsigned long loops)
+{
+	return map_touch_unmap(loops, MMAP_REGION, 1);
+}
+
+static void *thread_fn(void *arg)
+{
+	return arg;
+}
+
+static int w_threads(unsigned long loops)
+{
+	for (unsigned long i = 0; i < loops; i++) {
+		pthread_t t;
+		int err = pthread_create(&t, NULL, thread_fn, NULL);
+
+		if (err)
+			return -err;
+		pthread_join(t, NULL);
+	}
+	return 0;
+}
+
+static int vfork_child(void *arg)
+{
+	(void)arg;
+	_exit(0);
+}
+
+/* vfork(), as clone() with its flags: the child runs on a stack of its own. */
+static int w_vforks(unsigned long loops)
+{
+	static char stack[16384] __attribute__((aligned(16)));
+
+	for (unsigned long i = 0; i < loops; i++) {
+		pid_t pid = clone(vfork_child, stack + sizeof(stack),
+				  CLONE_VM | CLONE_VFORK | SIGCHLD, NULL);
+
+		if (pid < 0)
+			return -errno;
+		if (waitpid(pid, NULL, 0) != pid)
+			return -errno;
+	}
+	return 0;
+}
+
 struct workload {
 	const char *name;	/* for bench: lines */
 	const char *what;
 	int (*fn)(unsigned long loops);
 	unsigned long loops;
-	uint64_t off_us[MAX_PAIRS], on_us[MAX_PAIRS];
-	double sampling_us;	/* the module's, during the loaded runs */
 };
 
-/* Microseconds for one run, or 0 if it failed. */
-static uint64_t timed(struct workload *w)
+static struct workload workloads[] = {
+	{ "fault", "mmap 4 MiB, touch every page, munmap", w_faults, 0 },
+	{ "fork", "fork, the child exits at once, waitpid", w_forks, 0 },
+	{ "exec", "fork, the child execs busybox true, waitpid", w_execs, 0 },
+	{ "mmap", "mmap 64 KiB, touch one page, munmap", w_mmaps, 0 },
+};
+
+static struct workload w_thread = { "thread", "pthread_create, pthread_join", w_threads, 0 };
+static struct workload w_vfork = { "vfork", "vfork, the child exits at once, waitpid", w_vforks, 0 };
+
+/* Microseconds for one run, or NAN if it failed. */
+static double timed(const struct workload *w)
 {
 	uint64_t t0 = mp_now_ns();
+	int err = w->fn(w->loops);
 
-	if (w->fn(w->loops))
-		return 0;
-	return (mp_now_ns() - t0) / 1000;
+	if (err) {
+		printf("# %s: %s\n", w->name, strerror(-err));
+		return NAN;
+	}
+	return (double)(mp_now_ns() - t0) / 1000.0;
 }
 
-/* Loops for about RUN_MS: grow until a run takes 1/8 of it, then scale. */
-static void calibrate(struct workload *w)
+/* Loops for about @run_ms: grow until a run takes 1/8 of it, then scale. */
+static void calibrate(struct workload *w, unsigned int run_ms)
 {
-	uint64_t us;
+	double us;
 
 	w->loops = 1;
 	for (;;) {
 		us = timed(w);
-		if (!us || us * 8 >= RUN_MS * 1000ULL || w->loops > (1UL << 30))
+		if (isnan(us) || us * 8 >= run_ms * 1000.0 || w->loops > (1UL << 30))
 			break;
 		w->loops *= 2;
 	}
-	if (us)
-		w->loops = (unsigned long)((double)w->loops * RUN_MS * 1000.0 /
-					   (double)us);
+	if (!isnan(us) && us > 0)
+		w->loops = (unsigned long)((double)w->loops * run_ms * 1000.0 / us);
 	if (!w->loops)
 		w->loops = 1;
 }
 
-static int load_default(void)
+/*
+ * Loaded with @params; if @settle, past its second sample (the first was
+ * taken at load), within 20 ms.
+ */
+static int load_settled(const char *params, bool settle)
 {
-	uint64_t n = 0;
-	int err = mp_load("");
+	struct bench_samples a, b;
+	int err = mp_load(params);
 
-	if (!err)
-		err = mp_status_u64("samples", &n);
-	if (!err)
-		err = mp_wait_samples(n + 1, MP_WAIT_MS);
+	if (!err && settle)
+		err = bench_read_samples(&a);
+	if (!err && settle)
+		err = bench_wait_samples(&a, 1, 20, &b);
+	if (err)
+		printf("# cannot load %s with %s: %s\n", mp_module_path(), params,
+		       strerror(-err));
 	return err;
 }
 
-/* Total sample time so far, from the status file's count and mean. */
-static double sampled_us(void)
-{
-	uint64_t n = 0, avg = 0;
+struct pairs {
+	size_t n;
+	double off_us[MAX_PAIRS], on_us[MAX_PAIRS];
+	double sampling_us, on_total_us;	/* the module's sampling, loaded */
+	struct bench_stat off, on;
+};
 
-	if (mp_status_u64("samples", &n) || mp_status_u64("sample_avg_usec", &avg))
-		return 0;
-	return (double)n * (double)avg;
+/*
+ * WARMUP_PAIRS + @n pairs of runs, not loaded (@off_params NULL) or
+ * loaded with @off_params, then loaded with @on_params.
+ */
+static int measure_pairs(const struct workload *w, const char *off_params,
+			 const char *on_params, bool settle, size_t n, struct pairs *p)
+{
+	memset(p, 0, sizeof(*p));
+	for (size_t i = 0; i < WARMUP_PAIRS + n; i++) {
+		struct bench_samples a, b;
+		double off, on;
+		int err = off_params ? load_settled(off_params, settle) : mp_unload();
+
+		if (err)
+			return err;
+		off = timed(w);
+		err = load_settled(on_params, settle);
+		if (!err)
+			err = bench_read_samples(&a);
+		if (err)
+			return err;
+		on = timed(w);
+		if (bench_read_samples(&b))
+			b = a;
+		mp_unload();
+		if (isnan(on) || isnan(off))
+			return -EIO;
+		if (i < WARMUP_PAIRS)
+			continue;
+		p->off_us[p->n] = off;
+		p->on_us[p->n++] = on;
+		p->sampling_us += (double)(b.total_us - a.total_us);
+		p->on_total_us += on;
+	}
+	p->off = bench_stat(p->off_us, p->n);
+	p->on = bench_stat(p->on_us, p->n);
+	return 0;
 }
 
-static void report(const struct workload *w, size_t pairs)
+static double overhead_pct(const struct pairs *p)
 {
-	uint64_t off[MAX_PAIRS], on[MAX_PAIRS], paired[MAX_PAIRS];
-	double moff, mon, pct, on_total = 0;
-	int64_t paired_pct;
+	return (p->on.median - p->off.median) / p->off.median * 100.0;
+}
 
-	memcpy(off, w->off_us, pairs * sizeof(off[0]));
-	memcpy(on, w->on_us, pairs * sizeof(on[0]));
-	mp_sort_u64(off, pairs);
-	mp_sort_u64(on, pairs);
-	moff = (double)mp_percentile(off, pairs, 50) / 1000.0;
-	mon = (double)mp_percentile(on, pairs, 50) / 1000.0;
-	pct = moff > 0 ? (mon - moff) / moff * 100.0 : 0;
-	printf("# %-8s %9lu %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %+8.2f\n",
-	       w->name, w->loops, moff, (double)off[0] / 1000.0,
-	       (double)off[pairs - 1] / 1000.0, mon, (double)on[0] / 1000.0,
-	       (double)on[pairs - 1] / 1000.0, pct);
-	/* Per pair, in hundredths of a percent, offset to sort as unsigned. */
-	for (size_t i = 0; i < pairs; i++) {
-		double d = w->off_us[i] ? ((double)w->on_us[i] - (double)w->off_us[i]) /
-					  (double)w->off_us[i] * 10000.0 : 0;
+static double pairs_spread(const struct pairs *p)
+{
+	return fmax(p->off.spread_pct, p->on.spread_pct);
+}
 
-		on_total += (double)w->on_us[i];
-		paired[i] = (uint64_t)((int64_t)d + (1LL << 40));
+static void report_overhead(const struct workload *w, const struct pairs *p,
+			    const char *suffix)
+{
+	double paired[MAX_PAIRS];
+	char name[96], cmp[96];
+
+	for (size_t i = 0; i < p->n; i++)
+		paired[i] = (p->on_us[i] - p->off_us[i]) / p->off_us[i] * 100.0;
+	printf("# %-6s%-6s %7lu %9.3f %9.3f %9.3f %9.3f %9.3f %9.3f %+8.3f\n", w->name, suffix,
+	       w->loops, p->off.median / 1000, p->off.min / 1000, p->off.max / 1000,
+	       p->on.median / 1000, p->on.min / 1000, p->on.max / 1000, overhead_pct(p));
+	snprintf(name, sizeof(name), "overhead_%s_pct%s", w->name, suffix);
+	bench_figure(name, overhead_pct(p), "%", pairs_spread(p));
+	snprintf(name, sizeof(name), "overhead_%s_paired_pct%s", w->name, suffix);
+	bench_figure(name, bench_stat(paired, p->n).median, "%", pairs_spread(p));
+	snprintf(name, sizeof(name), "overhead_%s_sampling_pct%s", w->name, suffix);
+	bench_figure(name, p->on_total_us > 0 ? p->sampling_us / p->on_total_us * 100 : NAN,
+		     "%", BENCH_ONCE);
+	snprintf(name, sizeof(name), "%s_run_median_ms%s", w->name, suffix);
+	snprintf(cmp, sizeof(cmp), "unloaded");
+	bench_figure_cmp(name, p->on.median / 1000, "ms", p->on.spread_pct, cmp,
+			 p->off.median / 1000);
+}
+
+/* --- the change probes, per event ------------------------------------------ */
+
+static int run_workload(void *arg)
+{
+	const struct workload *w = arg;
+
+	return w->fn(w->loops);
+}
+
+struct probe_counts {
+	long long rss, fork, exit;
+};
+
+static int count_probes(const struct workload *w, struct probe_counts *c)
+{
+	c->rss = bench_count_event("kmem/rss_stat", run_workload, (void *)w);
+	c->fork = bench_count_event("sched/sched_process_fork", run_workload, (void *)w);
+	c->exit = bench_count_event("sched/sched_process_exit", run_workload, (void *)w);
+	printf("# %s: %lu loops fire rss_stat %lld, sched_process_fork %lld, sched_process_exit %lld times\n",
+	       w->name, w->loops, c->rss, c->fork, c->exit);
+	return c->rss < 0 || c->fork < 0 || c->exit < 0 ? -ENOENT : 0;
+}
+
+struct probe_delta {
+	double ns;		/* loaded with the probes - without, per run */
+	double range_ns;	/* both sides' ranges */
+};
+
+static int probe_delta(struct workload *w, size_t n, struct probe_delta *d)
+{
+	struct pairs p;
+	int err;
+
+	calibrate(w, SHORT_RUN_MS);
+	err = measure_pairs(w, "interval_ms=60000 change_tracking=0",
+			    "interval_ms=60000 change_tracking=1", false, n, &p);
+	if (err)
+		return err;
+	d->ns = (p.on.median - p.off.median) * 1000.0;
+	d->range_ns = ((p.on.max - p.on.min) + (p.off.max - p.off.min)) * 1000.0;
+	printf("# probes on %s (%lu loops): without %.3f ms (%.3f-%.3f), with %.3f ms (%.3f-%.3f)\n",
+	       w->name, w->loops, p.off.median / 1000, p.off.min / 1000, p.off.max / 1000,
+	       p.on.median / 1000, p.on.min / 1000, p.on.max / 1000);
+	return 0;
+}
+
+static double spread_of(const struct probe_delta *d, double part_ns)
+{
+	return part_ns > 0 ? d->range_ns / part_ns * 100 : BENCH_ONCE;
+}
+
+static void measure_probes(size_t n)
+{
+	struct workload fault = workloads[0];
+	struct probe_delta df, dt, dv;
+	struct probe_counts cf, ct, cv;
+	double rss, exit_ns, fork_ns;
+
+	if (probe_delta(&fault, n, &df) || count_probes(&fault, &cf) ||
+	    !cf.rss) {
+		bench_figure_none("probe_ns_per_event_rss_stat", "ns", "no measurement");
+		return;
 	}
-	mp_sort_u64(paired, pairs);
-	paired_pct = (int64_t)mp_percentile(paired, pairs, 50) - (1LL << 40);
-	printf("bench: overhead_%s_pct %.2f %%\n", w->name, pct);
-	printf("bench: overhead_%s_paired_pct %.2f %%\n", w->name,
-	       (double)paired_pct / 100.0);
-	printf("bench: overhead_%s_sampling_pct %.4f %%\n", w->name,
-	       on_total > 0 ? w->sampling_us / on_total * 100.0 : 0);
-	printf("bench: %s_run_median_ms %.1f ms unloaded %.1f\n", w->name, mon, moff);
-	printf("bench: %s_run_min_ms %.1f ms unloaded %.1f\n", w->name,
-	       (double)on[0] / 1000.0, (double)off[0] / 1000.0);
-	printf("bench: %s_run_max_ms %.1f ms unloaded %.1f\n", w->name,
-	       (double)on[pairs - 1] / 1000.0, (double)off[pairs - 1] / 1000.0);
+	rss = df.ns / (double)cf.rss;
+	bench_figure("probe_ns_per_event_rss_stat", rss, "ns", spread_of(&df, df.ns));
+
+	if (probe_delta(&w_thread, n, &dt) || count_probes(&w_thread, &ct) || !ct.exit) {
+		bench_figure_none("probe_ns_per_event_exit", "ns", "no measurement");
+		return;
+	}
+	exit_ns = (dt.ns - rss * (double)ct.rss) / (double)ct.exit;
+	bench_figure("probe_ns_per_event_exit", exit_ns, "ns",
+		     spread_of(&dt, exit_ns * (double)ct.exit));
+
+	if (probe_delta(&w_vfork, n, &dv) || count_probes(&w_vfork, &cv) || !cv.fork) {
+		bench_figure_none("probe_ns_per_event_fork", "ns", "no measurement");
+		return;
+	}
+	fork_ns = (dv.ns - rss * (double)cv.rss - exit_ns * (double)cv.exit) / (double)cv.fork;
+	bench_figure("probe_ns_per_event_fork", fork_ns, "ns",
+		     spread_of(&dv, fork_ns * (double)cv.fork));
+}
+
+/* --- the host around the workloads ---------------------------------------- */
+
+static char cg_names[CGROUPS][32];
+
+static int make_cgroups(void)
+{
+	int err = cg_create(CG_PARENT);
+
+	for (int i = 0; !err && i < CGROUPS; i++) {
+		snprintf(cg_names[i], sizeof(cg_names[i]), CG_PARENT "/c%d", i);
+		err = cg_create_leaf(cg_names[i]);
+	}
+	return err;
+}
+
+static void remove_cgroups(void)
+{
+	for (int i = 0; i < CGROUPS; i++)
+		if (cg_names[i][0])
+			cg_destroy(cg_names[i]);
+	cg_destroy(CG_PARENT);
 }
 
 int main(int argc, char **argv)
 {
-	struct workload w[] = {
-		{ .name = "fault", .what = "mmap 16 MiB, touch every page, munmap",
-		  .fn = faults },
-		{ .name = "fork", .what = "fork, child exits at once, waitpid",
-		  .fn = forks },
-	};
-	size_t pairs = 9, i, k;
+	static const unsigned int intervals[] = { 1000, 100 };
+	const char *names[CGROUPS];
 	struct utsname uts;
+	cpu_set_t cpus;
+	size_t pairs = 3, made = 0;
+	pid_t *others;
 	int err;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -199,46 +453,63 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		pairs = strtoul(argv[1], NULL, 10);
 	if (pairs < 1 || pairs > MAX_PAIRS)
-		pairs = 9;
+		pairs = 3;
 	uname(&uts);
-	printf("# bench_overhead: workload time with the module loaded (defaults) against not loaded\n");
-	printf("# kernel %s, %zu runs each, alternating, about %d ms a run\n",
-	       uts.release, pairs, RUN_MS);
+	printf("# bench_overhead: workload time with the module loaded against not loaded\n");
+	printf("# kernel %s; %zu pairs after %d of warm-up\n", uts.release, pairs,
+	       WARMUP_PAIRS);
 	mp_unload();
 
-	for (k = 0; k < 2; k++) {
-		calibrate(&w[k]);
-		printf("# %s: %s, %lu loops a run\n", w[k].name, w[k].what,
-		       w[k].loops);
-		timed(&w[k]);
-		for (i = 0; i < pairs; i++) {
-			double s0;
+	bench_make_room(OTHERS);
+	err = make_cgroups();
+	if (err) {
+		printf("# cannot make %d cgroups: %s\n", CGROUPS, strerror(-err));
+		remove_cgroups();
+		return 0;
+	}
+	for (int i = 0; i < CGROUPS; i++)
+		names[i] = cg_names[i];
+	others = bench_fork_idle(OTHERS, &made, false, names, CGROUPS);
+	printf("# %zu other processes in %d cgroups\n", made, CGROUPS);
+	/*
+	 * The workloads on one CPU, children and threads included: under
+	 * instruction counting, one vCPU waking the other comes at a point
+	 * of the other's time slice that varies from run to run.
+	 */
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus);
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		printf("# cannot keep the workloads on CPU 0: %s\n", strerror(errno));
 
-			w[k].off_us[i] = timed(&w[k]);
-			err = load_default();
+	printf("# %-12s %7s %9s %9s %9s %9s %9s %9s %8s\n", "workload", "loops", "off_med",
+	       "off_min", "off_max", "on_med", "on_min", "on_max", "overhead");
+	for (size_t i = 0; i < ARRAY_SIZE(intervals); i++) {
+		char params[96], suffix[16] = "";
+
+		snprintf(params, sizeof(params), "interval_ms=%u max_processes=%d max_cgroups=%d",
+			 intervals[i], OTHERS + 4096, CGROUPS + 1024);
+		if (intervals[i] != 1000)
+			snprintf(suffix, sizeof(suffix), "_%ums", intervals[i]);
+		for (size_t k = 0; k < ARRAY_SIZE(workloads); k++) {
+			struct pairs p;
+
+			calibrate(&workloads[k], RUN_MS(intervals[i]));
+			err = measure_pairs(&workloads[k], NULL, params, true, pairs, &p);
 			if (err) {
-				printf("# cannot load %s: %s\n",
-				       mp_module_path(), strerror(-err));
-				return 0;
+				printf("# %s at %u ms: %s\n", workloads[k].name, intervals[i],
+				       strerror(-err));
+				continue;
 			}
-			s0 = sampled_us();
-			w[k].on_us[i] = timed(&w[k]);
-			w[k].sampling_us += sampled_us() - s0;
-			mp_unload();
-			printf("# %s run %zu: not loaded %.1f ms, loaded %.1f ms\n",
-			       w[k].name, i + 1, (double)w[k].off_us[i] / 1000.0,
-			       (double)w[k].on_us[i] / 1000.0);
+			report_overhead(&workloads[k], &p, suffix);
 		}
 	}
+	printf("# times in ms; overhead %% = (on_med - off_med) / off_med x 100\n");
 
-	printf("# %-8s %9s %9s %9s %9s %9s %9s %9s %8s\n", "workload", "loops",
-	       "off_med", "off_min", "off_max", "on_med", "on_min", "on_max",
-	       "overhead");
-	for (k = 0; k < 2; k++)
-		report(&w[k], pairs);
-	printf("# times in ms; overhead %% = (on_med - off_med) / off_med x 100; figures are printed, never asserted.\n");
-	for (k = 0; k < 2; k++)
-		printf("# %s: the module's own sampling took %.1f ms of %zu loaded runs\n",
-		       w[k].name, w[k].sampling_us / 1000.0, pairs);
+	measure_probes(pairs);
+
+	mp_unload();
+	bench_kill_all(others, made);
+	free(others);
+	remove_cgroups();
 	return 0;
 }
