@@ -61,7 +61,7 @@ SELFTESTS += stress
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
-.PHONY: all module userspace selftests host-tests check demo bench stress faults clean
+.PHONY: all module userspace selftests host-tests check demo bench bench-churn stress faults clean
 
 all: module userspace selftests
 
@@ -148,9 +148,17 @@ faults:
 demo:
 	scripts/demo
 
-# Sampling cost against a /proc/PID/statm scan, in the VM.
+# The benchmarks in the VM, under instruction counting and TCG (scripts/bench).
 bench:
 	scripts/bench
+
+# Churn: fork+exec as fast as the guest goes for CHURN_SECONDS of the guest's
+# clock under instruction counting (bench/bench_churn.c), and whether the
+# module's table kept up.  About 7 s of the host's per guest second.
+CHURN_SECONDS ?= 300
+bench-churn:
+	BENCH=churn BENCH_TCG=none BENCH_NAME=bench-churn BENCH_TIMEOUT=$$(($(CHURN_SECONDS) * 12 + 300)) \
+		BENCH_APPEND="mp.args_churn=$(CHURN_SECONDS)" scripts/bench
 
 # Not kbuild's clean: with M= the whole tree it deletes every *.mod in it,
 # userspace/go/go.mod too.

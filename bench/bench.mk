@@ -7,7 +7,7 @@
 # the selftests, are static programs for the guest's /mp/bin, built into
 # $(BUILD)/selftests.  Included by the top Makefile.
 
-BENCH := bench_sampling bench_overhead bench_walk bench_events bench_daemon memhog
+BENCH := bench_sampling bench_overhead bench_walk bench_events bench_daemon bench_churn memhog
 BENCH_BINS := $(addprefix $(BUILD)/selftests/,$(BENCH))
 TOOL_BINS += $(BENCH_BINS)
 
