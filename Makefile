@@ -61,7 +61,7 @@ SELFTESTS += stress
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
-.PHONY: all module userspace selftests host-tests check demo bench bench-churn stress faults clean
+.PHONY: all module userspace selftests host-tests check demo bench bench-churn bench-plot stress faults clean
 
 all: module userspace selftests
 
@@ -159,6 +159,13 @@ CHURN_SECONDS ?= 300
 bench-churn:
 	BENCH=churn BENCH_TCG=none BENCH_NAME=bench-churn BENCH_TIMEOUT=$$(($(CHURN_SECONDS) * 12 + 300)) \
 		BENCH_APPEND="mp.args_churn=$(CHURN_SECONDS)" scripts/bench
+
+# docs/performance-scaling.png, from the scaling curves of the last make bench.
+bench-plot:
+	@test -s $(BUILD)/bench-scaling.dat || { \
+		echo "error: no $(BUILD)/bench-scaling.dat: run make bench first" >&2; exit 1; }
+	gnuplot -e "data='$(BUILD)/bench-scaling.dat'; out='docs/performance-scaling.png'" \
+		bench/scaling.gp
 
 # Not kbuild's clean: with M= the whole tree it deletes every *.mod in it,
 # userspace/go/go.mod too.
