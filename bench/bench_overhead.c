@@ -33,16 +33,16 @@
  * median not loaded) / median not loaded; its spread is the larger of the
  * two sides'.
  *
- * Then the change probes (module/changes.c), each per event: the module
- * loaded with change_tracking=1 against change_tracking=0, both at
- * interval_ms=60000 so that no sample falls in a run, on a workload where
- * that probe fires most, the tracepoints' firings counted in an extra run
- * (tracefs):
- *
- * - rss_stat: the fault workload (one event per page on 6.2 and later);
- * - sched_process_exit: threads created and joined (the fork probe returns
- *   at once for a thread; its compare is in this figure);
- * - sched_process_fork: vfork and _exit, less the exit probe's share.
+ * Then the change probes (module/changes.c), per event, on a workload
+ * where each fires most: rss_stat on the fault workload (one event per
+ * page on 6.2 and later), sched_process_exit on threads created and
+ * joined, sched_process_fork on vfork and _exit.  Each alone, by the
+ * function_graph tracer (probe_ns_per_event_*, the probe's own
+ * instructions); and the workloads with the module loaded with
+ * change_tracking=1 against change_tracking=0, both at interval_ms=60000
+ * so that no sample falls in a run, over the tracepoints' firings counted
+ * in an extra run (probe_ab_*: the tracepoint's dispatch included, all of
+ * a thread's or a vfork's probes together).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -62,11 +62,13 @@
 #include "mp_util.h"
 
 /*
- * A run starts right after a sample and lasts a whole number of intervals
- * (one at 1000 ms, two at 100 ms), so that it holds as many samples as the
- * same work would on average.  The probe runs, with no sample, are short.
+ * A run starts right after a sample (within 20 ms: the status file is read
+ * every 20 ms) and lasts a whole number of intervals (one at 1000 ms, two
+ * at 100 ms) and 5 % more, so that it holds as many samples as the same
+ * work would on average, whatever its start.  The probe runs, with no
+ * sample, are short.
  */
-#define RUN_MS(interval)	((interval) > SHORT_RUN_MS ? (interval) : SHORT_RUN_MS)
+#define RUN_MS(interval)	(((interval) > SHORT_RUN_MS ? (interval) : SHORT_RUN_MS) * 105 / 100)
 #define SHORT_RUN_MS	200
 #define WARMUP_PAIRS	1
 #define MAX_PAIRS	15
@@ -383,36 +385,156 @@ static double spread_of(const struct probe_delta *d, double part_ns)
 	return part_ns > 0 ? d->range_ns / part_ns * 100 : BENCH_ONCE;
 }
 
+/*
+ * Each probe alone, by the function_graph tracer: the probes' durations
+ * while the three workloads run once, less the tracer's own time inside a
+ * call (the shortest _raw_spin_unlock_irqrestore(), a function of a few
+ * instructions, traced beside them: its body is in the figure's error).
+ * The events of each probe in GRAPH_GROUPS groups, in order: the median of
+ * the groups' means, and their spread.
+ */
+#define GRAPH_GROUPS	5
+#define GRAPH_MAX	(1 << 18)
+
+static const char *const graph_probes[] = {
+	"mp_rss_probe", "mp_fork_probe", "mp_exit_probe",
+};
+#define GRAPH_CALIBRATION	"_raw_spin_unlock_irqrestore"
+
+static double graph_ns[ARRAY_SIZE(graph_probes)][GRAPH_MAX];
+static size_t graph_nr[ARRAY_SIZE(graph_probes)];
+
+static int graph_setup(void)
+{
+	static const char *const settings[][2] = {
+		{ "tracing_on", "0" },
+		{ "current_tracer", "nop" },
+		{ "trace", "" },
+		{ "buffer_size_kb", "65536" },
+		{ "set_graph_function", "" },
+		{ "set_ftrace_filter", "mp_rss_probe mp_fork_probe mp_exit_probe "
+				       GRAPH_CALIBRATION },
+		{ "options/funcgraph-irqs", "0" },
+		{ "options/funcgraph-tail", "1" },
+		{ "options/funcgraph-overhead", "0" },
+		{ "current_tracer", "function_graph" },
+	};
+	int err = 0;
+
+	for (size_t i = 0; !err && i < ARRAY_SIZE(settings); i++)
+		err = bench_trace_write(settings[i][0], settings[i][1]);
+	return err;
+}
+
+static void graph_reset(void)
+{
+	bench_trace_write("tracing_on", "0");
+	bench_trace_write("current_tracer", "nop");
+	bench_trace_write("set_ftrace_filter", "");
+	bench_trace_write("trace", "");
+	bench_trace_write("buffer_size_kb", "1408");
+}
+
+static void graph_probe_costs(void)
+{
+	struct workload runs[] = { workloads[0], w_thread, w_vfork };
+	double calibration = INFINITY;
+	char line[512], name[80];
+	FILE *f;
+	int err;
+
+	err = load_settled("interval_ms=60000 change_tracking=1", false);
+	if (!err)
+		err = graph_setup();
+	if (!err)
+		err = bench_trace_write("tracing_on", "1");
+	for (size_t i = 0; !err && i < ARRAY_SIZE(runs); i++)
+		err = runs[i].fn(runs[i].loops);
+	bench_trace_write("tracing_on", "0");
+	f = err ? NULL : fopen("/sys/kernel/tracing/trace", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		double ns;
+
+		if (bench_graph_parse(line, name, sizeof(name), &ns) != BENCH_GRAPH_LEAF ||
+		    isnan(ns))
+			continue;
+		if (!strcmp(name, GRAPH_CALIBRATION)) {
+			calibration = fmin(calibration, ns);
+			continue;
+		}
+		for (size_t p = 0; p < ARRAY_SIZE(graph_probes); p++)
+			if (!strcmp(name, graph_probes[p]) && graph_nr[p] < GRAPH_MAX)
+				graph_ns[p][graph_nr[p]++] = ns;
+	}
+	if (f)
+		fclose(f);
+	graph_reset();
+	mp_unload();
+	if (err || isinf(calibration)) {
+		printf("# function_graph on the probes: %s\n",
+		       err ? strerror(-err) : "no calibration call traced");
+		calibration = NAN;
+	} else {
+		printf("# function_graph on the probes: a traced call's own time holds %.0f ns of the tracer\n",
+		       calibration);
+	}
+	for (size_t p = 0; p < ARRAY_SIZE(graph_probes); p++) {
+		static const char *const figures[] = {
+			"probe_ns_per_event_rss_stat", "probe_ns_per_event_fork",
+			"probe_ns_per_event_exit",
+		};
+		double means[GRAPH_GROUPS];
+		size_t n = graph_nr[p], per = n / GRAPH_GROUPS;
+		struct bench_stat st;
+
+		if (!per || isnan(calibration)) {
+			bench_figure_none(figures[p], "ns", "no traced call");
+			continue;
+		}
+		for (size_t g = 0; g < GRAPH_GROUPS; g++) {
+			double sum = 0;
+
+			for (size_t k = g * per; k < (g + 1) * per; k++)
+				sum += graph_ns[p][k];
+			means[g] = sum / (double)per - calibration;
+		}
+		st = bench_stat(means, GRAPH_GROUPS);
+		printf("# %s: %zu calls, %.1f ns each (%.1f-%.1f) less the tracer\n",
+		       graph_probes[p], n, st.median, st.min, st.max);
+		bench_figure(figures[p], st.median, "ns", st.spread_pct);
+	}
+}
+
+/*
+ * The probes' cost per event: by the function_graph tracer, each alone
+ * (graph_probe_costs()); and the whole workload's difference with the
+ * probes and without, per event (rss_stat) or per thread and per vfork
+ * (their probes together), which includes the tracepoints' dispatch but
+ * is within the runs' spread for the last two.
+ */
 static void measure_probes(size_t n)
 {
 	struct workload fault = workloads[0];
-	struct probe_delta df, dt, dv;
-	struct probe_counts cf, ct, cv;
-	double rss, exit_ns, fork_ns;
+	struct probe_delta d;
+	struct probe_counts c;
 
-	if (probe_delta(&fault, n, &df) || count_probes(&fault, &cf) ||
-	    !cf.rss) {
-		bench_figure_none("probe_ns_per_event_rss_stat", "ns", "no measurement");
-		return;
-	}
-	rss = df.ns / (double)cf.rss;
-	bench_figure("probe_ns_per_event_rss_stat", rss, "ns", spread_of(&df, df.ns));
-
-	if (probe_delta(&w_thread, n, &dt) || count_probes(&w_thread, &ct) || !ct.exit) {
-		bench_figure_none("probe_ns_per_event_exit", "ns", "no measurement");
-		return;
-	}
-	exit_ns = (dt.ns - rss * (double)ct.rss) / (double)ct.exit;
-	bench_figure("probe_ns_per_event_exit", exit_ns, "ns",
-		     spread_of(&dt, exit_ns * (double)ct.exit));
-
-	if (probe_delta(&w_vfork, n, &dv) || count_probes(&w_vfork, &cv) || !cv.fork) {
-		bench_figure_none("probe_ns_per_event_fork", "ns", "no measurement");
-		return;
-	}
-	fork_ns = (dv.ns - rss * (double)cv.rss - exit_ns * (double)cv.exit) / (double)cv.fork;
-	bench_figure("probe_ns_per_event_fork", fork_ns, "ns",
-		     spread_of(&dv, fork_ns * (double)cv.fork));
+	if (!probe_delta(&fault, n, &d) && !count_probes(&fault, &c) && c.rss)
+		bench_figure("probe_ab_ns_per_event_rss_stat", d.ns / (double)c.rss, "ns",
+			     spread_of(&d, d.ns));
+	else
+		bench_figure_none("probe_ab_ns_per_event_rss_stat", "ns", "no measurement");
+	if (!probe_delta(&w_thread, n, &d) && !count_probes(&w_thread, &c) && c.exit)
+		bench_figure("probe_ab_ns_per_thread", d.ns / (double)c.exit, "ns",
+			     spread_of(&d, d.ns));
+	else
+		bench_figure_none("probe_ab_ns_per_thread", "ns", "no measurement");
+	if (!probe_delta(&w_vfork, n, &d) && !count_probes(&w_vfork, &c) && c.fork)
+		bench_figure("probe_ab_ns_per_vfork", d.ns / (double)c.fork, "ns",
+			     spread_of(&d, d.ns));
+	else
+		bench_figure_none("probe_ab_ns_per_vfork", "ns", "no measurement");
+	workloads[0].loops = fault.loops;
+	graph_probe_costs();
 }
 
 /* --- the host around the workloads ---------------------------------------- */

@@ -293,3 +293,36 @@ long long bench_count_event(const char *event, int (*fn)(void *arg), void *arg)
 	bench_trace_write("trace", "");
 	return err ? err : n;
 }
+
+enum bench_graph_line bench_graph_parse(const char *line, char *name, size_t size,
+					double *ns)
+{
+	const char *bar = strchr(line, '|');
+	const char *paren = strchr(line, ')');
+	const char *p, *body;
+	size_t n;
+
+	*ns = NAN;
+	if (!bar || !paren || paren > bar)
+		return BENCH_GRAPH_OTHER;
+	for (p = paren + 1; p < bar; p++) {
+		if (*p >= '0' && *p <= '9') {
+			*ns = strtod(p, NULL) * 1000.0;	/* us to ns */
+			break;
+		}
+	}
+	body = bar + 1;
+	while (*body == ' ')
+		body++;
+	if (*body == '}')
+		return BENCH_GRAPH_EXIT;
+	if (!*body || *body == '/' || *body == '=' || !size)
+		return BENCH_GRAPH_OTHER;
+	/* "name [module]()" or "name()" to "name" */
+	n = strcspn(body, " (;{");
+	if (n >= size)
+		n = size - 1;
+	memcpy(name, body, n);
+	name[n] = '\0';
+	return strchr(body, '{') ? BENCH_GRAPH_ENTRY : BENCH_GRAPH_LEAF;
+}

@@ -96,4 +96,20 @@ int bench_trace_write(const char *file, const char *value);
  */
 long long bench_count_event(const char *event, int (*fn)(void *arg), void *arg);
 
+/*
+ * One line of the function_graph tracer's trace (funcgraph-tail on):
+ *   " 1)   0.123 us    |      find_ge_pid();"			BENCH_GRAPH_LEAF
+ *   " 1)               |      mp_read_process [mempressure]() {"	BENCH_GRAPH_ENTRY
+ *   " 1)   2.345 us    |      } (a comment naming the function)"	BENCH_GRAPH_EXIT
+ * The function's name into @name (leaf and entry), the duration into
+ * @ns (leaf and exit; NAN if the line has none); anything else is
+ * BENCH_GRAPH_OTHER.
+ */
+enum bench_graph_line {
+	BENCH_GRAPH_OTHER, BENCH_GRAPH_LEAF, BENCH_GRAPH_ENTRY, BENCH_GRAPH_EXIT,
+};
+
+enum bench_graph_line bench_graph_parse(const char *line, char *name, size_t size,
+					double *ns);
+
 #endif /* BENCH_UTIL_H */

@@ -111,59 +111,30 @@ static void account(const char *name, double incl_ns, double child_ns,
 	}
 }
 
-/* "name [module]()" or "name()" to "name" */
-static void func_name(const char *s, char *out, size_t size)
-{
-	size_t n = strcspn(s, " (;{");
-
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
-/*
- * One line of the function_graph trace:
- *   " 1)   0.123 us    |      find_ge_pid();"
- *   " 1)               |      mp_read_process.isra.0 [mempressure]() {"
- *   " 1)   2.345 us    |      } /" "* mp_read_process.isra.0 [mempressure] *" "/"
- */
+/* One line of the trace, into the functions' stack and totals. */
 static void parse_line(const char *line)
 {
-	const char *bar = strchr(line, '|');
-	const char *p, *body;
-	double dur = NAN;
 	char name[80];
+	double dur;
 
-	if (!bar || !strchr(line, ')'))
-		return;
-	for (p = strchr(line, ')') + 1; p < bar; p++) {
-		if ((*p >= '0' && *p <= '9')) {
-			dur = strtod(p, NULL) * 1000.0;	/* us to ns */
-			break;
-		}
-	}
-	body = bar + 1;
-	while (*body == ' ')
-		body++;
-	if (*body == '}') {
+	switch (bench_graph_parse(line, name, sizeof(name), &dur)) {
+	case BENCH_GRAPH_EXIT:
 		if (depth == 0 || isnan(dur))
 			return;
 		depth--;
 		account(stack[depth].name, dur, stack[depth].child_ns,
 			stack[depth].child_calls, stack[depth].desc_calls);
 		return;
-	}
-	if (!*body || *body == '/')
-		return;
-	func_name(body, name, sizeof(name));
-	if (strstr(body, "{")) {
+	case BENCH_GRAPH_ENTRY:
 		if (depth == MAX_DEPTH)
 			return;
 		memset(&stack[depth], 0, sizeof(stack[depth]));
 		snprintf(stack[depth].name, sizeof(stack[depth].name), "%s", name);
 		depth++;
-	} else if (!isnan(dur)) {
+		return;
+	case BENCH_GRAPH_LEAF:
+		if (isnan(dur))
+			return;
 		account(name, dur, 0, 0, 0);
 		if (dur < min_leaf_ns && dur > 0) {
 			struct func *f = lookup(funcs, &nr_funcs, name);
@@ -172,6 +143,9 @@ static void parse_line(const char *line)
 			if (f && f->calls >= 100)
 				min_leaf_ns = dur;
 		}
+		return;
+	default:
+		return;
 	}
 }
 
