@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bench_walk: where the time of a full walk goes, per process, by the
- * kernel's function graph tracer on one sample.
+ * kernel's function graph tracer on one sample; and the time of a steady
+ * sample in which nothing changed.
  *
  *   bench_walk [N]		(default 10000)
  *
@@ -13,7 +14,8 @@
  * sample reads every process.  After WARMUP_SAMPLES, MEASURED_SAMPLES are
  * timed untraced (sample_last_usec); then the function_graph tracer records
  * one sample (set_graph_function mp_take_sample, interrupts left out, time
- * asleep left out), and its trace is read back here.
+ * asleep left out), and its trace is read back here.  Then the same at the
+ * defaults, for a steady sample (figures idle_sample_*).
  *
  * The tracer adds its own instructions to what it times.  Two corrections,
  * both measured in this run: a traced call costs OVERHEAD in all (the
@@ -222,55 +224,69 @@ static int by_self(const void *a, const void *b)
 	return x->self_ns < y->self_ns ? 1 : x->self_ns > y->self_ns ? -1 : 0;
 }
 
-int main(int argc, char **argv)
+/* Forget the last trace's functions. */
+static void forget(void)
 {
-	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
+	nr_funcs = nr_pairs = 0;
+	depth = 0;
+	min_leaf_ns = INFINITY;
+}
+
+/*
+ * Load with @params, time MEASURED_SAMPLES samples untraced (full walks
+ * if @walks, else none), trace one more of the same kind, and print where
+ * its time went, per process, as figures PREFIX_*.  @inside: the tracer's
+ * share inside a call, when this trace has no frequent leaf to tell it;
+ * returns the one it used.
+ */
+static double trace_sample(const char *params, bool walks, const char *prefix,
+			   double inside)
+{
 	struct bench_samples a, b;
 	struct bench_stat untraced;
-	double us[MEASURED_SAMPLES], overhead, inside, traced_ns, sum = 0;
+	double us[MEASURED_SAMPLES], overhead, traced_ns, sum = 0;
 	uint64_t tracked = 0;
 	unsigned long calls;
-	char params[96], line[512];
+	char line[512], fig[96];
 	struct func *top;
-	size_t made, k = 0;
-	pid_t *children;
+	size_t k = 0, tries = 0;
 	FILE *f;
 	int err;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("# bench_walk: a full walk of %lu processes, function by function\n", n);
-	bench_make_room(n);
-	children = bench_fork_idle(n, &made, false, NULL, 0);
-	if (!children)
-		return 1;
-	snprintf(params, sizeof(params), "interval_ms=1000 change_tracking=0 max_processes=%lu",
-		 n + 4096);
+	forget();
 	err = mp_load(params);
 	if (!err)
 		err = bench_read_samples(&a);
 	if (!err)
 		err = bench_wait_samples(&a, WARMUP_SAMPLES, POLL_MS, &b);
-	while (!err && k < MEASURED_SAMPLES) {
+	while (!err && k < MEASURED_SAMPLES && tries++ < 4 * MEASURED_SAMPLES) {
 		a = b;
 		err = bench_wait_samples(&a, 1, POLL_MS, &b);
-		if (!err && b.samples == a.samples + 1)
+		if (!err && b.samples == a.samples + 1 && (b.walks > a.walks) == walks)
 			us[k++] = (double)b.last_us;
 	}
 	if (!err)
 		err = mp_status_u64("processes", &tracked);
 	if (!err)
 		err = trace_setup();
-	/* Right after a sample, so that the next is traced whole. */
-	if (!err)
+	/* Right after a sample, so that the next is traced whole, and of its kind. */
+	for (tries = 0; !err && tries < 4; tries++) {
+		bench_trace_write("trace", "");
 		err = bench_wait_samples(&b, 1, 20, &a);
-	if (!err)
-		err = bench_trace_write("tracing_on", "1");
-	if (!err)
-		err = bench_wait_samples(&a, 1, POLL_MS, &b);
-	bench_trace_write("tracing_on", "0");
+		if (!err)
+			err = bench_trace_write("tracing_on", "1");
+		if (!err)
+			err = bench_wait_samples(&a, 1, POLL_MS, &b);
+		bench_trace_write("tracing_on", "0");
+		if (!err && b.samples == a.samples + 1 && (b.walks > a.walks) == walks)
+			break;
+	}
+	if (!err && (tries == 4 || !k))
+		err = -EAGAIN;
 	if (err) {
-		printf("# cannot trace a sample: %s\n", strerror(-err));
-		bench_figure_none("walk_traced_ns_per_process", "ns", strerror(-err));
+		printf("# %s: cannot trace a sample: %s\n", prefix, strerror(-err));
+		snprintf(fig, sizeof(fig), "%s_untraced_ns_per_process", prefix);
+		bench_figure_none(fig, "ns", strerror(-err));
 		goto out;
 	}
 	untraced = bench_stat(us, k);
@@ -286,16 +302,17 @@ int main(int argc, char **argv)
 
 	top = lookup(funcs, &nr_funcs, "mp_take_sample");
 	if (!top || !top->calls || !tracked) {
-		printf("# no traced sample in the trace\n");
+		printf("# %s: no traced sample in the trace\n", prefix);
 		goto out;
 	}
 	traced_ns = top->incl_ns;
 	calls = top->desc_calls + 1;
 	overhead = (traced_ns - untraced.median * 1000) / (double)calls;
-	inside = isinf(min_leaf_ns) ? 0 : min_leaf_ns;
-	printf("# %llu processes; untraced sample %.0f us (%.0f-%.0f), traced %.0f us with %lu calls traced: %.1f ns of tracer per call, %.1f of it inside a call's own time\n",
-	       (unsigned long long)tracked, untraced.median, untraced.min, untraced.max,
-	       traced_ns / 1000, calls, overhead, inside);
+	if (!isinf(min_leaf_ns))
+		inside = min_leaf_ns;
+	printf("# %s: %llu processes; untraced sample %.0f us (%.0f-%.0f), traced %.0f us with %lu calls traced: %.1f ns of tracer per call, %.1f of it inside a call's own time\n",
+	       prefix, (unsigned long long)tracked, untraced.median, untraced.min,
+	       untraced.max, traced_ns / 1000, calls, overhead, inside);
 
 	/* Own time less the tracer's share, per process. */
 	for (size_t i = 0; i < nr_funcs; i++) {
@@ -309,7 +326,7 @@ int main(int argc, char **argv)
 	qsort(funcs, nr_funcs, sizeof(funcs[0]), by_self);
 	printf("# %-44s %9s %10s %12s %12s\n", "function", "calls", "calls/proc",
 	       "own ns/proc", "incl ns/proc");
-	for (size_t i = 0; i < nr_funcs && i < 40; i++)
+	for (size_t i = 0; i < nr_funcs && i < 25; i++)
 		printf("# %-44s %9lu %10.2f %12.1f %12.1f\n", funcs[i].name, funcs[i].calls,
 		       (double)funcs[i].calls / (double)tracked,
 		       funcs[i].self_ns / (double)tracked, funcs[i].incl_ns / (double)tracked);
@@ -324,11 +341,10 @@ int main(int argc, char **argv)
 		printf("#   %-70s %9lu %12.1f ns/proc %10.1f ns/call\n", p->name, p->calls,
 		       incl / (double)tracked, incl / (double)p->calls);
 	}
-	printf("# where a full walk's %.0f ns per process go:\n", sum / (double)tracked);
+	printf("# %s: where its %.0f ns per process go:\n", prefix, sum / (double)tracked);
 	for (size_t c = 0; c <= ARRAY_SIZE(categories); c++) {
 		const char *name = c < ARRAY_SIZE(categories) ? categories[c].name : "rest";
 		double ns = 0;
-		char fig[96];
 
 		for (size_t i = 0; i < nr_funcs; i++)
 			if (category_of(funcs[i].name) == (c < ARRAY_SIZE(categories) ? (int)c : -1))
@@ -337,17 +353,43 @@ int main(int argc, char **argv)
 		       sum > 0 ? ns / sum * 100 : 0,
 		       c < ARRAY_SIZE(categories) ? categories[c].what :
 		       "the rest of the sample: cgroups, history, publication, scheduling");
-		snprintf(fig, sizeof(fig), "walk_breakdown_%s_ns_per_process", name);
+		snprintf(fig, sizeof(fig), "%s_breakdown_%s_ns_per_process", prefix, name);
 		bench_figure(fig, ns / (double)tracked, "ns", BENCH_ONCE);
 	}
-	bench_figure("walk_untraced_ns_per_process", untraced.median * 1000 / (double)tracked,
-		     "ns", untraced.spread_pct);
-	bench_figure("walk_tracer_overhead_ns_per_call", overhead, "ns", BENCH_ONCE);
-	bench_figure("walk_tracer_inside_ns_per_call", inside, "ns", BENCH_ONCE);
+	snprintf(fig, sizeof(fig), "%s_untraced_ns_per_process", prefix);
+	bench_figure(fig, untraced.median * 1000 / (double)tracked, "ns", untraced.spread_pct);
+	snprintf(fig, sizeof(fig), "%s_tracer_overhead_ns_per_call", prefix);
+	bench_figure(fig, overhead, "ns", BENCH_ONCE);
+	snprintf(fig, sizeof(fig), "%s_tracer_inside_ns_per_call", prefix);
+	bench_figure(fig, inside, "ns", BENCH_ONCE);
 out:
 	bench_trace_write("current_tracer", "nop");
 	bench_trace_write("buffer_size_kb", "1408");
 	mp_unload();
+	return inside;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 10000;
+	char params[96];
+	double inside;
+	size_t made;
+	pid_t *children;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# bench_walk: a full walk and a steady sample of %lu processes, function by function\n",
+	       n);
+	bench_make_room(n);
+	children = bench_fork_idle(n, &made, false, NULL, 0);
+	if (!children)
+		return 1;
+	snprintf(params, sizeof(params), "interval_ms=1000 change_tracking=0 max_processes=%lu",
+		 n + 4096);
+	inside = trace_sample(params, true, "walk", 0);
+	/* The defaults: a sample in which nothing changed. */
+	snprintf(params, sizeof(params), "interval_ms=1000 max_processes=%lu", n + 4096);
+	trace_sample(params, false, "idle_sample", inside);
 	bench_kill_all(children, made);
 	free(children);
 	return 0;
