@@ -16,4 +16,4 @@ BENCH_UTIL := bench/bench_util.c bench/bench_util.h
 $(BENCH_BINS): $(BUILD)/selftests/%: bench/%.c $(BENCH_UTIL) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Ibench -o $@ $< bench/bench_util.c selftests/mempressure/mp_util.c \
-		module/names.c $(COMMON_SRC) -lm
+		$(COMMON_SRC) -lm
