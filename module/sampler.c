@@ -31,7 +31,7 @@
  *
  * The walks drop the RCU read lock every MP_WALK_BATCH objects so that a host
  * with tens of thousands of tasks does not hold up grace periods: the
- * process walk resumes by pid number (find_ge_pid()), the cgroup walk from a
+ * process walk resumes by pid number in the pid idr, the cgroup walk from a
  * cgroup it holds a reference on, as css_next_descendant_pre() allows.
  *
  * A sample holds a css reference on every cgroup it lists, so a reader can
@@ -446,15 +446,31 @@ static void mp_finish_cgroups(struct mp_sampler *s, struct mp_sample *next,
 	}
 }
 
-/* Count each process in its cgroup and every ancestor. */
+/*
+ * Count each process in its cgroup and every ancestor: first in its own
+ * cgroup, then each cgroup's count into its parent's, children first.  A
+ * cgroup's id is larger than its parent's (ids grow as cgroups are made),
+ * so in the sample, sorted by id, a parent comes before its children and
+ * one pass from the end adds every descendant's count before the parent's
+ * own is passed on.  Per process that is one increment, where walking the
+ * ancestors was one per level.
+ */
 static void mp_count_cgroup_procs(struct mp_sample *next)
 {
 	u32 i, idx;
 
 	for (i = 0; i < next->nr_procs; i++) {
-		for (idx = next->procs[i].cgroup_idx; idx != MP_NO_CGROUP;
-		     idx = next->cgroups[idx].parent_idx)
+		idx = next->procs[i].cgroup_idx;
+		if (idx != MP_NO_CGROUP)
 			next->cgroups[idx].nr_procs++;
+	}
+	for (i = next->nr_cgroups; i-- > 0;) {
+		idx = next->cgroups[i].parent_idx;
+		if (idx == MP_NO_CGROUP)
+			continue;
+		if (WARN_ON_ONCE(idx >= i))
+			break;
+		next->cgroups[idx].nr_procs += next->cgroups[i].nr_procs;
 	}
 }
 
@@ -758,49 +774,93 @@ static int mp_room_for_process(struct mp_sampler *s, struct mp_sample *next)
 	return err ?: 1;
 }
 
+/* One thread group of a full walk, @p with pid @nr. */
+static void mp_walk_one(struct mp_proc_walk *w, struct task_struct *p, pid_t nr)
+{
+	const struct mp_proc *old, *pr;
+	bool marked = false, again = false;
+	bool exact;
+
+	old = mp_old_proc(w, nr, p->start_time);
+	if (old && w->prev->marks)
+		marked = mp_take_mark(w, old, &again);
+	exact = again || (w->seq + nr) % MP_EXACT_EVERY == 0;
+	pr = mp_read_process(w, p, old, marked, exact);
+	if (pr && old && w->check && !again && mp_changed_unmarked(w, pr, old))
+		w->missed++;
+}
+
+/*
+ * The first pid at or after @nr in the initial pid namespace and the
+ * slot after it, from @iter: what find_ge_pid() finds, but a chunk of the
+ * idr's radix tree at a time (idr_get_next_ul() does the same per call).
+ * find_ge_pid() for each process descended the tree for every pid, a third
+ * of a full walk's cost (docs/performance.md).  Under RCU; NULL at the end.
+ */
+static struct pid *mp_next_pid(struct radix_tree_iter *iter,
+			       void __rcu ***slot)
+{
+	struct radix_tree_root *root = &init_pid_ns.idr.idr_rt;
+
+	for (; *slot || (*slot = radix_tree_next_chunk(root, iter, 0));
+	     *slot = radix_tree_next_slot(*slot, iter, 0)) {
+		void *entry = rcu_dereference_raw(**slot);
+
+		if (!entry)
+			continue;
+		if (!xa_is_internal(entry))
+			return entry;
+		if (*slot == &root->xa_head || xa_is_retry(entry))
+			*slot = radix_tree_iter_retry(iter);
+	}
+	return NULL;
+}
+
 /* Every thread group, in pid order. */
 static void mp_walk_processes(struct mp_sampler *s, struct mp_proc_walk *w)
 {
+	unsigned long base = init_pid_ns.idr.idr_base;
 	struct mp_sample *next = w->next;
-	unsigned int visited = 0;
-	struct pid *pid;
-	int nr = 1;
+	unsigned long nr = max(1UL, base);	/* the next pid to look at */
+	bool more = true;
 
-	rcu_read_lock();
-	while ((pid = find_ge_pid(nr, &init_pid_ns))) {
-		struct task_struct *p = pid_task(pid, PIDTYPE_TGID);
+	while (more) {
+		struct radix_tree_iter iter;
+		unsigned int visited = 0;
+		void __rcu **slot;
+		struct pid *pid;
 
-		nr = pid_nr(pid);
-		if (p && !(p->flags & PF_KTHREAD)) {
-			int room = mp_room_for_process(s, next);
+		more = false;
+		rcu_read_lock();
+		slot = radix_tree_iter_init(&iter, nr - base);
+		while ((pid = mp_next_pid(&iter, &slot))) {
+			struct task_struct *p = pid_task(pid, PIDTYPE_TGID);
 
-			if (room > 0)
-				continue;	/* grown: look at @nr again */
-			if (room < 0) {
-				next->procs_skipped++;
-			} else {
-				const struct mp_proc *old, *pr;
-				bool marked = false, again = false;
-				bool exact;
+			nr = iter.index + base;
+			if (p && !(p->flags & PF_KTHREAD)) {
+				int room = mp_room_for_process(s, next);
 
-				old = mp_old_proc(w, nr, p->start_time);
-				if (old && w->prev->marks)
-					marked = mp_take_mark(w, old, &again);
-				exact = again || (w->seq + nr) % MP_EXACT_EVERY == 0;
-				pr = mp_read_process(w, p, old, marked, exact);
-				if (pr && old && w->check && !again &&
-				    mp_changed_unmarked(w, pr, old))
-					w->missed++;
+				/* Grown, the lock dropped: @nr again, anew. */
+				if (room > 0) {
+					more = true;
+					break;
+				}
+				if (room < 0)
+					next->procs_skipped++;
+				else
+					mp_walk_one(w, p, nr);
 			}
+			nr++;
+			if (++visited == MP_WALK_BATCH) {
+				more = true;
+				break;
+			}
+			slot = radix_tree_next_slot(slot, &iter, 0);
 		}
-		nr++;
-		if (++visited % MP_WALK_BATCH == 0) {
-			rcu_read_unlock();
+		rcu_read_unlock();
+		if (more)
 			cond_resched();
-			rcu_read_lock();
-		}
 	}
-	rcu_read_unlock();
 }
 
 /*
