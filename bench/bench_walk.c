@@ -183,8 +183,8 @@ static const struct {
 	const char *what;
 	const char *const funcs[8];	/* names, or prefixes ending in '*' */
 } categories[] = {
-	{ "find", "finding each process: find_ge_pid(), pid_task()",
-	  { "find_ge_pid", "pid_task", "idr_*", "xa_*", "radix_*" } },
+	{ "find", "finding each process: the pid idr's radix tree, pid_task()",
+	  { "find_ge_pid", "pid_task", "mp_next_pid", "idr_*", "xa_*", "radix_*" } },
 	{ "lock", "the task lock around the mm: task_lock()",
 	  { "_raw_spin_lock", "_raw_spin_unlock" } },
 	{ "exact", "exact mm counter sums (every 16th sample a process)",
@@ -194,7 +194,8 @@ static const struct {
 	{ "read", "mp_read_process() itself: cheap counters, command, history rings, the record",
 	  { "mp_read_process*" } },
 	{ "loop", "the walk's loop: the last sample's record, marks, room, batching",
-	  { "mp_sample_processes", "mp_room_for_process" } },
+	  { "mp_sample_processes", "mp_walk_*", "mp_update_processes", "mp_carry_*",
+	    "mp_room_for_process" } },
 	{ "signals", "the signals pass: mp_signals_sample() itself",
 	  { "mp_signals_sample" } },
 };
