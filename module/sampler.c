@@ -71,6 +71,12 @@
 /* Slack for objects appearing between two samples. */
 #define MP_MIN_CAP	16
 
+/* A cgroup's id and where the walk put it. */
+struct mp_cgroup_order {
+	u64 id;
+	u32 idx;
+};
+
 struct mp_sampler {
 	struct mp_params params;
 	struct delayed_work work;
@@ -86,6 +92,11 @@ struct mp_sampler {
 
 	struct mp_sampler_stats stats;		/* READ_ONCE() by readers */
 	bool tracking;				/* change probes attached */
+
+	/* For sorting a sample's cgroups: mp_sort_cgroups(). */
+	struct mp_cgroup_order *order;
+	u32 cap_order;
+	struct mp_cgroup moving;
 };
 
 static struct mp_sampler *mp_sampler;
@@ -115,7 +126,8 @@ static void mp_update_memory(struct mp_sampler *s)
 {
 	WRITE_ONCE(s->stats.memory_bytes, sizeof(*s) +
 		   mp_sample_bytes(&s->samples[0]) +
-		   mp_sample_bytes(&s->samples[1]));
+		   mp_sample_bytes(&s->samples[1]) +
+		   (u64)s->cap_order * sizeof(*s->order));
 }
 
 /*
@@ -210,6 +222,61 @@ static int mp_cgroup_cmp(const void *a, const void *b)
 	const struct mp_cgroup *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int mp_cgroup_order_cmp(const void *a, const void *b)
+{
+	const struct mp_cgroup_order *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Sort @next's cgroups by id.  The walk meets them in hierarchy order,
+ * which is id order where no cgroup was made in a subtree after a later
+ * sibling of it (a cgroup's id is larger than its parent's and than its
+ * elder siblings'): then there is nothing to do.  Else the ids are sorted
+ * with their places, and each record moved once, along the cycles of the
+ * permutation.  Sorting the 384-byte records themselves moved each of them
+ * log2(N) times: at 10,000 cgroups that cost more than reading them, and it
+ * made a cgroup dearer the more there were (docs/performance.md).
+ */
+static void mp_sort_cgroups(struct mp_sampler *s, struct mp_sample *next)
+{
+	struct mp_cgroup *cgs = next->cgroups;
+	struct mp_cgroup_order *order;
+	u32 n = next->nr_cgroups, i, j, from;
+	bool sorted = true;
+
+	for (i = 1; i < n && sorted; i++)
+		sorted = cgs[i - 1].id < cgs[i].id;
+	if (sorted)
+		return;
+	if (s->cap_order < next->cap_cgroups &&
+	    mp_resize((void **)&s->order, 0, &s->cap_order, next->cap_cgroups,
+		      sizeof(*s->order))) {
+		sort(cgs, n, sizeof(*cgs), mp_cgroup_cmp, NULL);
+		return;
+	}
+	order = s->order;
+	for (i = 0; i < n; i++) {
+		order[i].id = cgs[i].id;
+		order[i].idx = i;
+	}
+	sort(order, n, sizeof(*order), mp_cgroup_order_cmp, NULL);
+	/* Place i takes the record at order[i].idx; a place filled is its own. */
+	for (i = 0; i < n; i++) {
+		if (order[i].idx == i)
+			continue;
+		s->moving = cgs[i];
+		for (j = i; order[j].idx != i; j = from) {
+			from = order[j].idx;
+			cgs[j] = cgs[from];
+			order[j].idx = j;
+		}
+		cgs[j] = s->moving;
+		order[j].idx = j;
+	}
 }
 
 static u32 mp_cgroup_index(const struct mp_sample *sample, u64 id)
@@ -377,8 +444,7 @@ static void mp_walk_cgroups(struct mp_sampler *s, struct mp_sample *next)
 		}
 	}
 	rcu_read_unlock();
-	sort(next->cgroups, next->nr_cgroups, sizeof(*next->cgroups),
-	     mp_cgroup_cmp, NULL);
+	mp_sort_cgroups(s, next);
 }
 
 /*
@@ -469,9 +535,18 @@ static void mp_count_cgroup_procs(struct mp_sample *next)
 		if (idx == MP_NO_CGROUP)
 			continue;
 		if (WARN_ON_ONCE(idx >= i))
-			break;
+			goto by_ancestors;
 		next->cgroups[idx].nr_procs += next->cgroups[i].nr_procs;
 	}
+	return;
+
+by_ancestors:
+	for (i = 0; i < next->nr_cgroups; i++)
+		next->cgroups[i].nr_procs = 0;
+	for (i = 0; i < next->nr_procs; i++)
+		for (idx = next->procs[i].cgroup_idx; idx != MP_NO_CGROUP;
+		     idx = next->cgroups[idx].parent_idx)
+			next->cgroups[idx].nr_procs++;
 }
 
 /* --- processes ---------------------------------------------------------- */
@@ -1267,6 +1342,7 @@ void mp_sampler_stop(void)
 	mp_free_sample(&s->samples[0]);
 	mp_free_sample(&s->samples[1]);
 	css_put(s->root_css);
+	kvfree(s->order);
 	kfree(s);
 	mp_sampler = NULL;
 }
