@@ -496,6 +496,56 @@ TEST_F(cgroups, hierarchical_process_count)
 	EXPECT_EQ(1, nd);
 }
 
+/*
+ * A hierarchy the sampler's walk meets out of id order: a and b first, then
+ * a/c and b/d, so the walk (a, a/c, b, b/d) has a/c before b although its id
+ * is larger.  The sample sorts them: the rows come in id order, and each
+ * cgroup counts its own processes and its descendants'.
+ */
+TEST_F(cgroups, hierarchy_made_out_of_order)
+{
+	char a[64], b[64], c[64], d[64], key[4][32];
+	const char *names[4] = { a, b, c, d };
+	const uint64_t want[4] = { 2, 1, 2, 1 };
+	struct child_arg arg = { .touch = 0 };
+	unsigned long long last = 0;
+	struct mp_table t;
+	int pipefd[2], i, col;
+	uint64_t n;
+
+	ASSERT_EQ(0, make_cgroup(self, NULL, false, a, sizeof(a)));
+	ASSERT_EQ(0, make_cgroup(self, NULL, false, b, sizeof(b)));
+	ASSERT_EQ(0, make_cgroup(self, a, true, c, sizeof(c)));
+	ASSERT_EQ(0, make_cgroup(self, b, true, d, sizeof(d)));
+
+	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
+	arg.ready_fd = pipefd[1];
+	for (i = 0; i < 3; i++) {
+		ASSERT_LT(0, run_in(self, i < 2 ? c : d, idle_child, &arg));
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(0, mp_pipe_wait(pipefd[0], 3, MP_WAIT_MS));
+	close(pipefd[0]);
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, id_key(names[i], key[i], sizeof(key[i])));
+
+	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, mp_row_u64(&t, "id", key[i], "processes", &n));
+		EXPECT_EQ(want[i], n) TH_LOG("%s", names[i]);
+	}
+	col = mp_table_column(&t, "id");
+	EXPECT_LE(0, col);
+	for (size_t r = 0; col >= 0 && r < t.nr_rows; r++) {
+		unsigned long long id = strtoull(mp_table_cell(&t, r, col), NULL, 10);
+
+		EXPECT_LT(last, id) TH_LOG("row %zu", r);
+		last = id;
+	}
+	mp_table_free(&t);
+}
+
 /* A removed cgroup leaves the table within two samples. */
 TEST_F(cgroups, removed_cgroup_vanishes)
 {
