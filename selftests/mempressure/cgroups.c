@@ -198,6 +198,26 @@ static int hog_child(void *varg)
 	return 0;
 }
 
+/* An idle child in each of the @n cgroups @cgs; back once all are ready. */
+static int run_idle_in(FIXTURE_DATA(cgroups) *self, const char *const *cgs,
+		       int n)
+{
+	struct child_arg arg = { .touch = 0 };
+	int pipefd[2], i, err = 0;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	arg.ready_fd = pipefd[1];
+	for (i = 0; i < n && !err; i++)
+		if (run_in(self, cgs[i], idle_child, &arg) <= 0)
+			err = -ECHILD;
+	close(pipefd[1]);
+	if (!err)
+		err = mp_pipe_wait(pipefd[0], n, MP_WAIT_MS);
+	close(pipefd[0]);
+	return err;
+}
+
 /*
  * Limits equal the cgroup's files exactly; usage equals memory.current
  * within 64 KiB; a cgroup with no limits shows "max" and 0.
@@ -464,23 +484,14 @@ TEST_F(cgroups, system_row)
 TEST_F(cgroups, hierarchical_process_count)
 {
 	char parent[64], c[64], d[64], pkey[32], ckey[32], dkey[32];
-	struct child_arg arg = { .touch = 0 };
+	const char *const where[] = { c, c, d };
 	uint64_t np, nc, nd;
 	struct mp_table t;
-	int pipefd[2], i;
 
 	ASSERT_EQ(0, make_cgroup(self, NULL, false, parent, sizeof(parent)));
 	ASSERT_EQ(0, make_cgroup(self, parent, true, c, sizeof(c)));
 	ASSERT_EQ(0, make_cgroup(self, parent, true, d, sizeof(d)));
-
-	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
-	arg.ready_fd = pipefd[1];
-	for (i = 0; i < 3; i++) {
-		ASSERT_LT(0, run_in(self, i < 2 ? c : d, idle_child, &arg));
-	}
-	close(pipefd[1]);
-	ASSERT_EQ(0, mp_pipe_wait(pipefd[0], 3, MP_WAIT_MS));
-	close(pipefd[0]);
+	ASSERT_EQ(0, run_idle_in(self, where, 3));
 
 	ASSERT_EQ(0, id_key(parent, pkey, sizeof(pkey)));
 	ASSERT_EQ(0, id_key(c, ckey, sizeof(ckey)));
@@ -505,27 +516,18 @@ TEST_F(cgroups, hierarchical_process_count)
 TEST_F(cgroups, hierarchy_made_out_of_order)
 {
 	char a[64], b[64], c[64], d[64], key[4][32];
-	const char *names[4] = { a, b, c, d };
+	const char *const names[4] = { a, b, c, d }, *const where[] = { c, c, d };
 	const uint64_t want[4] = { 2, 1, 2, 1 };
-	struct child_arg arg = { .touch = 0 };
 	unsigned long long last = 0;
 	struct mp_table t;
-	int pipefd[2], i, col;
+	int i, col;
 	uint64_t n;
 
 	ASSERT_EQ(0, make_cgroup(self, NULL, false, a, sizeof(a)));
 	ASSERT_EQ(0, make_cgroup(self, NULL, false, b, sizeof(b)));
 	ASSERT_EQ(0, make_cgroup(self, a, true, c, sizeof(c)));
 	ASSERT_EQ(0, make_cgroup(self, b, true, d, sizeof(d)));
-
-	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
-	arg.ready_fd = pipefd[1];
-	for (i = 0; i < 3; i++) {
-		ASSERT_LT(0, run_in(self, i < 2 ? c : d, idle_child, &arg));
-	}
-	close(pipefd[1]);
-	ASSERT_EQ(0, mp_pipe_wait(pipefd[0], 3, MP_WAIT_MS));
-	close(pipefd[0]);
+	ASSERT_EQ(0, run_idle_in(self, where, 3));
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, id_key(names[i], key[i], sizeof(key[i])));
 
