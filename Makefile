@@ -46,9 +46,9 @@ COMMON_HDR := userspace/common/mp_table.h userspace/common/mp_event.h \
 SELFTESTS := load processes cgroups signals events control access faults \
 	     psi_off@psi=0
 SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(foreach t,$(SELFTESTS),$(firstword $(subst @, ,$(t)))))
-# Not tests: the benchmarks (make bench) and memhog, a process with a planned RSS.
-TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
-	     $(BUILD)/selftests/memhog $(BUILD)/selftests/bench_overhead
+# Programs the guest runs that are not selftests (the benchmarks, the
+# daemon, the CLI, ...): the fragments below add to it.
+TOOL_BINS :=
 SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h
 
 HOST_TESTS := test_window test_table test_control test_levels
@@ -67,12 +67,13 @@ USERSPACE_TARGETS :=
 -include userspace/go/go.mk
 -include package.mk
 -include fuzz/fuzz.mk
+-include bench/bench.mk
 # Last of all: everything at once, for STRESS_SECONDS in make stress.
 SELFTESTS += stress
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
-.PHONY: all module userspace selftests host-tests check lint demo bench stress faults clean
+.PHONY: all module userspace selftests host-tests check lint demo bench bench-churn bench-plot stress faults clean
 
 all: module userspace selftests
 
@@ -117,10 +118,6 @@ $(KSRC)/.stamp:
 $(BUILD)/selftests/%: selftests/mempressure/%.c $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c $(COMMON_SRC)
-
-$(BUILD)/selftests/memhog: selftests/mempressure/memhog.c
-	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -g $(WARN) -static -o $@ $<
 
 # The host tests of the module's own pure files see module/ too.
 $(BUILD)/host-tests/test_window: selftests/host/test_window.c module/window.c module/window.h $(PURE_SRC) $(PURE_HDR) $(KSRC)/.stamp
@@ -173,9 +170,24 @@ faults:
 demo:
 	scripts/demo
 
-# Sampling cost against a /proc/PID/statm scan, in the VM.
+# The benchmarks in the VM, under instruction counting and TCG (scripts/bench).
 bench:
 	scripts/bench
+
+# Churn: fork+exec as fast as the guest goes for CHURN_SECONDS of the guest's
+# clock under instruction counting (bench/bench_churn.c), and whether the
+# module's table kept up.  About 7 s of the host's per guest second.
+CHURN_SECONDS ?= 300
+bench-churn:
+	BENCH=churn BENCH_TCG=none BENCH_NAME=bench-churn BENCH_TIMEOUT=$$(($(CHURN_SECONDS) * 12 + 300)) \
+		BENCH_APPEND="mp.args_churn=$(CHURN_SECONDS)" scripts/bench
+
+# docs/performance-scaling.png, from the scaling curves of the last make bench.
+bench-plot:
+	@test -s $(BUILD)/bench-scaling.dat || { \
+		echo "error: no $(BUILD)/bench-scaling.dat: run make bench first" >&2; exit 1; }
+	gnuplot -e "data='$(BUILD)/bench-scaling.dat'; out='docs/performance-scaling.png'" \
+		bench/scaling.gp
 
 # Not kbuild's clean: with M= the whole tree it deletes every *.mod in it,
 # userspace/go/go.mod too.

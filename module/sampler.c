@@ -31,7 +31,7 @@
  *
  * The walks drop the RCU read lock every MP_WALK_BATCH objects so that a host
  * with tens of thousands of tasks does not hold up grace periods: the
- * process walk resumes by pid number (find_ge_pid()), the cgroup walk from a
+ * process walk resumes by pid number in the pid idr, the cgroup walk from a
  * cgroup it holds a reference on, as css_next_descendant_pre() allows.
  *
  * A sample holds a css reference on every cgroup it lists, so a reader can
@@ -71,6 +71,12 @@
 /* Slack for objects appearing between two samples. */
 #define MP_MIN_CAP	16
 
+/* A cgroup's id and where the walk put it. */
+struct mp_cgroup_order {
+	u64 id;
+	u32 idx;
+};
+
 struct mp_sampler {
 	struct mp_params params;
 	struct delayed_work work;
@@ -86,6 +92,11 @@ struct mp_sampler {
 
 	struct mp_sampler_stats stats;		/* READ_ONCE() by readers */
 	bool tracking;				/* change probes attached */
+
+	/* For sorting a sample's cgroups: mp_sort_cgroups(). */
+	struct mp_cgroup_order *order;
+	u32 cap_order;
+	struct mp_cgroup moving;
 };
 
 static struct mp_sampler *mp_sampler;
@@ -115,7 +126,8 @@ static void mp_update_memory(struct mp_sampler *s)
 {
 	WRITE_ONCE(s->stats.memory_bytes, sizeof(*s) +
 		   mp_sample_bytes(&s->samples[0]) +
-		   mp_sample_bytes(&s->samples[1]));
+		   mp_sample_bytes(&s->samples[1]) +
+		   (u64)s->cap_order * sizeof(*s->order));
 }
 
 /*
@@ -210,6 +222,61 @@ static int mp_cgroup_cmp(const void *a, const void *b)
 	const struct mp_cgroup *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int mp_cgroup_order_cmp(const void *a, const void *b)
+{
+	const struct mp_cgroup_order *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * Sort @next's cgroups by id.  The walk meets them in hierarchy order,
+ * which is id order where no cgroup was made in a subtree after a later
+ * sibling of it (a cgroup's id is larger than its parent's and than its
+ * elder siblings'): then there is nothing to do.  Else the ids are sorted
+ * with their places, and each record moved once, along the cycles of the
+ * permutation.  Sorting the 384-byte records themselves moved each of them
+ * log2(N) times: at 10,000 cgroups that cost more than reading them, and it
+ * made a cgroup dearer the more there were (docs/performance.md).
+ */
+static void mp_sort_cgroups(struct mp_sampler *s, struct mp_sample *next)
+{
+	struct mp_cgroup *cgs = next->cgroups;
+	struct mp_cgroup_order *order;
+	u32 n = next->nr_cgroups, i, j, from;
+	bool sorted = true;
+
+	for (i = 1; i < n && sorted; i++)
+		sorted = cgs[i - 1].id < cgs[i].id;
+	if (sorted)
+		return;
+	if (s->cap_order < next->cap_cgroups &&
+	    mp_resize((void **)&s->order, 0, &s->cap_order, next->cap_cgroups,
+		      sizeof(*s->order))) {
+		sort(cgs, n, sizeof(*cgs), mp_cgroup_cmp, NULL);
+		return;
+	}
+	order = s->order;
+	for (i = 0; i < n; i++) {
+		order[i].id = cgs[i].id;
+		order[i].idx = i;
+	}
+	sort(order, n, sizeof(*order), mp_cgroup_order_cmp, NULL);
+	/* Place i takes the record at order[i].idx; a place filled is its own. */
+	for (i = 0; i < n; i++) {
+		if (order[i].idx == i)
+			continue;
+		s->moving = cgs[i];
+		for (j = i; order[j].idx != i; j = from) {
+			from = order[j].idx;
+			cgs[j] = cgs[from];
+			order[j].idx = j;
+		}
+		cgs[j] = s->moving;
+		order[j].idx = j;
+	}
 }
 
 static u32 mp_cgroup_index(const struct mp_sample *sample, u64 id)
@@ -377,8 +444,7 @@ static void mp_walk_cgroups(struct mp_sampler *s, struct mp_sample *next)
 		}
 	}
 	rcu_read_unlock();
-	sort(next->cgroups, next->nr_cgroups, sizeof(*next->cgroups),
-	     mp_cgroup_cmp, NULL);
+	mp_sort_cgroups(s, next);
 }
 
 /*
@@ -446,16 +512,41 @@ static void mp_finish_cgroups(struct mp_sampler *s, struct mp_sample *next,
 	}
 }
 
-/* Count each process in its cgroup and every ancestor. */
+/*
+ * Count each process in its cgroup and every ancestor: first in its own
+ * cgroup, then each cgroup's count into its parent's, children first.  A
+ * cgroup's id is larger than its parent's (ids grow as cgroups are made),
+ * so in the sample, sorted by id, a parent comes before its children and
+ * one pass from the end adds every descendant's count before the parent's
+ * own is passed on.  Per process that is one increment, where walking the
+ * ancestors was one per level.
+ */
 static void mp_count_cgroup_procs(struct mp_sample *next)
 {
 	u32 i, idx;
 
 	for (i = 0; i < next->nr_procs; i++) {
+		idx = next->procs[i].cgroup_idx;
+		if (idx != MP_NO_CGROUP)
+			next->cgroups[idx].nr_procs++;
+	}
+	for (i = next->nr_cgroups; i-- > 0;) {
+		idx = next->cgroups[i].parent_idx;
+		if (idx == MP_NO_CGROUP)
+			continue;
+		if (WARN_ON_ONCE(idx >= i))
+			goto by_ancestors;
+		next->cgroups[idx].nr_procs += next->cgroups[i].nr_procs;
+	}
+	return;
+
+by_ancestors:
+	for (i = 0; i < next->nr_cgroups; i++)
+		next->cgroups[i].nr_procs = 0;
+	for (i = 0; i < next->nr_procs; i++)
 		for (idx = next->procs[i].cgroup_idx; idx != MP_NO_CGROUP;
 		     idx = next->cgroups[idx].parent_idx)
 			next->cgroups[idx].nr_procs++;
-	}
 }
 
 /* --- processes ---------------------------------------------------------- */
@@ -758,49 +849,93 @@ static int mp_room_for_process(struct mp_sampler *s, struct mp_sample *next)
 	return err ?: 1;
 }
 
+/* One thread group of a full walk, @p with pid @nr. */
+static void mp_walk_one(struct mp_proc_walk *w, struct task_struct *p, pid_t nr)
+{
+	const struct mp_proc *old, *pr;
+	bool marked = false, again = false;
+	bool exact;
+
+	old = mp_old_proc(w, nr, p->start_time);
+	if (old && w->prev->marks)
+		marked = mp_take_mark(w, old, &again);
+	exact = again || (w->seq + nr) % MP_EXACT_EVERY == 0;
+	pr = mp_read_process(w, p, old, marked, exact);
+	if (pr && old && w->check && !again && mp_changed_unmarked(w, pr, old))
+		w->missed++;
+}
+
+/*
+ * The first pid at or after @nr in the initial pid namespace and the
+ * slot after it, from @iter: what find_ge_pid() finds, but a chunk of the
+ * idr's radix tree at a time (idr_get_next_ul() does the same per call).
+ * find_ge_pid() for each process descended the tree for every pid, a third
+ * of a full walk's cost (docs/performance.md).  Under RCU; NULL at the end.
+ */
+static struct pid *mp_next_pid(struct radix_tree_iter *iter,
+			       void __rcu ***slot)
+{
+	struct radix_tree_root *root = &init_pid_ns.idr.idr_rt;
+
+	for (; *slot || (*slot = radix_tree_next_chunk(root, iter, 0));
+	     *slot = radix_tree_next_slot(*slot, iter, 0)) {
+		void *entry = rcu_dereference_raw(**slot);
+
+		if (!entry)
+			continue;
+		if (!xa_is_internal(entry))
+			return entry;
+		if (*slot == &root->xa_head || xa_is_retry(entry))
+			*slot = radix_tree_iter_retry(iter);
+	}
+	return NULL;
+}
+
 /* Every thread group, in pid order. */
 static void mp_walk_processes(struct mp_sampler *s, struct mp_proc_walk *w)
 {
+	unsigned long base = init_pid_ns.idr.idr_base;
 	struct mp_sample *next = w->next;
-	unsigned int visited = 0;
-	struct pid *pid;
-	int nr = 1;
+	unsigned long nr = max(1UL, base);	/* the next pid to look at */
+	bool more = true;
 
-	rcu_read_lock();
-	while ((pid = find_ge_pid(nr, &init_pid_ns))) {
-		struct task_struct *p = pid_task(pid, PIDTYPE_TGID);
+	while (more) {
+		struct radix_tree_iter iter;
+		unsigned int visited = 0;
+		void __rcu **slot;
+		struct pid *pid;
 
-		nr = pid_nr(pid);
-		if (p && !(p->flags & PF_KTHREAD)) {
-			int room = mp_room_for_process(s, next);
+		more = false;
+		rcu_read_lock();
+		slot = radix_tree_iter_init(&iter, nr - base);
+		while ((pid = mp_next_pid(&iter, &slot))) {
+			struct task_struct *p = pid_task(pid, PIDTYPE_TGID);
 
-			if (room > 0)
-				continue;	/* grown: look at @nr again */
-			if (room < 0) {
-				next->procs_skipped++;
-			} else {
-				const struct mp_proc *old, *pr;
-				bool marked = false, again = false;
-				bool exact;
+			nr = iter.index + base;
+			if (p && !(p->flags & PF_KTHREAD)) {
+				int room = mp_room_for_process(s, next);
 
-				old = mp_old_proc(w, nr, p->start_time);
-				if (old && w->prev->marks)
-					marked = mp_take_mark(w, old, &again);
-				exact = again || (w->seq + nr) % MP_EXACT_EVERY == 0;
-				pr = mp_read_process(w, p, old, marked, exact);
-				if (pr && old && w->check && !again &&
-				    mp_changed_unmarked(w, pr, old))
-					w->missed++;
+				/* Grown, the lock dropped: @nr again, anew. */
+				if (room > 0) {
+					more = true;
+					break;
+				}
+				if (room < 0)
+					next->procs_skipped++;
+				else
+					mp_walk_one(w, p, nr);
 			}
+			nr++;
+			if (++visited == MP_WALK_BATCH) {
+				more = true;
+				break;
+			}
+			slot = radix_tree_next_slot(slot, &iter, 0);
 		}
-		nr++;
-		if (++visited % MP_WALK_BATCH == 0) {
-			rcu_read_unlock();
+		rcu_read_unlock();
+		if (more)
 			cond_resched();
-			rcu_read_lock();
-		}
 	}
-	rcu_read_unlock();
 }
 
 /*
@@ -1207,6 +1342,7 @@ void mp_sampler_stop(void)
 	mp_free_sample(&s->samples[0]);
 	mp_free_sample(&s->samples[1]);
 	css_put(s->root_css);
+	kvfree(s->order);
 	kfree(s);
 	mp_sampler = NULL;
 }

@@ -90,7 +90,7 @@ FIXTURE_SETUP(access)
 	self->a.sh = mmap(NULL, sizeof(*self->a.sh), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->a.sh);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(access)
@@ -117,23 +117,6 @@ FIXTURE_TEARDOWN(access)
 	EXPECT_EQ(0, mp_unload());
 }
 
-/* Copy file @path into @out (NUL-terminated): its length or -errno. */
-static long read_into(const char *path, char *out, size_t size)
-{
-	size_t len;
-	char *text;
-	int err;
-
-	err = mp_read_file(path, &text, &len);
-	if (err)
-		return err;
-	if (len >= size)
-		len = size - 1;
-	memcpy(out, text, len);
-	out[len] = '\0';
-	free(text);
-	return (long)len;
-}
 
 /* The agent's side: serve requests until told to quit or the test goes. */
 static void agent_loop(struct agent *a)
@@ -149,13 +132,13 @@ static void agent_loop(struct agent *a)
 			_exit(0);
 		switch (op) {
 		case 'p':
-			res = read_into(PROCESSES_PATH, sh->out, sizeof(sh->out));
+			res = mp_read_text(PROCESSES_PATH, sh->out, sizeof(sh->out));
 			break;
 		case 'c':
-			res = read_into(CGROUPS_PATH, sh->out, sizeof(sh->out));
+			res = mp_read_text(CGROUPS_PATH, sh->out, sizeof(sh->out));
 			break;
 		case 'g':
-			res = read_into("/proc/self/cgroup", sh->out,
+			res = mp_read_text("/proc/self/cgroup", sh->out,
 					sizeof(sh->out));
 			break;
 		case 'o':
@@ -851,13 +834,13 @@ static int hide_reader(struct hide_out *o, int ready_fd, int go_fd)
 	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) != 1)
 		return EPIPE;
 	for (int i = 0; i < 4; i++)
-		if (read_into(procs[i], o->procs[i], sizeof(o->procs[i])) < 0)
+		if (mp_read_text(procs[i], o->procs[i], sizeof(o->procs[i])) < 0)
 			return EIO;
 	for (int i = 0; i < 2; i++)
 		if (read_events_into(ev[i], o->events[i], sizeof(o->events[i])) < 0)
 			return EIO;
-	if (read_into(HIDE_MNT "/mempressure/control", o->control[0], sizeof(o->control[0])) < 0 ||
-	    read_into("/proc/mempressure/control", o->control[1], sizeof(o->control[1])) < 0)
+	if (mp_read_text(HIDE_MNT "/mempressure/control", o->control[0], sizeof(o->control[0])) < 0 ||
+	    mp_read_text("/proc/mempressure/control", o->control[1], sizeof(o->control[1])) < 0)
 		return EIO;
 	return 0;
 }
@@ -985,7 +968,7 @@ TEST_F_TIMEOUT(access, hidepid_hides_other_users, 60)
 	EXPECT_TRUE(soft_over_of(o->events[1], nobody_kid));
 	EXPECT_TRUE(soft_pid_line(o->control[1], root_kid)) TH_LOG("%s", o->control[1]);
 	/* Root reads through the hidepid mount: everything (CAP_SYS_PTRACE). */
-	ASSERT_LT(0, read_into(HIDE_MNT "/mempressure/processes", o->procs[0], sizeof(o->procs[0])));
+	ASSERT_LT(0, mp_read_text(HIDE_MNT "/mempressure/processes", o->procs[0], sizeof(o->procs[0])));
 	EXPECT_TRUE(row_of(o->procs[0], root_kid));
 	EXPECT_TRUE(row_of(o->procs[0], nobody_kid));
 	munmap(o, sizeof(*o));

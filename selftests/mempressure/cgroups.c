@@ -55,7 +55,7 @@ FIXTURE_SETUP(cgroups)
 	page_size = sysconf(_SC_PAGESIZE);
 	self->nr_cgroups = 0;
 	self->nr_children = 0;
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(cgroups)
@@ -196,6 +196,26 @@ static int hog_child(void *varg)
 
 	touch_anon(arg->touch);
 	return 0;
+}
+
+/* An idle child in each of the @n cgroups @cgs; back once all are ready. */
+static int run_idle_in(FIXTURE_DATA(cgroups) *self, const char *const *cgs,
+		       int n)
+{
+	struct child_arg arg = { .touch = 0 };
+	int pipefd[2], i, err = 0;
+
+	if (pipe2(pipefd, O_CLOEXEC))
+		return -errno;
+	arg.ready_fd = pipefd[1];
+	for (i = 0; i < n && !err; i++)
+		if (run_in(self, cgs[i], idle_child, &arg) <= 0)
+			err = -ECHILD;
+	close(pipefd[1]);
+	if (!err)
+		err = mp_pipe_wait(pipefd[0], n, MP_WAIT_MS);
+	close(pipefd[0]);
+	return err;
 }
 
 /*
@@ -464,23 +484,14 @@ TEST_F(cgroups, system_row)
 TEST_F(cgroups, hierarchical_process_count)
 {
 	char parent[64], c[64], d[64], pkey[32], ckey[32], dkey[32];
-	struct child_arg arg = { .touch = 0 };
+	const char *const where[] = { c, c, d };
 	uint64_t np, nc, nd;
 	struct mp_table t;
-	int pipefd[2], i;
 
 	ASSERT_EQ(0, make_cgroup(self, NULL, false, parent, sizeof(parent)));
 	ASSERT_EQ(0, make_cgroup(self, parent, true, c, sizeof(c)));
 	ASSERT_EQ(0, make_cgroup(self, parent, true, d, sizeof(d)));
-
-	ASSERT_EQ(0, pipe2(pipefd, O_CLOEXEC));
-	arg.ready_fd = pipefd[1];
-	for (i = 0; i < 3; i++) {
-		ASSERT_LT(0, run_in(self, i < 2 ? c : d, idle_child, &arg));
-	}
-	close(pipefd[1]);
-	ASSERT_EQ(0, mp_pipe_wait(pipefd[0], 3, MP_WAIT_MS));
-	close(pipefd[0]);
+	ASSERT_EQ(0, run_idle_in(self, where, 3));
 
 	ASSERT_EQ(0, id_key(parent, pkey, sizeof(pkey)));
 	ASSERT_EQ(0, id_key(c, ckey, sizeof(ckey)));
@@ -494,6 +505,47 @@ TEST_F(cgroups, hierarchical_process_count)
 	EXPECT_EQ(3, np);
 	EXPECT_EQ(2, nc);
 	EXPECT_EQ(1, nd);
+}
+
+/*
+ * A hierarchy the sampler's walk meets out of id order: a and b first, then
+ * a/c and b/d, so the walk (a, a/c, b, b/d) has a/c before b although its id
+ * is larger.  The sample sorts them: the rows come in id order, and each
+ * cgroup counts its own processes and its descendants'.
+ */
+TEST_F(cgroups, hierarchy_made_out_of_order)
+{
+	char a[64], b[64], c[64], d[64], key[4][32];
+	const char *const names[4] = { a, b, c, d }, *const where[] = { c, c, d };
+	const uint64_t want[4] = { 2, 1, 2, 1 };
+	unsigned long long last = 0;
+	struct mp_table t;
+	int i, col;
+	uint64_t n;
+
+	ASSERT_EQ(0, make_cgroup(self, NULL, false, a, sizeof(a)));
+	ASSERT_EQ(0, make_cgroup(self, NULL, false, b, sizeof(b)));
+	ASSERT_EQ(0, make_cgroup(self, a, true, c, sizeof(c)));
+	ASSERT_EQ(0, make_cgroup(self, b, true, d, sizeof(d)));
+	ASSERT_EQ(0, run_idle_in(self, where, 3));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, id_key(names[i], key[i], sizeof(key[i])));
+
+	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, mp_row_u64(&t, "id", key[i], "processes", &n));
+		EXPECT_EQ(want[i], n) TH_LOG("%s", names[i]);
+	}
+	col = mp_table_column(&t, "id");
+	EXPECT_LE(0, col);
+	for (size_t r = 0; col >= 0 && r < t.nr_rows; r++) {
+		unsigned long long id = strtoull(mp_table_cell(&t, r, col), NULL, 10);
+
+		EXPECT_LT(last, id) TH_LOG("row %zu", r);
+		last = id;
+	}
+	mp_table_free(&t);
 }
 
 /* A removed cgroup leaves the table within two samples. */

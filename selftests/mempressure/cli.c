@@ -66,16 +66,6 @@ struct res {
 	char err[8192];
 };
 
-static void read_into(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-}
-
 /* Start the CLI with @argv (NULL-terminated, without argv[0]). */
 static pid_t cli_start(const char *const *argv)
 {
@@ -107,8 +97,8 @@ static void cli_finish(pid_t pid, struct res *r)
 		r->rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	else if (pid > 0)
 		mp_kill_child(pid);
-	read_into(OUT_PATH, r->out, sizeof(r->out));
-	read_into(ERR_PATH, r->err, sizeof(r->err));
+	mp_read_text(OUT_PATH, r->out, sizeof(r->out));
+	mp_read_text(ERR_PATH, r->err, sizeof(r->err));
 }
 
 static struct res R;
@@ -396,7 +386,7 @@ FIXTURE_SETUP(cli)
 	self->daemon = 0;
 	if (access(CLI_BIN, X_OK))
 		SKIP(return, "no %s", CLI_BIN);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	ASSERT_EQ(0, mp_wait_samples(2, MP_WAIT_MS));
 }
 
@@ -664,7 +654,7 @@ static bool wait_output(const char *needle, int timeout_ms)
 	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
 
 	do {
-		read_into(OUT_PATH, R.out, sizeof(R.out));
+		mp_read_text(OUT_PATH, R.out, sizeof(R.out));
 		if (strstr(R.out, needle))
 			return true;
 		poll(NULL, 0, 50);
@@ -756,6 +746,7 @@ TEST_F(cli, events_follow_sees_the_module_go)
 TEST_F(cli, apps)
 {
 	static const char *const verbose[] = { "-v", NULL };
+	static const struct mp_daemon_files files = { CONF_PATH, LOG_PATH, SOCK_PATH };
 	struct mp_msg_out o;
 	char obj[2048];
 	int fd;
@@ -771,11 +762,9 @@ TEST_F(cli, apps)
 	EXPECT_TRUE(json_valid(R.out)) TH_LOG("%s", R.out);
 	EXPECT_STREQ("{\"apps\":[],\"subscribers\":[]}\n", R.out);
 
-	ASSERT_EQ(0, mp_write_file(CONF_PATH, "[daemon]\nsocket = " SOCK_PATH "\nsystemd_socket = -\n"));
-	self->daemon = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, verbose);
+	self->daemon = mp_daemon_start(&files, "[daemon]\nsocket = " SOCK_PATH "\nsystemd_socket = -\n",
+				       verbose, true);
 	ASSERT_GT(self->daemon, 0);
-	ASSERT_TRUE(mp_wait_file(LOG_PATH, "listening on", MP_WAIT_MS));
-	ASSERT_TRUE(mp_wait_file(LOG_PATH, "reading the module's events", MP_WAIT_MS));
 
 	/* A subscriber. */
 	fd = mp_daemon_connect(SOCK_PATH);

@@ -83,7 +83,7 @@ FIXTURE_SETUP(control)
 		_exit(0);
 	ASSERT_EQ(self->dead, waitpid(self->dead, &status, 0));
 
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(control)
@@ -120,7 +120,7 @@ static void set_lines(const uint64_t *values, char *out, size_t size)
 	}
 }
 
-/* The defaults as they read after loading with interval_ms=200. */
+/* The defaults as they read after loading with MP_TEST_PARAMS. */
 static void default_values(uint64_t *values)
 {
 	int t;

@@ -197,13 +197,7 @@ static char logbuf[1 << 20];
 
 static const char *daemon_log(void)
 {
-	int fd = open(LOG_PATH, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, logbuf, sizeof(logbuf) - 1);
-
-	if (fd >= 0)
-		close(fd);
-	logbuf[n > 0 ? n : 0] = '\0';
-	return logbuf;
+	return mp_file_text(LOG_PATH, logbuf, sizeof(logbuf));
 }
 
 /* Wait until the daemon's log has @needle. */
@@ -242,29 +236,15 @@ static const char *unprefixed_line(const char *log)
 	return NULL;
 }
 
-/* Starts the daemon; returns once it listens on its socket. */
-static pid_t daemon_spawn(const char *conf, bool dry)
-{
-	static const char *const verbose[] = { "-v", NULL };
-	static const char *const verbose_dry[] = { "-v", "-n", NULL };
-	pid_t pid;
+static const struct mp_daemon_files mpd_files = { CONF_PATH, LOG_PATH, SOCK_PATH };
+static const char *const mpd_verbose[] = { "-v", NULL };
 
-	if (mp_write_file(CONF_PATH, conf) < 0)
-		return -1;
-	pid = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, dry ? verbose_dry : verbose);
-	if (pid > 0 && !wait_log("listening on", MP_WAIT_MS))
-		return -1;
-	return pid;
-}
-
-/* Starts the daemon; returns once it reads the module's events too. */
+/* Starts the daemon (-v; -n if @dry); returns once it reads the module's events. */
 static pid_t daemon_start(const char *conf, bool dry)
 {
-	pid_t pid = daemon_spawn(conf, dry);
+	static const char *const verbose_dry[] = { "-v", "-n", NULL };
 
-	if (pid > 0 && !wait_log("reading the module's events", MP_WAIT_MS))
-		return -1;
-	return pid;
+	return mp_daemon_start(&mpd_files, conf, dry ? verbose_dry : mpd_verbose, true);
 }
 
 static int daemon_stop(pid_t pid)
@@ -304,7 +284,7 @@ FIXTURE_SETUP(daemon)
 	self->nr_cgs = 0;
 	if (access(MP_DAEMON_BIN, X_OK))
 		SKIP(return, "no %s", MP_DAEMON_BIN);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(daemon)
@@ -1438,7 +1418,7 @@ TEST_F_TIMEOUT(daemon, module_unload_and_reload, 90)
 		TH_LOG("%s", daemon_log());
 	poll(NULL, 0, 500);
 	ASSERT_EQ(0, kill(self->daemon, 0));
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	end = mp_now_ms() + MP_WAIT_MS;
 	do {
 		log = daemon_log();

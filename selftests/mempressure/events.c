@@ -70,7 +70,7 @@ FIXTURE_SETUP(events)
 	self->nr_others = 0;
 	self->over = false;
 	self->nr_cgroups = 0;
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(events)

@@ -338,7 +338,7 @@ static int load_with_fail_nth(unsigned int n, bool *fired)
 	if (err)
 		return err;
 	fail_nth_arm(n);
-	err = mp_load("interval_ms=200");
+	err = mp_load(MP_TEST_PARAMS);
 	*fired = fail_nth_fired();
 	return err;
 }
@@ -384,7 +384,7 @@ TEST_F_TIMEOUT(faults, load, 600)
 	 */
 	ksft_print_msg("load: %d fault points, each failed once: %d loads refused with ENOMEM and left nothing, %d loaded and sampled\n",
 		       points, refused, loaded);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 }
 
@@ -402,7 +402,7 @@ TEST_F_TIMEOUT(faults, open_and_read, 600)
 	char path[128], msg[512] = "";
 	size_t len;
 
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 	ASSERT_EQ(0, attrs_filter(&self->a, false));
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
@@ -470,7 +470,7 @@ TEST_F_TIMEOUT(faults, control_write, 600)
 	unsigned int n;
 	int err;
 
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	ASSERT_EQ(0, cg_create_leaf(CG));
 	snprintf(batch, sizeof(batch),
 		 "set calm_ms 1234\nsoft /" CG " 50%%\nsoft-pid %d 10485760\n", getpid());
@@ -539,7 +539,7 @@ TEST_F_TIMEOUT(faults, events_read, 600)
 	size_t len = 0;
 	pid_t pid;
 
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	ASSERT_EQ(0, cg_create_leaf(CG_EV));
 	pid = cg_run_nowait(CG_EV, hold_memory, NULL);
 	ASSERT_GT(pid, 0);

@@ -94,18 +94,6 @@ static pid_t proc_start(const char *cg, const char *out, char *const *argv, char
 	return cg_run_nowait(cg, proc_exec, &p);
 }
 
-/* The whole file into @buf (NUL-terminated); "" if unreadable. */
-static const char *slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? 0 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return buf;
-}
-
 static char text[1 << 20];
 
 /* Wait until @path, from byte @from on, holds @needle; where, or NULL. */
@@ -115,7 +103,7 @@ static const char *wait_text(const char *path, size_t from, const char *needle, 
 	const char *hit;
 
 	for (;;) {
-		slurp(path, text, sizeof(text));
+		mp_file_text(path, text, sizeof(text));
 		hit = strlen(text) > from ? strstr(text + from, needle) : NULL;
 		if (hit || mp_now_ms() >= end)
 			return hit;
@@ -160,14 +148,9 @@ static const char *last_line(const char *s, const char *kind)
 static pid_t daemon_run(void)
 {
 	static const char *const verbose[] = { "-v", NULL };
-	pid_t pid;
+	static const struct mp_daemon_files files = { GO_CONF, GO_LOG, GO_SOCK };
 
-	if (mp_write_file(GO_CONF, go_conf))
-		return -1;
-	pid = mp_daemon_spawn(GO_CONF, GO_LOG, false, verbose);
-	if (pid > 0 && !mp_wait_file(GO_LOG, "reading the module's events", MP_WAIT_MS))
-		return -1;
-	return pid;
+	return mp_daemon_start(&files, go_conf, verbose, true);
 }
 
 static void child_stop(pid_t *pid)
@@ -190,7 +173,7 @@ static void child_stop(pid_t *pid)
  */
 static int trims_measured(uint64_t *claimed, uint64_t *fell)
 {
-	const char *p = slurp(GO_LOG, text, sizeof(text));
+	const char *p = mp_file_text(GO_LOG, text, sizeof(text));
 	int n = 0;
 
 	*claimed = *fell = 0;
@@ -265,7 +248,7 @@ FIXTURE_SETUP(go)
 	/* make check stages both: missing is a broken build, not a skip. */
 	ASSERT_EQ(0, access(BUFCACHE, X_OK)) TH_LOG("no %s", BUFCACHE);
 	ASSERT_EQ(0, access(MP_DAEMON_BIN, X_OK)) TH_LOG("no %s", MP_DAEMON_BIN);
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(go)
@@ -342,7 +325,7 @@ static void hl_run(struct __test_metadata *_metadata, FIXTURE_DATA(go) *self,
 	ASSERT_EQ(0, cg_read_key_u64(cg, "memory.events", "high", &r->high));
 	if (cg_read_u64(cg, "memory.peak", &r->peak))
 		r->peak = 0;
-	slurp(out, text, sizeof(text));
+	mp_file_text(out, text, sizeof(text));
 	r->trim_ms_max = longest_trim_ms(text);
 	l = last_line(text, r->survived ? "done" : "stats");
 	if (l) {
@@ -368,7 +351,7 @@ TEST_F_TIMEOUT(go, headline, 240)
 	ASSERT_GT(self->daemon, 0);
 	ASSERT_EQ(0, go_cg(self, 1, "go_hl2", HL_MAX, HL_HIGH));
 	hl_run(_metadata, self, "go_hl2", "/tmp/go-hl2.out", true, &with);
-	ASSERT_EQ(0, daemon_yield("bufcache", &y)) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
+	ASSERT_EQ(0, daemon_yield("bufcache", &y)) TH_LOG("%s", mp_file_text(GO_LOG, text, sizeof(text)));
 	measured = trims_measured(&claimed, &fell);
 
 	ksft_print_msg("go-headline: without client: survived=%d oom_kill=%llu high=%llu peak=%llu peak_rss=%llu gc=%llu; with client and mempressured: survived=%d oom_kill=%llu high=%llu peak=%llu peak_rss=%llu gc=%llu trims=%llu longest_trim_ms=%llu evicted=%llu client_freed=%llu daemon_claimed=%llu daemon_measured=%llu; %d trims measured: claimed %llu, rss fell %llu\n",
@@ -383,14 +366,14 @@ TEST_F_TIMEOUT(go, headline, 240)
 		       (unsigned long long)with.freed, (unsigned long long)y.claimed,
 		       (unsigned long long)y.measured, measured, (unsigned long long)claimed,
 		       (unsigned long long)fell);
-	ASSERT_FALSE(alone.survived) TH_LOG("%s", slurp("/tmp/go-hl1.out", text, sizeof(text)));
+	ASSERT_FALSE(alone.survived) TH_LOG("%s", mp_file_text("/tmp/go-hl1.out", text, sizeof(text)));
 	ASSERT_GE(alone.oom_kill, 1);
-	ASSERT_TRUE(with.survived) TH_LOG("%s", slurp("/tmp/go-hl2.out", text, sizeof(text)));
+	ASSERT_TRUE(with.survived) TH_LOG("%s", mp_file_text("/tmp/go-hl2.out", text, sizeof(text)));
 	ASSERT_EQ(0, with.oom_kill);
 	ASSERT_GT(with.trims, 0);
 	ASSERT_GT(with.evicted, 0);
 	/* The daemon heard every claim the client made in time. */
-	ASSERT_GT(y.replies, 0) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
+	ASSERT_GT(y.replies, 0) TH_LOG("%s", mp_file_text(GO_LOG, text, sizeof(text)));
 	ASSERT_GT(y.claimed, 0);
 	ASSERT_LE(y.claimed, with.freed);
 	/*
@@ -403,7 +386,7 @@ TEST_F_TIMEOUT(go, headline, 240)
 	 */
 	ASSERT_GT(measured, 0);
 	ASSERT_TRUE(values_close(fell, claimed, 50, 4 * MiB))
-		TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
+		TH_LOG("%s", mp_file_text(GO_LOG, text, sizeof(text)));
 }
 
 #define LIM_HEADROOM	(8 * MiB)
@@ -431,7 +414,7 @@ static int64_t limit_step(struct __test_metadata *_metadata, const char *out, co
 	const char *lvl, *lim;
 	size_t from;
 
-	slurp(out, text, sizeof(text));
+	mp_file_text(out, text, sizeof(text));
 	from = strlen(text);
 	EXPECT_EQ(0, cg_write("go_lim", "memory.max", max));
 	/* The module's soft limit for the new memory.max. */
@@ -450,7 +433,7 @@ static int64_t limit_step(struct __test_metadata *_metadata, const char *out, co
 		static char log[1 << 16];
 
 		TH_LOG("no level line with soft=%llu:\n%s\n%s", (unsigned long long)soft,
-		       text + from, slurp(GO_LOG, log, sizeof(log)));
+		       text + from, mp_file_text(GO_LOG, log, sizeof(log)));
 	}
 	EXPECT_NE(NULL, lvl);
 	if (!lvl)
@@ -479,7 +462,7 @@ static bool limit_settled(const char *out)
 	const char *l;
 
 	do {
-		l = last_line(slurp(out, text, sizeof(text)), "level");
+		l = last_line(mp_file_text(out, text, sizeof(text)), "level");
 		if (mp_cg_level("go_lim") == MEMPRESSURE_LEVEL_NONE &&
 		    (!l || !strncmp(strstr(l, " level=") ?: "", " level=none", 11)))
 			return true;
@@ -517,12 +500,12 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 
 	/* The welcome's soft limit sets the first one. */
 	l = wait_text(out, 0, "limit t=", MP_WAIT_MS);
-	ASSERT_NE(NULL, l) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
+	ASSERT_NE(NULL, l) TH_LOG("%s", mp_file_text(GO_LOG, text, sizeof(text)));
 	first = (int64_t)line_u64(l, "limit");
 	ASSERT_EQ((int64_t)(line_u64(l, "soft") - LIM_HEADROOM), first);
 
 	/* Down to 384 MiB: medium at once, and held there by memhog. */
-	ASSERT_TRUE(limit_settled(out)) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
+	ASSERT_TRUE(limit_settled(out)) TH_LOG("%s", mp_file_text(GO_LOG, text, sizeof(text)));
 	lowered = limit_step(_metadata, out, LIM_LOW);
 	ASSERT_GT(lowered, 0);
 	ASSERT_LT(lowered, first);
@@ -538,7 +521,7 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 	EXPECT_GT(y.replies, 0);
 	EXPECT_EQ(0, y.claimed);
 	child_stop(&self->svc);
-	slurp(out, text, sizeof(text));
+	mp_file_text(out, text, sizeof(text));
 	l = last_line(text, "done");
 	ASSERT_NE(NULL, l) TH_LOG("%s", text);
 	ksft_print_msg("go-limit: GOMEMLIMIT %lld -> %lld -> %lld as memory.max went 896 -> 384 -> 896 MiB; %llu trims answered with 0\n",
@@ -568,17 +551,17 @@ TEST_F_TIMEOUT(go, limit_follows_without_pressure, 120)
 	self->svc = proc_start("go_lim", out, svc, NULL);
 	ASSERT_GT(self->svc, 0);
 	l = wait_text(out, 0, "limit t=", MP_WAIT_MS);
-	ASSERT_NE(NULL, l) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
+	ASSERT_NE(NULL, l) TH_LOG("%s", mp_file_text(GO_LOG, text, sizeof(text)));
 	first = (int64_t)line_u64(l, "limit");
 	ASSERT_TRUE(limit_settled(out));
 
 	lowered = limit_step(_metadata, out, LIM_MID);
-	l = last_line(slurp(out, text, sizeof(text)), "level");
+	l = last_line(mp_file_text(out, text, sizeof(text)), "level");
 	ASSERT_NE(NULL, l);
 	ASSERT_NE(NULL, strstr(l, " level=none old=none reason=limit ")) TH_LOG("%s", l);
 	ASSERT_LT(lowered, first);
 	raised = limit_step(_metadata, out, LIM_HIGH);
-	l = last_line(slurp(out, text, sizeof(text)), "level");
+	l = last_line(mp_file_text(out, text, sizeof(text)), "level");
 	ASSERT_NE(NULL, l);
 	ASSERT_NE(NULL, strstr(l, " level=none old=none reason=limit ")) TH_LOG("%s", l);
 	ASSERT_EQ(first, raised);
@@ -610,12 +593,12 @@ TEST_F_TIMEOUT(go, no_daemon, 120)
 	self->daemon = daemon_run();
 	ASSERT_GT(self->daemon, 0);
 	ASSERT_NE(NULL, wait_text(GO_LOG, 0, "subscriber bufcache", MP_WAIT_MS))
-		TH_LOG("%s", slurp(out, text, sizeof(text)));
+		TH_LOG("%s", mp_file_text(out, text, sizeof(text)));
 	kill(self->svc, SIGTERM);
 	ASSERT_EQ(0, mp_wait_child(self->svc, &status, MP_WAIT_MS));
 	self->svc = 0;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	s = slurp(out, text, sizeof(text));
+	s = mp_file_text(out, text, sizeof(text));
 	ASSERT_NE(NULL, strstr(s, "done t="));
 	/* Once each: not a line per retry. */
 	ASSERT_EQ(1, count_text(s, "cannot reach mempressured")) TH_LOG("%s", s);

@@ -252,7 +252,7 @@ TEST_F(install, same_module_as_insmod)
 		TH_LOG("modprobe -r mempressure: %s", self->out);
 	}
 
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	ASSERT_EQ(0, read_line(SYS_MODULE "/srcversion", loaded,
 			       sizeof(loaded)));
 	EXPECT_STREQ(installed, loaded);

@@ -277,7 +277,7 @@ TEST_F(load, files_and_formats)
 	size_t len;
 	int i, fd;
 
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	ASSERT_TRUE(mp_loaded());
 
 	/* status: every key, once, in the header's order, with a value. */
@@ -363,7 +363,7 @@ TEST_F(load, max_processes_bound)
 		ASSERT_LT(0, pid);
 		self->children[self->nr_children++] = pid;
 	}
-	ASSERT_EQ(0, mp_load("max_processes=5 interval_ms=200"));
+	ASSERT_EQ(0, mp_load("max_processes=5 " MP_TEST_PARAMS));
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 
 	rows = table_rows(MEMPRESSURE_FILE_PROCESSES);
@@ -390,7 +390,7 @@ TEST_F(load, max_cgroups_bound)
 		ASSERT_EQ(0, cg_create(self->cgroups[i]));
 		self->nr_cgroups++;
 	}
-	ASSERT_EQ(0, mp_load("max_cgroups=2 interval_ms=200"));
+	ASSERT_EQ(0, mp_load("max_cgroups=2 " MP_TEST_PARAMS));
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 
 	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));

@@ -72,27 +72,12 @@
 
 static char buf[1 << 20], buf2[1 << 20];
 
-/* All of @path into @out (NUL-terminated); its length, or -1. */
-static ssize_t slurp(const char *path, char *out, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n, len = 0;
-
-	if (fd < 0)
-		return -1;
-	while ((size_t)len + 1 < size && (n = read(fd, out + len, size - (size_t)len - 1)) > 0)
-		len += n;
-	close(fd);
-	out[len] = '\0';
-	return len;
-}
-
 static bool wait_file(const char *path, const char *needle, int timeout_ms)
 {
 	uint64_t end = mp_now_ms() + (uint64_t)timeout_ms;
 
 	do {
-		if (slurp(path, buf, sizeof(buf)) >= 0 && strstr(buf, needle))
+		if (mp_read_text(path, buf, sizeof(buf)) >= 0 && strstr(buf, needle))
 			return true;
 		poll(NULL, 0, 50);
 	} while (mp_now_ms() < end);
@@ -197,7 +182,7 @@ static int reader_main(int rep)
 
 	for (uint64_t end = mp_now_ms() + 60000; mp_now_ms() < end;) {
 		struct stat st;
-		ssize_t n = slurp(PROM_PATH, text, sizeof(text));
+		ssize_t n = mp_read_text(PROM_PATH, text, sizeof(text));
 
 		if (n >= 0) {
 			size_t l = strlen(LAST_LINE);
@@ -264,7 +249,7 @@ FIXTURE_SETUP(metrics)
 	if (access(MP_DAEMON_BIN, X_OK))
 		SKIP(return, "no %s", MP_DAEMON_BIN);
 	ASSERT_EQ(0, loopback_up());
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 	mkdir(DIR_PATH, 0755);
 	mkdir(DIR_PATH "/prom", 0755);
 	unlink(PROM_PATH);
@@ -288,10 +273,9 @@ FIXTURE_TEARDOWN(metrics)
 static pid_t daemon_run(void)
 {
 	static const char *const verbose[] = { "-v", NULL };
+	static const struct mp_daemon_files files = { CONF_PATH, LOG_PATH, SOCK_PATH };
 
-	if (mp_write_file(CONF_PATH, CONF))
-		return -1;
-	return mp_daemon_spawn(CONF_PATH, LOG_PATH, false, verbose);
+	return mp_daemon_start(&files, CONF, verbose, true);
 }
 
 TEST_F_TIMEOUT(metrics, file_and_http, 150)
@@ -316,7 +300,7 @@ TEST_F_TIMEOUT(metrics, file_and_http, 150)
 	ASSERT_GT(self->daemon, 0);
 	/* At start: the file, with the daemon up and the module open. */
 	ASSERT_TRUE(wait_file(PROM_PATH, "\nmempressure_module_open 1\n", MP_WAIT_MS))
-		TH_LOG("%s\nlog: %s", buf, slurp(LOG_PATH, buf2, sizeof(buf2)) >= 0 ? buf2 : "");
+		TH_LOG("%s\nlog: %s", buf, mp_read_text(LOG_PATH, buf2, sizeof(buf2)) >= 0 ? buf2 : "");
 	ASSERT_EQ(1, value_of(buf, "mempressure_daemon_up"));
 	/*
 	 * Before the scenario: nothing over (the cgroup's row 0, or not
@@ -342,7 +326,7 @@ TEST_F_TIMEOUT(metrics, file_and_http, 150)
 	/* Over the soft limit (85 % of 64 MiB): the event, trims, then reclaim. */
 	end = mp_now_ms() + MP_WAIT_MS * 2;
 	do {
-		if (slurp(PROM_PATH, buf, sizeof(buf)) > 0) {
+		if (mp_read_text(PROM_PATH, buf, sizeof(buf)) > 0) {
 			seen_over |= value_of(buf, "mempressure_cgroup_soft_over{" CG_LABEL "}") == 1;
 			seen_level |= value_of(buf, "mempressure_cgroup_level{" CG_LABEL "}") >= 1;
 		}
@@ -357,7 +341,7 @@ TEST_F_TIMEOUT(metrics, file_and_http, 150)
 	ASSERT_GE(value_of(buf, "mempressure_module_events_total{kind=\"soft_over\"}"), 1)
 		TH_LOG("%s", buf);
 	ASSERT_GE(value_of(buf, "mempressure_escalations_total{step=\"reclaim\"}"), 1)
-		TH_LOG("%s\nlog: %s", buf, slurp(LOG_PATH, buf2, sizeof(buf2)) >= 0 ? buf2 : "");
+		TH_LOG("%s\nlog: %s", buf, mp_read_text(LOG_PATH, buf2, sizeof(buf2)) >= 0 ? buf2 : "");
 	ASSERT_GE(value_of(buf, "mempressure_callbacks_total{kind=\"trim\"}"), 1);
 	ASSERT_GE(value_of(buf, "mempressure_app_trim_requests_total{" APP_LABEL "}"), 1)
 		TH_LOG("%s", buf);
@@ -378,7 +362,7 @@ TEST_F_TIMEOUT(metrics, file_and_http, 150)
 	ASSERT_EQ(0, strncmp(body + 4, "# HELP mempressure_daemon_up ", 29));
 	ASSERT_EQ(1, value_of(body + 4, "mempressure_daemon_up"));
 	ASSERT_GE(value_of(body + 4, "mempressure_cgroup_level{" CG_LABEL "}"), 0);
-	ASSERT_GT(slurp(PROM_PATH, buf, sizeof(buf)), 0);
+	ASSERT_GT(mp_read_text(PROM_PATH, buf, sizeof(buf)), 0);
 	type_lines(buf, types_file, sizeof(types_file));
 	type_lines(body + 4, types_http, sizeof(types_http));
 	ASSERT_STREQ(types_file, types_http);
@@ -411,7 +395,7 @@ TEST_F_TIMEOUT(metrics, file_and_http, 150)
 	ASSERT_EQ(0, mp_wait_child(self->daemon, &status, MP_WAIT_MS));
 	self->daemon = 0;
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	ASSERT_GT(slurp(PROM_PATH, buf, sizeof(buf)), 0);
+	ASSERT_GT(mp_read_text(PROM_PATH, buf, sizeof(buf)), 0);
 	ASSERT_EQ(0, value_of(buf, "mempressure_daemon_up"));
 	dir = opendir(DIR_PATH "/prom");
 	ASSERT_NE(NULL, dir);

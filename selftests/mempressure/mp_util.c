@@ -17,14 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mp_proto.h"
 #include "mp_util.h"
 
-uint64_t mp_now_ms(void)
+uint64_t mp_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 }
 
 const char *mp_module_path(void)
@@ -539,6 +540,118 @@ pid_t mp_daemon_spawn(const char *conf, const char *log, bool append,
 	return pid;
 }
 
+/*
+ * One status query (docs/protocol.md) on @sock: 1 if answered, and with
+ * module=open when @module; 0 if not (yet); waits up to @timeout_ms for the
+ * answer.  "module" and "open" are the daemon's status record's first key
+ * and its value while it reads the events file.
+ */
+static int mp_daemon_answers(const char *sock, bool module, int timeout_ms)
+{
+	static struct mp_msg m;
+	struct mp_msg_out o;
+	char buf[MEMPRESSURED_MSG_MAX + 1];
+	struct pollfd p = { .events = POLLIN };
+	const char *state;
+	ssize_t n;
+	int len, ok = 0;
+
+	p.fd = mp_daemon_connect(sock);
+	if (p.fd < 0)
+		return 0;
+	mp_msg_begin(&o, MEMPRESSURED_MSG_STATUS);
+	len = mp_msg_end(&o);
+	if (len > 0 && send(p.fd, o.buf, (size_t)len, 0) == len &&
+	    poll(&p, 1, timeout_ms) == 1) {
+		n = recv(p.fd, buf, sizeof(buf), 0);
+		if (n > 0 && !mp_msg_parse(buf, (size_t)n, &m) &&
+		    m.type == MEMPRESSURED_MSG_STATUS) {
+			state = mp_msg_get_name(&m, "module");
+			ok = !module || (state && !strcmp(state, "open"));
+		}
+	}
+	close(p.fd);
+	return ok;
+}
+
+int mp_daemon_wait(const char *sock, pid_t pid, bool module)
+{
+	uint64_t deadline = mp_now_ms() + MP_WAIT_MS;
+	siginfo_t si;
+
+	for (;;) {
+		uint64_t now = mp_now_ms();
+
+		if (now >= deadline)
+			return -ETIMEDOUT;
+		if (mp_daemon_answers(sock, module, (int)(deadline - now)))
+			return 0;
+		/* Gone: say so now rather than at the deadline (not reaped). */
+		si.si_pid = 0;
+		if (pid > 0 && !waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) &&
+		    si.si_pid == pid)
+			return -ECHILD;
+		poll(NULL, 0, 50);
+	}
+}
+
+pid_t mp_daemon_start(const struct mp_daemon_files *f, const char *conf_text,
+		      const char *const *args, bool module)
+{
+	pid_t pid;
+	int err;
+
+	err = mp_write_file(f->conf, conf_text);
+	if (err)
+		return err;
+	pid = mp_daemon_spawn(f->conf, f->log, false, args);
+	if (pid < 0)
+		return -errno;
+	err = mp_daemon_wait(f->sock, pid, module);
+	if (!err)
+		return pid;
+	mp_kill_child(pid);
+	return err;
+}
+
+ssize_t mp_read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char rest[4096];
+	size_t len = 0;
+	ssize_t n = 0;
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -errno;
+	/* To the end, as a reader of the whole file would: the rest unkept. */
+	for (;;) {
+		bool full = len + 1 >= size;
+
+		n = full ? read(fd, rest, sizeof(rest)) :
+			   read(fd, buf + len, size - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (!full)
+			len += (size_t)n;
+	}
+	if (n < 0) {
+		n = -errno;
+		len = 0;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return n < 0 ? n : (ssize_t)len;
+}
+
+const char *mp_file_text(const char *path, char *buf, size_t size)
+{
+	mp_read_text(path, buf, size);
+	return buf;
+}
+
 int mp_write_file(const char *path, const char *text)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -593,14 +706,6 @@ uint64_t mp_percentile(const uint64_t *v, size_t n, unsigned int p)
 	if (!n)
 		return 0;
 	return v[rank ? rank - 1 : 0];
-}
-
-uint64_t mp_now_usec(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 int mp_control_read(char *buf, size_t size)

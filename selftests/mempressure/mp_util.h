@@ -25,8 +25,14 @@
 #define MP_MODULE_DEFAULT	"/mp/mempressure.ko"
 #define MP_CGROUP_ROOT		"/sys/fs/cgroup"
 
-/* The interval the tests load the module with, unless they need another. */
+/*
+ * The interval the tests load the module with, unless they need another,
+ * and the parameter that sets it: mp_load(MP_TEST_PARAMS).
+ */
 #define MP_TEST_INTERVAL_MS	200
+#define MP_STR_(x)		#x
+#define MP_STR(x)		MP_STR_(x)
+#define MP_TEST_PARAMS		"interval_ms=" MP_STR(MP_TEST_INTERVAL_MS)
 
 /* Emulated CPUs are slow: generous ceilings on every wait. */
 #define MP_WAIT_MS		30000
@@ -132,8 +138,21 @@ int kmsg_open(void);
 /* Append the messages logged since (non-blocking) to @buf. */
 int kmsg_read_new(int fd, char *buf, size_t size);
 
-/* Monotonic milliseconds. */
-uint64_t mp_now_ms(void);
+/*
+ * The time: CLOCK_MONOTONIC, the clock of the events' time_usec, in
+ * nanoseconds, and the same in milliseconds and microseconds.
+ */
+uint64_t mp_now_ns(void);
+
+static inline uint64_t mp_now_ms(void)
+{
+	return mp_now_ns() / 1000000;
+}
+
+static inline uint64_t mp_now_usec(void)
+{
+	return mp_now_ns() / 1000;
+}
 
 /* A client socket to mempressured at @path (SOCK_SEQPACKET), or -1. */
 int mp_daemon_connect(const char *path);
@@ -149,6 +168,37 @@ int mp_daemon_connect(const char *path);
  */
 pid_t mp_daemon_spawn(const char *conf, const char *log, bool append,
 		      const char *const *args);
+
+/*
+ * mp_daemon_start(): write @conf_text to @f->conf, start mempressured with it
+ * and @args as mp_daemon_spawn() does (a new log), and wait until it
+ * answers a status query on @f->sock (docs/protocol.md) and, if @module,
+ * until that answer says it reads the module's events (module=open).
+ * Returns the pid, or -errno with the daemon gone: -ETIMEDOUT after
+ * MP_WAIT_MS, -ECHILD if it exited first.
+ */
+struct mp_daemon_files {
+	const char *conf;	/* the configuration file */
+	const char *log;	/* its stderr */
+	const char *sock;	/* the socket the configuration names */
+};
+
+pid_t mp_daemon_start(const struct mp_daemon_files *f, const char *conf_text,
+		      const char *const *args, bool module);
+/*
+ * The waiting part: until the daemon on @sock answers (module=open if
+ * @module), MP_WAIT_MS at most; -ECHILD as soon as @pid (0: not checked)
+ * has exited.
+ */
+int mp_daemon_wait(const char *sock, pid_t pid, bool module);
+
+/*
+ * All of @path into @buf, NUL-terminated (up to @size - 1 bytes; "" if it
+ * cannot be read): its length, or -errno.  mp_file_text() is the same for
+ * a log message: @buf.
+ */
+ssize_t mp_read_text(const char *path, char *buf, size_t size);
+const char *mp_file_text(const char *path, char *buf, size_t size);
 
 /* Write @text to @path, created or truncated. */
 int mp_write_file(const char *path, const char *text);
@@ -245,8 +295,5 @@ int mp_proc_cell_u64(pid_t pid, const char *col, uint64_t *v);
 int mp_cg_level(const char *name);
 /* "/" + @name: cgroup @name's path as the tables, events and control show it. */
 void mp_cg_path(const char *name, char *out, size_t size);
-
-/* Monotonic microseconds, the clock of the events' time_usec. */
-uint64_t mp_now_usec(void);
 
 #endif /* MP_UTIL_H */

@@ -53,14 +53,6 @@
 
 static long page_size;
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void sleep_until_ns(int64_t t)
 {
 	struct timespec ts = {
@@ -171,7 +163,7 @@ FIXTURE_SETUP(processes)
 	page_size = sysconf(_SC_PAGESIZE);
 	self->nr_children = 0;
 	self->mounted = false;
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(processes)
@@ -466,7 +458,7 @@ static void growth_child(const void *varg, int ready_fd)
 		_exit(1);
 
 	for (step = 1;; step++) {
-		double elapsed = (double)(now_ns() - start) / 1e9;
+		double elapsed = (double)(mp_now_ns() - start) / 1e9;
 		double change = elapsed * (double)GROWTH_RATE;
 		size_t want;
 
@@ -516,7 +508,7 @@ TEST_F_TIMEOUT(processes, growth_rate, 120)
 	ASSERT_EQ(0, mp_pipe_wait(ready[0], 2, MP_WAIT_MS));
 	close(ready[0]);
 
-	start = now_ns();
+	start = mp_now_ns();
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ((ssize_t)sizeof(start),
 			  write(go[i][1], &start, sizeof(start)));
@@ -537,7 +529,7 @@ TEST_F_TIMEOUT(processes, growth_rate, 120)
 	mp_table_free(&t);
 
 	TH_LOG("after %.1f s at %llu B/s: growing growth10 %lld (%+.1f%%), shrinking growth10 %lld (%+.1f%%); growing growth60 %lld growth300 %lld",
-	       (double)(now_ns() - start) / 1e9,
+	       (double)(mp_now_ns() - start) / 1e9,
 	       (unsigned long long)GROWTH_RATE, (long long)growth10[0],
 	       100.0 * ((double)growth10[0] / GROWTH_RATE - 1),
 	       (long long)growth10[1],

@@ -94,14 +94,6 @@ struct toucher {
 	uint64_t resident;	/* as the child last acknowledged */
 };
 
-static int64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Milliseconds from now until @deadline (ms), 0 if it has passed. */
 static int ms_until(uint64_t deadline)
 {
@@ -182,7 +174,7 @@ static void toucher_main(size_t region, int cmd_fd, int ack_fd,
 				growing = true;
 				rate = c.rate;
 				limit = c.bytes < region ? c.bytes : region;
-				start = now_ns();
+				start = mp_now_ns();
 				start_res = resident;
 				break;
 			default:
@@ -193,7 +185,7 @@ static void toucher_main(size_t region, int cmd_fd, int ack_fd,
 				_exit(1);
 		}
 		if (growing) {
-			double grown = (double)(now_ns() - start) / 1e9 *
+			double grown = (double)(mp_now_ns() - start) / 1e9 *
 				       (double)rate;
 			size_t want = start_res + (size_t)grown;
 
@@ -222,7 +214,7 @@ FIXTURE_SETUP(signals)
 	self->nr_touchers = 0;
 	self->nr_others = 0;
 	self->ev.fd = -1;
-	ASSERT_EQ(0, mp_load("interval_ms=200"));
+	ASSERT_EQ(0, mp_load(MP_TEST_PARAMS));
 }
 
 FIXTURE_TEARDOWN(signals)

@@ -2,8 +2,8 @@
 #
 # mempressured (userspace/daemon): the daemon, a static copy for the test
 # VM, the host tests of its configuration parser, of its policy and of its
-# metrics, its VM selftests and its benchmark (bench_daemon, built by the
-# selftests' pattern rule).  Included by the top Makefile after
+# metrics and its VM selftests (its benchmark, bench_daemon, is in
+# bench/bench.mk).  Included by the top Makefile after
 # userspace/lib/lib.mk, which adds the protocol codec (mp_proto.c) to
 # COMMON_SRC.
 
@@ -16,7 +16,7 @@ DAEMON_SRC := userspace/daemon/mempressured.c $(DAEMON_PARTS)
 DAEMON_HDR := $(wildcard userspace/daemon/*.h)
 
 USERSPACE_TARGETS += $(BUILD)/userspace/mempressured
-TOOL_BINS += $(BUILD)/selftests/mempressured $(BUILD)/selftests/bench_daemon
+TOOL_BINS += $(BUILD)/selftests/mempressured
 HOST_TESTS += test_config test_policy test_metrics
 SELFTESTS += daemon metrics
 

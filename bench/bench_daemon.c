@@ -69,14 +69,6 @@ static long page_size;
 static char cg[64], cgpath[80];
 static struct slot *slot;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void touch(char *p, size_t from, size_t to)
 {
 	for (size_t off = from; off < to; off += (size_t)page_size)
@@ -130,7 +122,7 @@ static void subscriber(int go_fd, int done_fd)
 		early = need > EARLY_PAGES ? need - EARLY_PAGES : 0;
 		end = base + need * (size_t)page_size + OVER;
 		touch(p, base, base + early * (size_t)page_size);
-		slot->t_cross_ns = now_ns();
+		slot->t_cross_ns = mp_now_ns();
 		touch(p, base + early * (size_t)page_size, end);
 		deadline = mp_now_ms() + ROUND_WAIT_MS;
 		while (!got && mp_now_ms() < deadline) {
@@ -141,7 +133,7 @@ static void subscriber(int go_fd, int done_fd)
 			if (poll(&pfd, 1, 100) <= 0)
 				continue;
 			n = recv(fd, buf, sizeof(buf) - 1, 0);
-			t = now_ns();
+			t = mp_now_ns();
 			if (n <= 0)
 				_exit(2);
 			buf[n] = '\0';
@@ -177,17 +169,9 @@ static pid_t daemon_start(void)
 		"grace_ms = 200\n"
 		"reclaim = no\n"
 		"clamp = no\n";
-	pid_t pid;
+	static const struct mp_daemon_files files = { CONF_PATH, LOG_PATH, SOCK_PATH };
 
-	if (mp_write_file(CONF_PATH, conf))
-		return -1;
-	pid = mp_daemon_spawn(CONF_PATH, LOG_PATH, false, NULL);
-	if (pid > 0 && (!mp_wait_file(LOG_PATH, "listening on", MP_WAIT_MS) ||
-			!mp_wait_file(LOG_PATH, "reading the module's events", MP_WAIT_MS))) {
-		mp_kill_child(pid);
-		return -1;
-	}
-	return pid;
+	return mp_daemon_start(&files, conf, NULL, true);
 }
 
 /* utime + stime of @pid, in ms. */

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mp_util.h"
+
 #define STEP_NS	50000000LL	/* 50 ms between adjustments */
 
 static long page_size;
@@ -46,14 +48,6 @@ static int parse_size(const char *s, long long *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
-}
-
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* Make the touched part of @buf exactly @want bytes (page-rounded). */
@@ -112,9 +106,9 @@ int main(int argc, char **argv)
 	}
 	set_rss(buf, &have, initial);
 
-	start = now_ns();
+	start = mp_now_ns();
 	for (;;) {
-		long long elapsed = now_ns() - start;
+		long long elapsed = mp_now_ns() - start;
 		long long want;
 		struct timespec step = { 0, STEP_NS };
 

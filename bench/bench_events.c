@@ -91,14 +91,6 @@ struct slot {
 
 static long page_size;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 static void touch(char *p, size_t from, size_t to)
 {
 	size_t off;
@@ -163,7 +155,7 @@ static void pusher(const struct pusher_cfg *c, struct slot *slot, int go_fd,
 		early = need > EARLY_PAGES ? need - EARLY_PAGES : 0;
 		end = base + (need + OVER_PAGES) * (size_t)page_size;
 		touch(p, base, base + early * (size_t)page_size);
-		__atomic_store_n(&slot->t_cross_ns, now_ns(), __ATOMIC_SEQ_CST);
+		__atomic_store_n(&slot->t_cross_ns, mp_now_ns(), __ATOMIC_SEQ_CST);
 		touch(p, base + early * (size_t)page_size, end);
 		if (c->hold && (read(go_fd, &ch, 1) != 1 || ch != 'r'))
 			_exit(1);
@@ -381,7 +373,7 @@ static size_t rounds_run(struct phase *ph, struct watch *w, size_t nw,
 			}
 			if (poll(pfd, np, timeout) <= 0)
 				continue;
-			now = now_ns();
+			now = mp_now_ns();
 			for (k = 0; k < np; k++) {
 				struct watch *x = &w[idx[k]];
 
@@ -442,7 +434,7 @@ static size_t rounds_run(struct phase *ph, struct watch *w, size_t nw,
  */
 static void poller_rounds(struct phase *ph, size_t rounds, struct figures *f)
 {
-	uint64_t tick = now_ns();
+	uint64_t tick = mp_now_ns();
 	uint32_t seed = 12345;
 	size_t i;
 
@@ -459,12 +451,12 @@ static void poller_rounds(struct phase *ph, size_t rounds, struct figures *f)
 			break;
 		if (write(ph->go_fd, "g", 1) != 1)
 			break;
-		deadline = now_ns() + ROUND_WAIT_MS * 1000000ULL;
-		while (!got && now_ns() < deadline) {
+		deadline = mp_now_ns() + ROUND_WAIT_MS * 1000000ULL;
+		while (!got && mp_now_ns() < deadline) {
 			struct timespec ts;
 
 			/* The poller's own clock, not the round's. */
-			while (tick <= now_ns())
+			while (tick <= mp_now_ns())
 				tick += POLL_TICK_MS * 1000000ULL;
 			ts.tv_sec = (time_t)(tick / 1000000000ULL);
 			ts.tv_nsec = (long)(tick % 1000000000ULL);
@@ -472,7 +464,7 @@ static void poller_rounds(struct phase *ph, size_t rounds, struct figures *f)
 					NULL);
 			if (cg_read_key_u64(ph->cg, "memory.events", "high", &h))
 				break;
-			t_seen = now_ns();
+			t_seen = mp_now_ns();
 			got = h > h0;
 		}
 		if (wait_byte(ph->done_fd, MP_WAIT_MS) ||
