@@ -28,9 +28,10 @@ TEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(INCLUDES) -isystem $(KSRC)/tools/test
 	       -Iselftests/mempressure -Imodule -static
 
 # What links COMMON_SRC links module/names.c too.
-COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c
+COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c \
+	      userspace/common/mp_pod.c
 COMMON_HDR := userspace/common/mp_table.h userspace/common/mp_event.h \
-	      include/uapi/linux/mempressure.h module/names.h
+	      userspace/common/mp_pod.h include/uapi/linux/mempressure.h module/names.h
 
 SELFTESTS := load processes cgroups signals events control access faults
 SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
@@ -40,7 +41,10 @@ TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
 SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h \
 		 module/names.c module/names.h
 
-HOST_TESTS := test_window test_table test_control test_levels
+HOST_TESTS := test_window test_table test_control test_levels test_pod
+# Fixture pods: the kubelet's and the runtimes' files, for the host tests
+# of mp_pod.c, the CLI and the metrics, and for the VM's pods test.
+POD_FIXTURE := selftests/mempressure/pod_fixture.c selftests/mempressure/pod_fixture.h
 
 # Programs and libraries built into $(BUILD)/userspace.
 USERSPACE_TARGETS :=
@@ -116,6 +120,14 @@ $(BUILD)/host-tests/test_table: selftests/host/test_table.c $(COMMON_SRC) $(COMM
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< $(COMMON_SRC) module/names.c
+
+# The pod and container names (mp_pod.c) on fixture paths and trees.
+$(BUILD)/host-tests/test_pod: selftests/host/test_pod.c userspace/common/mp_pod.c \
+		userspace/common/mp_pod.h $(POD_FIXTURE) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iselftests/mempressure \
+		-isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< userspace/common/mp_pod.c selftests/mempressure/pod_fixture.c
 
 $(BUILD)/host-tests/test_control: selftests/host/test_control.c module/control_parse.c module/control_parse.h module/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
 	@mkdir -p $(@D)
