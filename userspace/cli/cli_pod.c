@@ -3,7 +3,6 @@
  * The pod columns (cli_pod.h): one resolver for the CLI's run, so that
  * top's refreshes read a container's files once (mp_pod.c's cache).
  */
-#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -25,14 +24,11 @@ static void pods_free(void)
 
 static struct mp_pod_resolver *resolver(void)
 {
-	const char *root;
-
-	if (pods)
-		return pods;
-	root = secure_getenv("MEMPRESSURE_HOST_ROOT");
-	pods = mp_pod_resolver_new(root && *root ? root : "/", CLI_POD_CACHE, CLI_POD_RETRY_MS);
-	if (pods)
-		atexit(pods_free);
+	if (!pods) {
+		pods = mp_pod_resolver_host(CLI_POD_CACHE, CLI_POD_RETRY_MS);
+		if (pods)
+			atexit(pods_free);
+	}
 	return pods;
 }
 

@@ -641,6 +641,13 @@ struct mp_pod_resolver *mp_pod_resolver_new(const char *root, size_t entries,
 	return r;
 }
 
+struct mp_pod_resolver *mp_pod_resolver_host(size_t entries, unsigned int retry_ms)
+{
+	const char *root = secure_getenv("MEMPRESSURE_HOST_ROOT");
+
+	return mp_pod_resolver_new(root && *root ? root : "/", entries, retry_ms);
+}
+
 void mp_pod_resolver_free(struct mp_pod_resolver *r)
 {
 	if (!r)

@@ -87,6 +87,13 @@ struct mp_pod_resolver *mp_pod_resolver_new(const char *root, size_t entries,
 void mp_pod_resolver_free(struct mp_pod_resolver *r);
 
 /*
+ * The resolver of the host's files the CLI and the daemon use: under
+ * $MEMPRESSURE_HOST_ROOT when it is set (the host's root mounted
+ * elsewhere, a fixture tree), else /.
+ */
+struct mp_pod_resolver *mp_pod_resolver_host(size_t entries, unsigned int retry_ms);
+
+/*
  * @cgroup's pod and container, with the names its files give (@r NULL:
  * the path's alone).  0 if @cgroup names a pod or a container, -ENOENT if
  * not.  Names that cannot be read are left "": never an error.

@@ -35,14 +35,11 @@ static void pods_free(void)
 
 struct mp_pod_resolver *mpd_pods(void)
 {
-	const char *root;
-
-	if (pods)
-		return pods;
-	root = secure_getenv("MEMPRESSURE_HOST_ROOT");
-	pods = mp_pod_resolver_new(root && *root ? root : "/", MPD_PODS_CACHE, MPD_PODS_RETRY_MS);
-	if (pods)
-		atexit(pods_free);
+	if (!pods) {
+		pods = mp_pod_resolver_host(MPD_PODS_CACHE, MPD_PODS_RETRY_MS);
+		if (pods)
+			atexit(pods_free);
+	}
 	return pods;
 }
 
