@@ -16,7 +16,9 @@ CLI_CFLAGS = $(USER_CFLAGS) -Iuserspace/cli -DMP_VERSION='"$(VERSION)"'
 USERSPACE_TARGETS += $(BUILD)/userspace/mempressure
 TOOL_BINS += $(BUILD)/selftests/mempressure
 HOST_TESTS += test_cli
-SELFTESTS += cli
+# pods: applications in pods subscribing, and pods by name in the CLI and
+# the daemon's metrics, on the fixture pods of pod_fixture.c.
+SELFTESTS += cli pods
 
 $(BUILD)/userspace/mempressure: $(CLI_SRC) $(CLI_HDR) $(COMMON_SRC) $(COMMON_HDR) module/names.c module/names.h VERSION
 	@mkdir -p $(@D)
@@ -36,3 +38,8 @@ $(BUILD)/host-tests/test_cli: selftests/host/test_cli.c userspace/cli/cli_format
 		-DCLI_BIN='"$(abspath $(BUILD))/userspace/mempressure"' \
 		-o $@ $< userspace/cli/cli_format.c userspace/common/mp_table.c module/names.c \
 		selftests/mempressure/pod_fixture.c
+
+$(BUILD)/selftests/pods: selftests/mempressure/pods.c $(POD_FIXTURE) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c selftests/mempressure/pod_fixture.c \
+		module/names.c $(COMMON_SRC)
