@@ -846,7 +846,7 @@ TEST_F_TIMEOUT(pods, a_node_of_110_pods_in_the_metrics, 300)
 	len = read_metrics("mempressure_metrics_cgroups_omitted", metrics, sizeof(metrics));
 	ASSERT_LT(0, len);
 	/* The rows the daemon read: the module's table now (no cgroup came or went since). */
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 	all = samples(metrics, NULL);
 	cg = samples(metrics, "mempressure_cgroup_");
 	labelled = samples(metrics, ",pod=\"");

@@ -34,6 +34,10 @@ const char *const mp_trim_reason_names[MEMPRESSURED_TRIM_NR] = {
 	MEMPRESSURED_TRIM_REASONS(MP_PROTO_NAME)
 };
 
+const char *const mp_stage_names[MEMPRESSURED_STAGE_NR] = {
+	MEMPRESSURED_STAGES(MP_PROTO_NAME)
+};
+
 int mp_msg_lookup(const char *const *names, size_t nr, const char *s)
 {
 	size_t i;

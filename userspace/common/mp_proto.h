@@ -58,6 +58,7 @@ int mp_msg_end(struct mp_msg_out *o);
 extern const char *const mp_msg_names[MEMPRESSURED_MSG_NR];
 extern const char *const mp_key_names[MEMPRESSURED_KEY_NR];
 extern const char *const mp_trim_reason_names[MEMPRESSURED_TRIM_NR];
+extern const char *const mp_stage_names[MEMPRESSURED_STAGE_NR];
 
 /*
  * What "strict" means, in detail (docs/protocol.md):
