@@ -610,6 +610,10 @@ TEST_F_TIMEOUT(pods, application_in_a_pod_hears_its_own_cgroup, 180)
 	EXPECT_NE(NULL, strstr(acc_a, want)) TH_LOG("the trim names its host pid: %s", acc_a);
 	snprintf(want, sizeof(want), "cgroup=%s ", cg_b);
 	EXPECT_NE(NULL, strstr(acc_b, want)) TH_LOG("%s", acc_b);
+	/* The daemon's log names its pod and container. */
+	snprintf(want, sizeof(want), "subscriber growing-app: pid %ld, cgroup %s (shop/web-1/cache)",
+		 pid_a, cg_a);
+	EXPECT_TRUE(mp_wait_file(LOG_PATH, want, MP_WAIT_MS)) TH_LOG("%s not in %s", want, LOG_PATH);
 
 	/* apps: the subscribers by pod (-o picks the applications' columns). */
 	ASSERT_EQ(0, CLI(out, "apps", "-S", SOCK_PATH, "--raw", "-n"));

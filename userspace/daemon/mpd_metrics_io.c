@@ -43,6 +43,11 @@ struct mp_pod_resolver *mpd_pods(void)
 	return pods;
 }
 
+const char *mpd_cgroup_desc(const char *cgroup, char out[MPD_CGROUP_DESC_MAX])
+{
+	return mp_pod_describe(mpd_pods(), cgroup, out, MPD_CGROUP_DESC_MAX);
+}
+
 int mpd_metrics_pod_of(const char *path, struct mp_pod_info *info, void *arg)
 {
 	(void)arg;

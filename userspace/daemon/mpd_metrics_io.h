@@ -48,6 +48,15 @@ char *mpd_metrics_render_alloc(struct mpd_metrics_snap *s, size_t max, size_t *l
 #define MPD_PODS_RETRY_MS	10000
 struct mp_pod_resolver *mpd_pods(void);
 
+/*
+ * The log's name for @cgroup: its path, and its pod and container when
+ * known, "PATH (NAMESPACE/POD/CONTAINER)" (mp_pod_describe()).  The lines
+ * where a cgroup first comes up (a subscriber, an episode) use it.
+ */
+#define MPD_CGROUP_DESC_MAX	(4096 + MP_POD_NAMESPACE_MAX + MP_POD_NAME_MAX + \
+				 MP_POD_CONTAINER_MAX + 6)
+const char *mpd_cgroup_desc(const char *cgroup, char out[MPD_CGROUP_DESC_MAX]);
+
 /* s->pod_of of the daemon's snapshots: mp_pod_resolve() with mpd_pods(). */
 int mpd_metrics_pod_of(const char *path, struct mp_pod_info *info, void *arg);
 
