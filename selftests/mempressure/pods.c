@@ -546,6 +546,11 @@ static long number_after(const char *text, const char *key)
 
 /* --- an application in a pod --- */
 
+/*
+ * The tests' container IDs are fx_id(200 + N, ...), apart from fx_node()'s
+ * (fx_id(1..110, ...)): the daemon knows a container by its ID alone, so a
+ * cgroup an earlier test left behind must not share one with the node.
+ */
 static const struct fx_pod web1 = { "shop", "web-1", "3f2c1a2b-9d4e-4f60-8a1b-2c3d4e5f6a7b",
 				    FX_BURSTABLE };
 static const struct fx_pod web2 = { "shop", "web-2", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
@@ -563,8 +568,8 @@ TEST_F_TIMEOUT(pods, application_in_a_pod_hears_its_own_cgroup, 180)
 	struct app *a, *b;
 	long pid_a, pid_b;
 
-	fx_id(id_a, 1, 1);
-	fx_id(id_b, 2, 1);
+	fx_id(id_a, 201, 1);
+	fx_id(id_b, 202, 1);
 	fx_cgroup(cg_a, sizeof(cg_a), true, FX_CONTAINERD, &web1, id_a);
 	fx_cgroup(cg_b, sizeof(cg_b), true, FX_CONTAINERD, &web2, id_b);
 	ASSERT_EQ(0, make_cgroup(self, cg_a, true));
@@ -642,7 +647,7 @@ TEST_F_TIMEOUT(pods, a_mounted_socket_file_goes_stale_its_directory_does_not, 12
 	char cg[256], id[65];
 	struct app *a;
 
-	fx_id(id, 3, 1);
+	fx_id(id, 203, 1);
 	fx_cgroup(cg, sizeof(cg), true, FX_CRIO, &web1, id);
 	ASSERT_EQ(0, make_cgroup(self, cg, true));
 	self->daemon = daemon_start();
@@ -714,7 +719,7 @@ TEST_F_TIMEOUT(pods, pods_of_each_layout_by_name, 180)
 	for (size_t i = 0; i < LAYOUTS; i++) {
 		const char *name = strcmp(l[i].container, "POD") ? l[i].container : NULL;
 
-		fx_id(id[i], 40, (unsigned int)i);
+		fx_id(id[i], 240, (unsigned int)i);
 		fx_cgroup(path[i], sizeof(path[i]), l[i].systemd, l[i].rt, l[i].pod, id[i]);
 		ASSERT_EQ(0, make_cgroup(self, path[i], true)) TH_LOG("%s", path[i]);
 		ASSERT_EQ(0, fx_pod_dir("/", l[i].pod));
@@ -730,7 +735,7 @@ TEST_F_TIMEOUT(pods, pods_of_each_layout_by_name, 180)
 	ASSERT_EQ(0, make_cgroup(self, conmon, true));
 	/* Docker on its own, by either driver. */
 	for (int i = 0; i < 2; i++) {
-		fx_id(plain_id[i], 41, (unsigned int)i);
+		fx_id(plain_id[i], 241, (unsigned int)i);
 		ASSERT_EQ(0, fx_docker_plain("/", plain_id[i], i ? "db" : "web"));
 	}
 	snprintf(plain[0], sizeof(plain[0]), "/system.slice/docker-%s.scope", plain_id[0]);
