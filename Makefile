@@ -36,10 +36,11 @@ TEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(INCLUDES) -isystem $(KSRC)/tools/test
 	       -Iselftests/mempressure -static
 
 # What every userspace program and selftest links: the procfs parsers
-# (userspace/common) and pure/.
-COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c $(PURE_SRC)
+# and the pods of cgroup paths (userspace/common) and pure/.
+COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c \
+	      userspace/common/mp_pod.c $(PURE_SRC)
 COMMON_HDR := userspace/common/mp_table.h userspace/common/mp_event.h \
-	      include/uapi/linux/mempressure.h $(PURE_HDR)
+	      userspace/common/mp_pod.h include/uapi/linux/mempressure.h $(PURE_HDR)
 
 # NAME@ARGS: NAME runs in a guest of its own booted with ARGS (commas for
 # spaces) on its command line (scripts/check).
@@ -51,7 +52,10 @@ SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(foreach t,$(SELFTESTS),$(first
 TOOL_BINS :=
 SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h
 
-HOST_TESTS := test_window test_table test_control test_levels
+HOST_TESTS := test_window test_table test_control test_levels test_pod
+# Fixture pods: the kubelet's and the runtimes' files, for the host tests
+# of mp_pod.c, the CLI and the metrics, and for the VM's pods test.
+POD_FIXTURE := selftests/mempressure/pod_fixture.c selftests/mempressure/pod_fixture.h
 
 # Programs and libraries built into $(BUILD)/userspace.
 USERSPACE_TARGETS :=
@@ -129,6 +133,14 @@ $(BUILD)/host-tests/test_table: selftests/host/test_table.c $(COMMON_SRC) $(COMM
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< $(COMMON_SRC)
+
+# The pod and container names (mp_pod.c) on fixture paths and trees.
+$(BUILD)/host-tests/test_pod: selftests/host/test_pod.c userspace/common/mp_pod.c \
+		userspace/common/mp_pod.h $(POD_FIXTURE) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iselftests/mempressure \
+		-isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< userspace/common/mp_pod.c selftests/mempressure/pod_fixture.c
 
 $(BUILD)/host-tests/test_control: selftests/host/test_control.c $(PURE_SRC) $(PURE_HDR) include/uapi/linux/mempressure.h $(KSRC)/.stamp
 	@mkdir -p $(@D)

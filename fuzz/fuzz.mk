@@ -12,7 +12,7 @@
 #
 # Included by the top Makefile after the other fragments.
 
-FUZZ_TARGETS := control events proto config table status
+FUZZ_TARGETS := control events proto config table status pod
 FUZZ ?= $(FUZZ_TARGETS)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
@@ -26,6 +26,7 @@ FUZZ_SRC_proto := userspace/common/mp_proto.c userspace/common/mp_table.c
 FUZZ_SRC_config := userspace/daemon/mpd_config.c userspace/common/mp_table.c $(PURE_NAMES)
 FUZZ_SRC_table := fuzz/fuzz_cells.c userspace/common/mp_table.c $(PURE_SRC)
 FUZZ_SRC_status := fuzz/fuzz_cells.c userspace/common/mp_table.c $(PURE_SRC)
+FUZZ_SRC_pod := userspace/common/mp_pod.c
 
 FUZZ_HDR := fuzz/fuzz.h $(COMMON_HDR) userspace/daemon/mpd_config.h
 FUZZ_INCLUDES := $(INCLUDES) -Iuserspace/daemon

@@ -9,7 +9,9 @@
  * MEMPRESSURE_PROC: one snapshot that cannot change between two runs, so
  * the text view and --json of top, cgroups and status can be compared
  * number by number; and events rendering each kind, limit included, from
- * a FIFO standing in for the events file.
+ * a FIFO standing in for the events file.  And pods and containers by name
+ * (top, cgroups, events), from a fixture tree of the kubelet's and the
+ * runtimes' files through MEMPRESSURE_HOST_ROOT.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include "cli_format.h"
 #include "mp_table.h"
 #include "names.h"
+#include "pod_fixture.h"
 
 #ifndef CLI_BIN			/* cli.mk names the one it built */
 #define CLI_BIN		"build/userspace/mempressure"
@@ -1157,6 +1160,170 @@ TEST(top_once_history_from_the_growth_windows)
 	}
 	free(out);
 	remove_fixture();
+}
+
+/* --- pods and containers by name --- */
+
+#define POD_A_UID	"3f2c1a2b-9d4e-4f60-8a1b-2c3d4e5f6a7b"
+#define POD_B_UID	"6d8b5d1d8b9e0c0c0f1b6c6fa2b2e3e4"
+#define POD_C_UID	"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+#define POD_D_UID	"11111111-2222-4333-8444-555555555555"
+
+/*
+ * A node with a pod of each layout: containerd and systemd (a sandbox and
+ * nginx), CRI-O and cgroupfs (a static pod), cri-dockerd and systemd, a
+ * pod whose files are gone, Docker on its own, a host service.  The
+ * tables name their cgroups; @root gets the kubelet's and the runtimes'
+ * files.  @path receives each process's cgroup, by pid 11 to 16.
+ */
+static void make_pod_fixture(struct __test_metadata *_metadata, const char *root,
+			     char path[6][512])
+{
+	static const struct fx_pod a = { "shop", "web-1", POD_A_UID, FX_BURSTABLE };
+	static const struct fx_pod b = { "kube-system", "coredns-x7", POD_B_UID, FX_GUARANTEED };
+	static const struct fx_pod c = { "batch", "job-1", POD_C_UID, FX_BESTEFFORT };
+	static const struct fx_pod d = { "gone", "away", POD_D_UID, FX_BESTEFFORT };
+	static const char *const comm[] = { "pause", "nginx", "coredns", "worker", "orphan",
+					    "redis" };
+	char id[6][65], pod_a[512], *procs[8], *cgs[8], *buf;
+	size_t len;
+	FILE *f;
+
+	for (unsigned int i = 0; i < 6; i++)
+		fx_id(id[i], 7, i);
+	ASSERT_EQ(0, fx_pod_dir(root, &a));
+	ASSERT_EQ(0, fx_pod_dir(root, &b));
+	ASSERT_EQ(0, fx_pod_dir(root, &c));
+	ASSERT_EQ(0, fx_container(root, FX_CONTAINERD, false, &a, id[0], NULL));
+	ASSERT_EQ(0, fx_container(root, FX_CONTAINERD, false, &a, id[1], "nginx"));
+	ASSERT_EQ(0, fx_container(root, FX_CRIO, true, &b, id[2], "coredns"));
+	ASSERT_EQ(0, fx_container(root, FX_DOCKER, false, &c, id[3], "worker"));
+	ASSERT_EQ(0, fx_docker_plain(root, id[5], "redis"));
+	fx_cgroup(path[0], 512, true, FX_CONTAINERD, &a, id[0]);
+	fx_cgroup(path[1], 512, true, FX_CONTAINERD, &a, id[1]);
+	fx_cgroup(path[2], 512, false, FX_CRIO, &b, id[2]);
+	fx_cgroup(path[3], 512, true, FX_DOCKER, &c, id[3]);
+	fx_cgroup(path[4], 512, false, FX_CONTAINERD, &d, id[4]);
+	snprintf(path[5], 512, "/system.slice/docker-%s.scope", id[5]);
+	fx_cgroup(pod_a, sizeof(pod_a), true, FX_CONTAINERD, &a, NULL);
+	for (unsigned int i = 0; i < 6; i++) {
+		f = open_memstream(&buf, &len);
+		fprintf(f, "pid=%u comm=%s cgroup=%s rss_bytes=%u age_usec=1000", 11 + i, comm[i],
+			path[i], (i + 1) << 20);
+		fclose(f);
+		procs[i] = buf;
+		f = open_memstream(&buf, &len);
+		fprintf(f, "cgroup=%s id=%u current_bytes=%u level=none", path[i], 100 + i,
+			(i + 1) << 20);
+		fclose(f);
+		cgs[i] = buf;
+	}
+	procs[6] = strdup("pid=17 comm=cron cgroup=/system.slice/cron.service rss_bytes=1");
+	procs[7] = NULL;
+	f = open_memstream(&buf, &len);
+	fprintf(f, "cgroup=%s id=99 current_bytes=1 level=low", pod_a);
+	fclose(f);
+	cgs[6] = buf;
+	cgs[7] = NULL;
+	snprintf(fixdir, sizeof(fixdir), "/tmp/test_cli.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(fixdir));
+	put_file(MEMPRESSURE_FILE_STATUS, "version 0.1.0\nabi_version 1\ninterval_ms 500\n");
+	ASSERT_EQ(0, put_table(MEMPRESSURE_FILE_PROCESSES, mp_process_columns,
+			       MEMPRESSURE_PROC_NR, (const char *const *)procs));
+	ASSERT_EQ(0, put_table(MEMPRESSURE_FILE_CGROUPS, mp_cgroup_columns, MEMPRESSURE_CG_NR,
+			       (const char *const *)cgs));
+	for (unsigned int i = 0; i < 7; i++) {
+		free(procs[i]);
+		free(cgs[i]);
+	}
+}
+
+TEST(pods_and_containers_by_name)
+{
+	static const char *const want_top[] = {
+		"11\tshop/web-1\tPOD\tshop\tweb-1\t" POD_A_UID "\t%s\tBurstable\tcontainerd",
+		"12\tshop/web-1\tnginx\tshop\tweb-1\t" POD_A_UID "\t%s\tBurstable\tcontainerd",
+		"13\tkube-system/coredns-x7\tcoredns\tkube-system\tcoredns-x7\t" POD_B_UID
+		"\t%s\tGuaranteed\tcri-o",
+		"14\tbatch/job-1\tworker\tbatch\tjob-1\t" POD_C_UID "\t%s\tBestEffort\tdocker",
+		/* Its files are gone: what the path says, no names. */
+		"15\t-\t-\t-\t-\t" POD_D_UID "\t%s\tBestEffort\t-",
+		"16\t-\tredis\t-\t-\t-\t%s\t-\tdocker",
+		"17\t-\t-\t-\t-\t-\t-\t-\t-",
+	};
+	char root[64] = "/tmp/test_cli_root.XXXXXX", path[6][512], want[512], evpath[128];
+	char *text, cmd[128];
+	int rc, fd;
+
+	ASSERT_NE(NULL, mkdtemp(root));
+	make_pod_fixture(_metadata, root, path);
+	setenv("MEMPRESSURE_HOST_ROOT", root, 1);
+
+	/* Every pod column, each process. */
+	text = run(&rc, (const char *const[]){ "top", "--raw", "-n", "-o",
+		"pid,pod,container,namespace,pod_name,pod_uid,container_id,qos,runtime", NULL });
+	ASSERT_NE(NULL, text);
+	ASSERT_EQ(0, rc);
+	for (unsigned int i = 0; i < sizeof(want_top) / sizeof(want_top[0]); i++) {
+		char id[65];
+
+		fx_id(id, 7, i);
+		snprintf(want, sizeof(want), want_top[i], id);
+		ASSERT_NE(NULL, strstr(text, want)) TH_LOG("want %s in\n%s", want, text);
+	}
+	free(text);
+
+	/* The default view has them, after the cgroup. */
+	text = run(&rc, (const char *const[]){ "top", "--once", NULL });
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "CGROUP")) TH_LOG("%s", text);
+	EXPECT_LT(strstr(text, "CGROUP"), strstr(text, "POD")) TH_LOG("%s", text);
+	EXPECT_LT(strstr(text, "POD"), strstr(text, "CONTAINER")) TH_LOG("%s", text);
+	{
+		const char *row = strstr(text, " 12  nginx "), *pod = row ? strstr(row, "shop/web-1 ") : NULL;
+
+		ASSERT_NE(NULL, pod) TH_LOG("%s", text);
+		EXPECT_LT(pod, strchr(row, '\n'));
+		EXPECT_EQ(strstr(pod, " nginx "), strstr(pod, "nginx") - 1) TH_LOG("%s", text);
+		EXPECT_LT(strstr(pod, "nginx"), strchr(row, '\n'));
+	}
+	free(text);
+
+	/* cgroups, in JSON: the pod's own cgroup names no container. */
+	text = run(&rc, (const char *const[]){ "--json", "cgroups", "-o", "id,pod,container,qos",
+					       NULL });
+	ASSERT_NE(NULL, text);
+	EXPECT_NE(NULL, strstr(text, "{\"id\":99,\"pod\":\"shop/web-1\",\"container\":null,"
+				     "\"qos\":\"Burstable\"}")) TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "{\"id\":102,\"pod\":\"kube-system/coredns-x7\","
+				     "\"container\":\"coredns\",\"qos\":\"Guaranteed\"}"))
+		TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, "{\"id\":105,\"pod\":null,\"container\":\"redis\","
+				     "\"qos\":null}")) TH_LOG("%s", text);
+	free(text);
+
+	/* events: a limit event of nginx's cgroup, and one of the host's. */
+	snprintf(evpath, sizeof(evpath), "%s/%s", fixdir, MEMPRESSURE_FILE_EVENTS);
+	ASSERT_EQ(0, mkfifo(evpath, 0600));
+	fd = open(evpath, O_RDWR);
+	ASSERT_LE(0, fd);
+	dprintf(fd, "seq=1 time_usec=1 kind=limit cgroup=%s level=none usage_bytes=1 "
+		"limit_bytes=max soft_limit_bytes=-\n"
+		"seq=2 time_usec=2 kind=high cgroup=/system.slice/cron.service count=1 delta=1\n",
+		path[1]);
+	text = run(&rc, (const char *const[]){ "events", "-t", "5", "--raw", "-n", "-o",
+					       "seq,kind,pod,container", NULL });
+	ASSERT_NE(NULL, text);
+	EXPECT_EQ(0, rc);
+	EXPECT_STREQ("1\tlimit\tshop/web-1\tnginx\n2\thigh\t-\t-\n", text);
+	free(text);
+	close(fd);
+
+	unsetenv("MEMPRESSURE_HOST_ROOT");
+	unlink(evpath);
+	remove_fixture();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	ASSERT_EQ(0, system(cmd));
 }
 
 TEST_HARNESS_MAIN

@@ -125,7 +125,7 @@ struct cg {
 /* The cgroups table with these rows, and each cgroup's memory.current. */
 static void fx_cgroups(FIXTURE_DATA(daemon) *self, const struct cg *cgs, size_t n)
 {
-	char table[4096], file[128];
+	char table[4096], file[256];
 	size_t len;
 
 	len = (size_t)snprintf(table, sizeof(table),
@@ -625,6 +625,52 @@ TEST_F(daemon, hello_trim_trimmed_and_the_yield)
 		ASSERT_EQ(8 * MiB, y->cgroup_bytes_measured);
 	}
 	ASSERT_NE(NULL, strstr(fx_log(self), "trim 1: cache (pid 1001) claims 10485760 bytes; measured: rss 125829120 -> 117440512 (117440512 at the reply), /a memory.current 209715200 -> 201326592"));
+	close(fd);
+}
+
+/*
+ * A cgroup of a pod comes up in the log with its pod and container by
+ * name (mpd_cgroup_desc()): where a subscriber and a systemd client
+ * connect, and where an episode starts.  The kubelet's and containerd's
+ * files are in the fixture tree, $MEMPRESSURE_HOST_ROOT.
+ */
+#define POD_UID		"3f2c1a2b-9d4e-4f60-8a1b-2c3d4e5f6a7b"
+#define POD_ID		"9ab1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1"
+#define POD_CG		"/kubepods/burstable/pod" POD_UID "/" POD_ID
+
+TEST_F(daemon, log_lines_name_the_pod_and_container)
+{
+	static const struct cg pod[] = {
+		{ "/", 1024 * MiB, 900 * MiB, 1024 * MiB, "none" },
+		{ POD_CG, 200 * MiB, 100 * MiB, 256 * MiB, "medium" },
+	};
+	int fd, sd;
+
+	ASSERT_EQ(0, setenv("MEMPRESSURE_HOST_ROOT", self->root, 1));
+	fx_write(self, "var/log/pods/shop_web-1_" POD_UID "/cache/0.log", "");
+	fx_write(self, "run/containerd/io.containerd.runtime.v2.task/k8s.io/" POD_ID "/config.json",
+		 "{\"annotations\": {\"io.kubernetes.cri.container-type\": \"container\","
+		 " \"io.kubernetes.cri.container-name\": \"cache\"}}\n");
+	ASSERT_EQ(0, fx_start(self, CONF("")));
+	fx_cgroups(self, pod, 2);
+	fx_proc(self, PID_A, POD_CG, "cache", 120 * MiB);
+	fx_proc(self, PID_B, "/", "init", 10 * MiB);
+	fd = fx_subscriber(self, PID_A, 0, "cache");
+	ASSERT_LE(0, fd);
+	sd = fx_client(self, SOCK_STREAM, PID_A, 0, true);
+	ASSERT_LE(0, sd);
+	fx_event(self, "kind=soft_over cgroup=" POD_CG " usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	EXPECT_NE(NULL, strstr(fx_log(self), "subscriber cache: pid 1001, cgroup " POD_CG
+			       " (shop/web-1/cache)\n")) TH_LOG("%s", fx_log(self));
+	EXPECT_NE(NULL, strstr(fx_log(self), "systemd client: pid 1001, cgroup " POD_CG
+			       " (shop/web-1/cache)\n")) TH_LOG("%s", fx_log(self));
+	EXPECT_NE(NULL, strstr(fx_log(self), POD_CG " (shop/web-1/cache): over its soft limit"))
+		TH_LOG("%s", fx_log(self));
+	/* A cgroup of no pod: its path alone. */
+	fx_client(self, SOCK_STREAM, PID_B, 0, true);
+	EXPECT_NE(NULL, strstr(fx_log(self), "systemd client: pid 1002, cgroup /\n"));
+	close(sd);
 	close(fd);
 }
 

@@ -2,7 +2,9 @@
 /*
  * Host unit tests for mempressured's metrics (userspace/daemon): the
  * rendering (mpd_metrics.c) line by line and, when it is installed,
- * through promtool; the atomic file; the HTTP responder on the loopback.
+ * through promtool; the atomic file; the HTTP responder on the loopback;
+ * the labels of pods and containers, and how many series a node of 110
+ * fixture pods (pod_fixture.c) makes.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -23,6 +25,7 @@
 
 #include "mpd_metrics.h"
 #include "mpd_metrics_io.h"
+#include "pod_fixture.h"
 
 #define PROMTOOL	"/usr/bin/promtool"
 
@@ -381,6 +384,218 @@ TEST(promtool_check_metrics)
 	ASSERT_NE(0, promtool_check("# HELP x y\n# TYPE x counter\nx 1\n", out, sizeof(out)));
 	ASSERT_NE(NULL, strstr(out, "_total"));
 	memset(&counters, 0, sizeof(counters));
+}
+
+/* --- pods and containers --- */
+
+static int fixture_pod_of(const char *path, struct mp_pod_info *info, void *arg)
+{
+	return mp_pod_resolve(arg, path, info);
+}
+
+static int no_pod_of(const char *path, struct mp_pod_info *info, void *arg)
+{
+	(void)path;
+	(void)info;
+	(void)arg;
+	return -ENOENT;
+}
+
+/* A fixture tree of the host's files, under a new directory: its path. */
+static const char *pod_root(void)
+{
+	static char root[64];
+
+	snprintf(root, sizeof(root), "/tmp/test_metrics_pods.XXXXXX");
+	return mkdtemp(root);
+}
+
+static void remove_tree(const char *root)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	if (system(cmd))
+		fprintf(stderr, "# could not remove %s\n", root);
+}
+
+/*
+ * A container's rows carry its namespace, pod and container, its pod's
+ * rows the first two, Docker's own container the last; other cgroups, and
+ * those whose names are not found, the cgroup alone.  No sample more.
+ */
+TEST(pod_labels)
+{
+	static const struct fx_pod web = { "shop", "web-1", "3f2c1a2b-9d4e-4f60-8a1b-2c3d4e5f6a7b",
+					   FX_BURSTABLE };
+	static const struct fx_pod gone = { "gone", "away", "6d8b5d1d8b9e0c0c0f1b6c6fa2b2e3e4",
+					    FX_GUARANTEED };
+	static char path[5][512];
+	struct mpd_metrics_cgroup rows[6] = { { .path = "/" } };
+	struct mpd_metrics_snap s = { .up = true, .c = &counters, .cgroups = rows,
+				      .nr_cgroups = 6, .pod_of = fixture_pod_of };
+	const char *root = pod_root();
+	char id[3][65], want[1024], out[4096], *text, *plain;
+	struct mp_pod_resolver *r;
+	size_t len;
+
+	ASSERT_NE(NULL, root);
+	r = mp_pod_resolver_new(root, 64, 0);
+	ASSERT_NE(NULL, r);
+	s.pod_arg = r;
+	for (unsigned int i = 0; i < 3; i++)
+		fx_id(id[i], 5, i);
+	ASSERT_EQ(0, fx_pod_dir(root, &web));
+	ASSERT_EQ(0, fx_container(root, FX_CRIO, false, &web, id[0], "nginx"));
+	ASSERT_EQ(0, fx_docker_plain(root, id[1], "redis"));
+	fx_cgroup(path[0], 512, true, FX_CRIO, &web, id[0]);
+	fx_cgroup(path[1], 512, true, FX_CRIO, &web, NULL);
+	snprintf(path[2], 512, "/system.slice/docker-%s.scope", id[1]);
+	fx_cgroup(path[3], 512, false, FX_CONTAINERD, &gone, id[2]);
+	snprintf(path[4], 512, "/system.slice/cron.service");
+	for (int i = 0; i < 5; i++) {
+		rows[i + 1].path = path[i];
+		rows[i + 1].level = 2;
+	}
+	text = mpd_metrics_render_alloc(&s, 1 << 20, &len);
+	ASSERT_NE(NULL, text);
+	snprintf(want, sizeof(want), "mempressure_cgroup_level{cgroup=\"%s\",namespace=\"shop\","
+		 "pod=\"web-1\",container=\"nginx\"} 2", path[0]);
+	EXPECT_TRUE(has_line(text, want)) TH_LOG("%s in\n%s", want, text);
+	snprintf(want, sizeof(want), "mempressure_cgroup_soft_over{cgroup=\"%s\",namespace=\"shop\","
+		 "pod=\"web-1\"} 0", path[1]);
+	EXPECT_TRUE(has_line(text, want)) TH_LOG("%s in\n%s", want, text);
+	snprintf(want, sizeof(want), "mempressure_cgroup_usage_bytes{cgroup=\"%s\",container=\"redis\"} 0",
+		 path[2]);
+	EXPECT_TRUE(has_line(text, want)) TH_LOG("%s in\n%s", want, text);
+	for (int i = 3; i < 5; i++) {
+		snprintf(want, sizeof(want), "mempressure_cgroup_level{cgroup=\"%s\"} 2", path[i]);
+		EXPECT_TRUE(has_line(text, want)) TH_LOG("%s in\n%s", want, text);
+	}
+	EXPECT_TRUE(has_line(text, "mempressure_cgroup_level{cgroup=\"/\"} 0"));
+	/* The same samples without the labels: they add none. */
+	s.pod_of = no_pod_of;
+	plain = mpd_metrics_render_alloc(&s, 1 << 20, &len);
+	ASSERT_NE(NULL, plain);
+	for (const char *a = text, *b = plain; *a || *b; a++, b++) {
+		a = strchr(a, '\n');
+		b = strchr(b, '\n');
+		ASSERT_EQ(!a, !b);
+		if (!a)
+			break;
+	}
+	if (access(PROMTOOL, X_OK) == 0)
+		EXPECT_EQ(0, promtool_check(text, out, sizeof(out))) TH_LOG("%s\n%s", out, text);
+	free(plain);
+	free(text);
+	mp_pod_resolver_free(r);
+	remove_tree(root);
+}
+
+/* The rows of a fixture node's cgroups (fx_node()), after the host's own. */
+struct node {
+	struct mpd_metrics_cgroup rows[600];
+	char paths[600][256];
+	size_t nr, pods, containers;
+};
+
+static int node_cg(const char *path, const struct fx_pod *pod, const char *container, void *arg)
+{
+	struct node *n = arg;
+
+	if (n->nr == sizeof(n->rows) / sizeof(n->rows[0]))
+		return -ENOSPC;
+	snprintf(n->paths[n->nr], sizeof(n->paths[0]), "%s", path);
+	n->rows[n->nr].path = n->paths[n->nr];
+	n->nr++;
+	n->pods += pod && !container;
+	n->containers += container != NULL;
+	return 0;
+}
+
+/* Series: the lines that are not comments. */
+static size_t series(const char *text, const char *with)
+{
+	size_t n = 0;
+
+	for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
+		const char *nl = strchr(l, '\n'), *w = with ? strstr(l, with) : l;
+
+		n += l[0] != '#' && w && w < nl;
+	}
+	return n;
+}
+
+/*
+ * A node of 110 pods, the kubelet's default maximum, with the cgroups of
+ * a small host beside them: how many series, and how many bytes, the
+ * daemon's rendering makes, with and without the pods' labels.  The
+ * figures are docs/metrics.md's.
+ */
+TEST(a_node_of_110_pods)
+{
+	static const char *const host[] = {
+		"/", "/init.scope", "/system.slice", "/system.slice/containerd.service",
+		"/system.slice/kubelet.service", "/system.slice/ssh.service",
+		"/system.slice/systemd-journald.service", "/system.slice/cron.service",
+		"/user.slice",
+	};
+	static struct node n;
+	struct mpd_metrics_snap s = { .up = true, .c = &counters, .pod_of = fixture_pod_of };
+	const char *root = pod_root();
+	struct mp_pod_resolver *r;
+	size_t len, plain_len, all, cg, labelled, reads;
+	struct timespec t0, t1, t2;
+	char *text, *plain;
+	int nr;
+
+	ASSERT_NE(NULL, root);
+	for (size_t i = 0; i < sizeof(host) / sizeof(host[0]); i++)
+		ASSERT_EQ(0, node_cg(host[i], NULL, NULL, &n));
+	nr = fx_node(root, 110, node_cg, &n);
+	ASSERT_LT(0, nr);
+	ASSERT_EQ(110, n.pods);
+	ASSERT_EQ(n.nr, sizeof(host) / sizeof(host[0]) + (size_t)nr);
+	r = mp_pod_resolver_new(root, MPD_PODS_CACHE, MPD_PODS_RETRY_MS);
+	ASSERT_NE(NULL, r);
+	s.pod_arg = r;
+	s.cgroups = n.rows;
+	s.nr_cgroups = n.nr;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	text = mpd_metrics_render_alloc(&s, 16 << 20, &len);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_NE(NULL, text);
+	reads = mp_pod_resolver_reads(r);
+	/* Again, the names cached: what each later rendering costs. */
+	free(mpd_metrics_render_alloc(&s, 16 << 20, &plain_len));
+	clock_gettime(CLOCK_MONOTONIC, &t2);
+	EXPECT_EQ(reads, mp_pod_resolver_reads(r));
+	all = series(text, NULL);
+	cg = series(text, "mempressure_cgroup_");
+	labelled = series(text, ",pod=\"");
+	/* Six series a cgroup; the labels on every pod's and container's. */
+	EXPECT_EQ(6 * n.nr, cg);
+	EXPECT_EQ(6 * (n.pods + n.containers), labelled);
+	EXPECT_EQ(6 * n.containers, series(text, ",container=\""));
+	EXPECT_EQ(0, s.cgroups_omitted);
+	/* Each container's spec and each pod's directory read once, for six families. */
+	EXPECT_EQ(n.containers + n.pods, reads);
+	s.pod_of = no_pod_of;
+	plain = mpd_metrics_render_alloc(&s, 16 << 20, &plain_len);
+	ASSERT_NE(NULL, plain);
+	EXPECT_EQ(all, series(plain, NULL));
+	ksft_print_msg("a node of 110 pods (%zu containers, %zu sandboxes among them) and %zu "
+		       "other cgroups: %zu cgroups, %zu series (%zu of the cgroups, %zu with pod "
+		       "labels), %zu bytes; without the labels %zu series, %zu bytes; rendered "
+		       "in %.1f ms reading the names, %.1f ms with them cached (ASan)\n",
+		       n.containers, n.pods, sizeof(host) / sizeof(host[0]) + 3, n.nr, all, cg,
+		       labelled, len, series(plain, NULL), plain_len,
+		       (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+		       (double)(t2.tv_sec - t1.tv_sec) * 1e3 + (double)(t2.tv_nsec - t1.tv_nsec) / 1e6);
+	free(plain);
+	free(text);
+	mp_pod_resolver_free(r);
+	remove_tree(root);
 }
 
 TEST(http_request_lines)

@@ -8,14 +8,17 @@
 
 CLI_SRC := userspace/cli/mempressure.c userspace/cli/cli_format.c \
 	userspace/cli/cli_show.c userspace/cli/cli_top.c userspace/cli/cli_events.c \
-	userspace/cli/cli_control.c userspace/cli/cli_source.c
-CLI_HDR := userspace/cli/cli.h userspace/cli/cli_format.h userspace/cli/cli_source.h
+	userspace/cli/cli_control.c userspace/cli/cli_source.c userspace/cli/cli_pod.c
+CLI_HDR := userspace/cli/cli.h userspace/cli/cli_format.h userspace/cli/cli_source.h \
+	   userspace/cli/cli_pod.h
 CLI_CFLAGS = $(USER_CFLAGS) -Iuserspace/cli -DMP_VERSION='"$(VERSION)"'
 
 USERSPACE_TARGETS += $(BUILD)/userspace/mempressure
 TOOL_BINS += $(BUILD)/selftests/mempressure
 HOST_TESTS += test_cli
-SELFTESTS += cli
+# pods: applications in pods subscribing, and pods by name in the CLI and
+# the daemon's metrics, on the fixture pods of pod_fixture.c.
+SELFTESTS += cli pods
 
 $(BUILD)/userspace/mempressure: $(CLI_SRC) $(CLI_HDR) $(COMMON_SRC) $(COMMON_HDR) VERSION
 	@mkdir -p $(@D)
@@ -27,9 +30,16 @@ $(BUILD)/selftests/mempressure: $(CLI_SRC) $(CLI_HDR) $(COMMON_SRC) $(COMMON_HDR
 	$(CC) $(CLI_CFLAGS) -static -o $@ $(CLI_SRC) $(COMMON_SRC)
 
 # It also runs the program it names, on procfs files of its own.
-$(BUILD)/host-tests/test_cli: selftests/host/test_cli.c userspace/cli/cli_format.c userspace/cli/cli_format.h userspace/common/mp_table.c $(PURE_SRC) $(COMMON_HDR) $(KSRC)/.stamp $(BUILD)/userspace/mempressure
+# Pods by name from the fixture trees of selftests/mempressure/pod_fixture.c.
+$(BUILD)/host-tests/test_cli: selftests/host/test_cli.c userspace/cli/cli_format.c userspace/cli/cli_format.h userspace/common/mp_table.c $(PURE_SRC) $(COMMON_HDR) $(POD_FIXTURE) $(KSRC)/.stamp $(BUILD)/userspace/mempressure
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/cli \
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/cli -Iselftests/mempressure \
 		-isystem $(KSRC)/tools/testing/selftests \
 		-DCLI_BIN='"$(abspath $(BUILD))/userspace/mempressure"' \
-		-o $@ $< userspace/cli/cli_format.c userspace/common/mp_table.c $(PURE_SRC)
+		-o $@ $< userspace/cli/cli_format.c userspace/common/mp_table.c $(PURE_SRC) \
+		selftests/mempressure/pod_fixture.c
+
+$(BUILD)/selftests/pods: selftests/mempressure/pods.c $(POD_FIXTURE) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c selftests/mempressure/pod_fixture.c \
+		$(COMMON_SRC)

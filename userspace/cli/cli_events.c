@@ -24,12 +24,14 @@
 #include <linux/mempressure.h>
 
 #include "cli.h"
+#include "cli_pod.h"
 #include "cli_source.h"
 #include "names.h"
 
 enum {
-	E_SEQ, E_TIME, E_KIND, E_CGROUP, E_PID, E_COMM, E_LEVEL, E_DETAILS, E_OLD_LEVEL,
-	E_REASON, E_USAGE, E_LIMIT, E_SOFT, E_RSS, E_GROWTH, E_TTL, E_COUNT, E_DELTA, E_NR
+	E_SEQ, E_TIME, E_KIND, E_CGROUP, E_POD, E_POD_LAST = E_POD + CLI_POD_NR - 1, E_PID,
+	E_COMM, E_LEVEL, E_DETAILS, E_OLD_LEVEL, E_REASON, E_USAGE, E_LIMIT, E_SOFT, E_RSS,
+	E_GROWTH, E_TTL, E_COUNT, E_DELTA, E_NR
 };
 
 #define SRC_E(x)	CLI_SRC(MEMPRESSURE_EKEY_##x)
@@ -39,6 +41,7 @@ static const struct cli_col event_cols[E_NR] = {
 	[E_TIME] = { "time", "time_sec", CLI_T_CLOCK, 0, NULL, SRC_E(TIME) },
 	[E_KIND] = { "kind", "kind", CLI_T_STR, 0, NULL, SRC_E(KIND) },
 	[E_CGROUP] = { "cgroup", "cgroup", CLI_T_STR, 0, NULL, SRC_E(CGROUP) },
+	CLI_POD_COLS(E_POD),
 	[E_PID] = { "pid", "pid", CLI_T_U64, 0, NULL, SRC_E(PID) },
 	[E_COMM] = { "comm", "comm", CLI_T_STR, 0, NULL, SRC_E(COMM) },
 	[E_LEVEL] = { "level", "level", CLI_T_STR, 0, NULL, SRC_E(LEVEL) },
@@ -61,7 +64,8 @@ static const struct cli_col event_cols[E_NR] = {
 
 /* Fixed text widths: a stream cannot measure its rows in advance. */
 static const int event_widths[E_NR] = {
-	[E_SEQ] = 6, [E_TIME] = 12, [E_KIND] = 14, [E_CGROUP] = 16, [E_PID] = 6, [E_COMM] = 12,
+	[E_SEQ] = 6, [E_TIME] = 12, [E_KIND] = 14, [E_CGROUP] = 16,
+	[E_POD + CLI_POD_POD] = 24, [E_POD + CLI_POD_CONTAINER] = 12, [E_PID] = 6, [E_COMM] = 12,
 	[E_LEVEL] = 8,
 };
 
@@ -188,6 +192,7 @@ static void add_event(struct cli_table *t, const char *line)
 		if (event_cols[i].src)
 			cli_set_text(t, i, mp_msg_get_name(&m, mp_event_keys[event_cols[i].src - 1]),
 				     false);
+	cli_set_pod(t, E_POD, cli_cell_at(t, t->nr_rows - 1, E_CGROUP)->str);
 	set_details(t);
 }
 

@@ -12,6 +12,7 @@
 #include <linux/mempressure.h>
 
 #include "cli.h"
+#include "cli_pod.h"
 #include "cli_source.h"
 #include "names.h"
 
@@ -21,7 +22,8 @@
 /* --- cgroups --- */
 
 enum {
-	CG_PATH, CG_ID, CG_LEVEL, CG_CURRENT, CG_SOFT, CG_SOFT_USE, CG_HARD, CG_HARD_USE,
+	CG_PATH, CG_POD, CG_POD_LAST = CG_POD + CLI_POD_NR - 1, CG_ID, CG_LEVEL, CG_CURRENT,
+	CG_SOFT, CG_SOFT_USE, CG_HARD, CG_HARD_USE,
 	CG_LIMIT, CG_HIGH, CG_MAX, CG_EV_HIGH, CG_EV_MAX, CG_EV_OOM, CG_EV_OOM_KILL,
 	CG_GROWTH10, CG_GROWTH60, CG_GROWTH300, CG_PSI_SOME, CG_PSI_FULL, CG_PROCESSES,
 	CG_SWAP, CG_SOFT_OVER, CG_NR
@@ -31,6 +33,7 @@ enum {
 
 static const struct cli_col cgroup_cols[CG_NR] = {
 	[CG_PATH] = { "cgroup", "cgroup", CLI_T_STR, CLI_COL_TREE, NULL, SRC_CG(PATH) },
+	CLI_POD_COLS(CG_POD),
 	[CG_ID] = { "id", "id", CLI_T_U64, CLI_COL_HIDDEN, NULL, SRC_CG(ID) },
 	[CG_LEVEL] = { "level", "level", CLI_T_STR, 0, NULL, SRC_CG(LEVEL) },
 	[CG_CURRENT] = { "current", "current_bytes", CLI_T_BYTES, 0, NULL, SRC_CG(CURRENT) },
@@ -128,6 +131,7 @@ int cli_cgroup_table(struct cli_table *t, bool tree)
 			break;
 		cli_set_from_table(t, &mt, r, mp_cgroup_columns);
 		row = cli_cell_at(t, t->nr_rows - 1, 0);
+		cli_set_pod(t, CG_POD, row[CG_PATH].str);
 		level = level_of(&row[CG_LEVEL]);
 		if (level >= 0)
 			cli_set_color(t, CG_LEVEL, level_colors[level]);
@@ -213,12 +217,14 @@ static const struct cli_col app_cols[AP_NR] = {
 			     SRC_KEY(CGROUP_MEASURED) },
 };
 
-enum { SB_NAME, SB_PID, SB_CGROUP, SB_DROPPED, SB_NR };
+enum { SB_NAME, SB_PID, SB_CGROUP, SB_POD, SB_POD_LAST = SB_POD + CLI_POD_NR - 1, SB_DROPPED,
+       SB_NR };
 
 static const struct cli_col subscriber_cols[SB_NR] = {
 	[SB_NAME] = { "subscriber", "subscriber", CLI_T_STR, 0, NULL, SRC_KEY(SUBSCRIBER) },
 	[SB_PID] = { "pid", "pid", CLI_T_U64, 0, NULL, SRC_KEY(PID) },
 	[SB_CGROUP] = { "cgroup", "cgroup", CLI_T_STR, 0, NULL, SRC_KEY(CGROUP) },
+	CLI_POD_COLS(SB_POD),
 	[SB_DROPPED] = { "dropped", "dropped", CLI_T_U64, 0, NULL, SRC_KEY(DROPPED) },
 };
 
@@ -236,13 +242,14 @@ struct daemon_view {
 };
 
 /* A row of @t from a status message: each column from its key (src). */
-static void add_msg_row(struct cli_table *t, const struct mp_msg *m)
+static int add_msg_row(struct cli_table *t, const struct mp_msg *m)
 {
-	if (cli_table_add_row(t))
-		return;
-	for (size_t i = 0; i < t->nr_cols; i++)
+	int err = cli_table_add_row(t);
+
+	for (size_t i = 0; !err && i < t->nr_cols; i++)
 		if (t->cols[i].src)
 			cli_set_text(t, i, mp_msg_get(m, t->cols[i].src - 1), false);
+	return err;
 }
 
 static const char *daemon_state(int err)
@@ -294,8 +301,8 @@ static void daemon_view_load(struct daemon_view *v, const char *socket)
 			add_msg_row(&v->episodes, m);
 		else if (mp_msg_get(m, MEMPRESSURED_KEY_APP))
 			add_msg_row(&v->apps, m);
-		else if (mp_msg_get(m, MEMPRESSURED_KEY_SUBSCRIBER))
-			add_msg_row(&v->subscribers, m);
+		else if (mp_msg_get(m, MEMPRESSURED_KEY_SUBSCRIBER) && !add_msg_row(&v->subscribers, m))
+			cli_set_pod(&v->subscribers, SB_POD, mp_msg_get(m, MEMPRESSURED_KEY_CGROUP));
 		else if (mp_msg_get(m, MEMPRESSURED_KEY_ACTION))
 			add_msg_row(&v->recent, m);
 		else if (mp_msg_get(m, MEMPRESSURED_KEY_MODULE) && !v->daemon.nr_rows)

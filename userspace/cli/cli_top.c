@@ -26,6 +26,7 @@
 #include <linux/mempressure.h>
 
 #include "cli.h"
+#include "cli_pod.h"
 #include "cli_source.h"
 #include "names.h"
 
@@ -33,8 +34,9 @@
 #define ESC		"\033["
 
 enum {
-	P_PID, P_COMM, P_CGROUP, P_RSS, P_GROWTH10, P_GROWTH60, P_GROWTH300, P_TTL, P_LEAK,
-	P_HISTORY, P_ANON, P_FILE, P_SHMEM, P_SWAP, P_PEAK, P_AGE, P_SOFT, P_NR
+	P_PID, P_COMM, P_CGROUP, P_POD, P_POD_LAST = P_POD + CLI_POD_NR - 1, P_RSS, P_GROWTH10,
+	P_GROWTH60, P_GROWTH300, P_TTL, P_LEAK, P_HISTORY, P_ANON, P_FILE, P_SHMEM, P_SWAP,
+	P_PEAK, P_AGE, P_SOFT, P_NR
 };
 
 #define SRC_P(x)	CLI_SRC(MEMPRESSURE_PROC_##x)
@@ -43,6 +45,7 @@ static const struct cli_col process_cols[P_NR] = {
 	[P_PID] = { "pid", "pid", CLI_T_U64, 0, NULL, SRC_P(PID) },
 	[P_COMM] = { "comm", "comm", CLI_T_STR, 0, NULL, SRC_P(COMM) },
 	[P_CGROUP] = { "cgroup", "cgroup", CLI_T_STR, 0, NULL, SRC_P(CGROUP) },
+	CLI_POD_COLS(P_POD),
 	[P_RSS] = { "rss", "rss_bytes", CLI_T_BYTES, 0, NULL, SRC_P(RSS) },
 	[P_GROWTH10] = { "growth", "growth10_bytes_per_sec", CLI_T_RATE, 0, NULL, SRC_P(GROWTH10) },
 	[P_GROWTH60] = { "growth60", "growth60_bytes_per_sec", CLI_T_RATE, 0, NULL,
@@ -204,6 +207,7 @@ static int frame_load(struct cli_table *t, enum top_sort sort, size_t *leaks)
 		if (err)
 			break;
 		cli_set_from_table(t, &mt, r, mp_process_columns);
+		cli_set_pod(t, P_POD, cli_cell_at(t, t->nr_rows - 1, P_CGROUP)->str);
 		history_row(t, &next[r]);
 		if (cli_cell_at(t, t->nr_rows - 1, P_LEAK)->u) {
 			(*leaks)++;

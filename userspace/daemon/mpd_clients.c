@@ -82,6 +82,7 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 	const char *scope = mp_msg_get(m, MEMPRESSURED_KEY_SCOPE);
 	struct mpd_cg_row row = { .level = MEMPRESSURE_LEVEL_NONE };
 	struct mpd *d = c->d;
+	char desc[MPD_CGROUP_DESC_MAX];
 	struct mp_msg_out o;
 	uint64_t version;
 
@@ -117,8 +118,8 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 	mp_msg_add_u64(&o, MEMPRESSURED_KEY_SOFT_LIMIT, row.soft);
 	mpd_client_send(c, &o);
 	mpd_app_get(d, c->name);
-	log_info("subscriber %s: pid %d, cgroup %s%s", c->name, c->pid, c->cgroup,
-		 c->scope_all ? ", every cgroup" : "");
+	log_info("subscriber %s: pid %d, cgroup %s%s", c->name, c->pid,
+		 mpd_cgroup_desc(c->cgroup, desc), c->scope_all ? ", every cgroup" : "");
 }
 
 static void on_trimmed(struct mpd_client *c, const struct mp_msg *m)
@@ -289,6 +290,7 @@ static void sd_client_readable(struct mpd_io *io, uint32_t events)
 struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd)
 {
 	struct mpd_client *c = calloc(1, sizeof(*c));
+	char desc[MPD_CGROUP_DESC_MAX];
 	int r;
 
 	if (!c) {
@@ -317,7 +319,8 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 	c->next = d->clients;
 	d->clients = c;
 	if (sd)
-		log_info("systemd client: pid %d, cgroup %s", c->pid, c->cgroup);
+		log_info("systemd client: pid %d, cgroup %s", c->pid,
+			 mpd_cgroup_desc(c->cgroup, desc));
 	else
 		log_debug("client connected: pid %d uid %u", c->pid, c->uid);
 	return c;

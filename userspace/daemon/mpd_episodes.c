@@ -41,6 +41,7 @@ static uint64_t want_bytes(const struct mpd *d, uint64_t usage, uint64_t soft)
 void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reason)
 {
 	struct mpd_episode *e = mpd_episode_find(d, cgroup);
+	char desc[MPD_CGROUP_DESC_MAX];
 	struct mpd_policy pol;
 	struct mpd_cg_row row;
 	struct mpd_step st;
@@ -83,7 +84,7 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 	want = want_bytes(d, row.current, e->soft_bytes);
 	nr = mpd_schedule_callbacks(d, cgroup, 0, e->level, reason, want, mpd_dry_run(d, &pol));
 	log_action(d, "%s: %s (usage %llu, soft limit %llu, level %s): %u callbacks for %llu bytes",
-		   cgroup, reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
+		   mpd_cgroup_desc(cgroup, desc), reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
 		   (unsigned long long)row.current, (unsigned long long)e->soft_bytes,
 		   mpd_level_name(e->level), nr, (unsigned long long)want);
 	st = mpd_episode_start(mpd_now(d), nr, d->cfg.stagger_ms, &pol, !strcmp(cgroup, "/"));

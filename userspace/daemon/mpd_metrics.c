@@ -144,21 +144,64 @@ static void family(struct out *o, const char *name, const char *type, const char
 	put(o, "\n", 1);
 }
 
-/* name{label="value"} v, or name v when @label is NULL. */
-static void sample(struct out *o, const char *name, const char *label, const char *value,
-		   uint64_t v)
+/* label="value", after a comma unless @first. */
+static void label(struct out *o, const char *name, const char *value, bool first)
 {
+	if (!first)
+		put(o, ",", 1);
 	puts_(o, name);
-	if (label) {
-		put(o, "{", 1);
-		puts_(o, label);
-		puts_(o, "=\"");
-		put_label_value(o, value);
-		puts_(o, "\"}");
-	}
+	puts_(o, "=\"");
+	put_label_value(o, value);
+	put(o, "\"", 1);
+}
+
+static void sample_end(struct out *o, uint64_t v)
+{
 	put(o, " ", 1);
 	put_value(o, v);
 	put(o, "\n", 1);
+}
+
+/* name{label="value"} v, or name v when @label is NULL. */
+static void sample(struct out *o, const char *name, const char *lname, const char *value,
+		   uint64_t v)
+{
+	puts_(o, name);
+	if (lname) {
+		put(o, "{", 1);
+		label(o, lname, value, true);
+		put(o, "}", 1);
+	}
+	sample_end(o, v);
+}
+
+size_t mpd_metrics_pod_labels(const struct mp_pod_info *info, char *out, size_t size)
+{
+	struct out o = { .buf = out, .size = size };
+
+	/* A pod's own cgroup has no container; Docker's own container no pod. */
+	if (info->namespace[0] && info->pod[0]) {
+		label(&o, "namespace", info->namespace, false);
+		label(&o, "pod", info->pod, false);
+	}
+	if (info->container[0])
+		label(&o, "container", info->container, false);
+	if (size)
+		out[o.len < size ? o.len : size - 1] = '\0';
+	return o.len;
+}
+
+/* A cgroup's sample: its cgroup label, and those of its pod (s->cg_labels). */
+static void cg_sample(struct out *o, const struct mpd_metrics_snap *s, const char *name,
+		      size_t i, uint64_t v)
+{
+	puts_(o, name);
+	put(o, "{", 1);
+	label(o, "cgroup", s->cgroups[i].path, true);
+	if (s->cg_labels && s->cg_labels[i])
+		puts_(o, s->cg_labels[i]);
+	put(o, "}", 1);
+	sample_end(o, v);
 }
 
 static void single(struct out *o, const char *name, const char *type, const char *help,
@@ -303,8 +346,8 @@ size_t mpd_metrics_render(const struct mpd_metrics_snap *s, char *buf, size_t si
 	for (size_t f = 0; f < sizeof(cg_families) / sizeof(cg_families[0]) && s->nr_cgroups; f++) {
 		family(&o, cg_families[f].name, "gauge", cg_families[f].help);
 		for (size_t i = 0; i < s->nr_cgroups; i++)
-			sample(&o, cg_families[f].name, "cgroup", s->cgroups[i].path,
-			       cg_value(&s->cgroups[i], cg_families[f].f));
+			cg_sample(&o, s, cg_families[f].name, i,
+				  cg_value(&s->cgroups[i], cg_families[f].f));
 	}
 	single(&o, "mempressure_metrics_cgroups_omitted", "gauge",
 	       "Cgroups left out of these metrics to bound their size.", s->cgroups_omitted);
@@ -312,31 +355,6 @@ size_t mpd_metrics_render(const struct mpd_metrics_snap *s, char *buf, size_t si
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return o.len;
-}
-
-char *mpd_metrics_render_alloc(struct mpd_metrics_snap *s, size_t max, size_t *len)
-{
-	size_t need = mpd_metrics_render(s, NULL, 0) + 1;
-	char *buf;
-
-	/*
-	 * Too large: fewer cgroups, in proportion with room to spare (the
-	 * omitted count may grow by a few digits), until it fits.
-	 */
-	while (need > max && s->nr_cgroups) {
-		size_t keep = (size_t)((double)s->nr_cgroups * ((double)max / (double)need) * 0.9);
-
-		if (keep >= s->nr_cgroups)
-			keep = s->nr_cgroups - 1;
-		s->cgroups_omitted += s->nr_cgroups - keep;
-		s->nr_cgroups = keep;
-		need = mpd_metrics_render(s, NULL, 0) + 1;
-	}
-	buf = malloc(need);
-	if (!buf)
-		return NULL;
-	*len = mpd_metrics_render(s, buf, need);
-	return buf;
 }
 
 int mpd_metrics_find(const char *text, const char *series, uint64_t *v)

@@ -21,6 +21,7 @@
 
 #include <linux/mempressure.h>
 
+#include "mp_pod.h"
 #include "mpd_policy.h"
 
 /* Callbacks to targets, by kind: X(ENUM_SUFFIX, "label value"). */
@@ -81,7 +82,28 @@ struct mpd_metrics_snap {
 	const struct mpd_metrics_cgroup *cgroups;
 	size_t nr_cgroups;
 	uint64_t cgroups_omitted;	/* rows left out to bound the output */
+	/*
+	 * More labels of each cgroup's samples, after its cgroup label as
+	 * they are (mpd_metrics_pod_labels()), one per cgroup; NULL: none.
+	 * mpd_metrics_render_alloc() makes them with pod_of.
+	 */
+	const char *const *cg_labels;
+	/*
+	 * The pod and container of the cgroup at @path (mp_pod.h), for the
+	 * labels namespace, pod and container of its samples: 0 and *@info,
+	 * or -errno for none.  NULL: mpd_metrics_render_alloc() uses the
+	 * daemon's, mpd_metrics_pod_of().
+	 */
+	int (*pod_of)(const char *path, struct mp_pod_info *info, void *arg);
+	void *pod_arg;
 };
+
+/*
+ * The labels of @info's pod and container into @out (@size bytes, NUL
+ * terminated), snprintf()-like: ,namespace="...",pod="..." when the pod is
+ * named, then ,container="..." when the container is; "" when neither.
+ */
+size_t mpd_metrics_pod_labels(const struct mp_pod_info *info, char *out, size_t size);
 
 /*
  * Render @s into @buf of @size bytes, as snprintf() does: at most @size - 1
@@ -90,15 +112,6 @@ struct mpd_metrics_snap {
  * Families with no sample (no application yet, no cgroup) are left out.
  */
 size_t mpd_metrics_render(const struct mpd_metrics_snap *s, char *buf, size_t size);
-
-/*
- * Render @s into a malloc'ed buffer of at most @max bytes (NUL included),
- * its length in *@len; NULL if out of memory.  If all of it would not fit,
- * cgroup rows are left out from the end, and counted in
- * s->cgroups_omitted, until it does (s->nr_cgroups is lowered); the rest
- * (at most APPS_MAX applications) is always rendered.
- */
-char *mpd_metrics_render_alloc(struct mpd_metrics_snap *s, size_t max, size_t *len);
 
 /*
  * The value of sample @series (its name and labels as rendered, for example

@@ -23,6 +23,102 @@
 
 #include "mpd_metrics_io.h"
 
+/* --- the rendering, with the pods' labels --- */
+
+static struct mp_pod_resolver *pods;
+
+static void pods_free(void)
+{
+	mp_pod_resolver_free(pods);
+	pods = NULL;
+}
+
+struct mp_pod_resolver *mpd_pods(void)
+{
+	if (!pods) {
+		pods = mp_pod_resolver_host(MPD_PODS_CACHE, MPD_PODS_RETRY_MS);
+		if (pods)
+			atexit(pods_free);
+	}
+	return pods;
+}
+
+const char *mpd_cgroup_desc(const char *cgroup, char out[MPD_CGROUP_DESC_MAX])
+{
+	return mp_pod_describe(mpd_pods(), cgroup, out, MPD_CGROUP_DESC_MAX);
+}
+
+int mpd_metrics_pod_of(const char *path, struct mp_pod_info *info, void *arg)
+{
+	(void)arg;
+	return mp_pod_resolve(mpd_pods(), path, info);
+}
+
+/*
+ * s->cg_labels from s->pod_of, one resolution a cgroup (not one a sample):
+ * malloc'ed strings, NULL where there are none; freed by labels_free().
+ */
+static char **labels_make(const struct mpd_metrics_snap *s)
+{
+	char **l = calloc(s->nr_cgroups + 1, sizeof(*l));
+
+	for (size_t i = 0; l && i < s->nr_cgroups; i++) {
+		struct mp_pod_info info;
+		char buf[1024];
+
+		if (s->pod_of(s->cgroups[i].path, &info, s->pod_arg) ||
+		    mpd_metrics_pod_labels(&info, buf, sizeof(buf)) >= sizeof(buf) || !buf[0])
+			continue;
+		l[i] = strdup(buf);
+	}
+	return l;
+}
+
+static void labels_free(char **l, size_t n)
+{
+	for (size_t i = 0; l && i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+char *mpd_metrics_render_alloc(struct mpd_metrics_snap *s, size_t max, size_t *len)
+{
+	size_t need, nr = s->nr_cgroups;
+	char *buf, **labels = NULL;
+
+	if (!s->pod_of)
+		s->pod_of = mpd_metrics_pod_of;
+	if (!s->cg_labels) {
+		labels = labels_make(s);
+		s->cg_labels = (const char *const *)labels;
+	}
+	need = mpd_metrics_render(s, NULL, 0) + 1;
+
+	/*
+	 * Too large: fewer cgroups, in proportion with room to spare (the
+	 * omitted count may grow by a few digits), until it fits.
+	 */
+	while (need > max && s->nr_cgroups) {
+		size_t keep = (size_t)((double)s->nr_cgroups * ((double)max / (double)need) * 0.9);
+
+		if (keep >= s->nr_cgroups)
+			keep = s->nr_cgroups - 1;
+		s->cgroups_omitted += s->nr_cgroups - keep;
+		s->nr_cgroups = keep;
+		need = mpd_metrics_render(s, NULL, 0) + 1;
+	}
+	buf = malloc(need);
+	if (buf)
+		*len = mpd_metrics_render(s, buf, need);
+	if (labels) {
+		s->cg_labels = NULL;
+		labels_free(labels, nr);
+	}
+	return buf;
+}
+
+/* --- the textfile --- */
+
 int mpd_metrics_write_file(const char *path, const char *buf, size_t len)
 {
 	size_t n = strlen(path) + sizeof(".tmpXXXXXX");

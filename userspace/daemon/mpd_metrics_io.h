@@ -26,6 +26,41 @@
 #define MPD_HTTP_TIMEOUT_MS	5000
 
 /*
+ * Render @s into a malloc'ed buffer of at most @max bytes (NUL included),
+ * its length in *@len; NULL if out of memory.  If all of it would not fit,
+ * cgroup rows are left out from the end, and counted in
+ * s->cgroups_omitted, until it does (s->nr_cgroups is lowered); the rest
+ * (at most APPS_MAX applications) is always rendered.  A snapshot without
+ * s->pod_of gets mpd_metrics_pod_of(): the labels of pods and containers
+ * (docs/metrics.md) read the host's files, which is why this lives here
+ * and not with the pure rendering.
+ */
+char *mpd_metrics_render_alloc(struct mpd_metrics_snap *s, size_t max, size_t *len);
+
+/*
+ * The daemon's pods and containers by name (mp_pod.h): one resolver for
+ * its life, reading the host's files under $MEMPRESSURE_HOST_ROOT, else
+ * /, with room for MPD_PODS_CACHE pods and containers.  The metrics' labels
+ * use it, and so can the log lines: mp_pod_describe(mpd_pods(), cgroup,
+ * ...).  NULL if out of memory (the path alone is then parsed).
+ */
+#define MPD_PODS_CACHE		1024
+#define MPD_PODS_RETRY_MS	10000
+struct mp_pod_resolver *mpd_pods(void);
+
+/*
+ * The log's name for @cgroup: its path, and its pod and container when
+ * known, "PATH (NAMESPACE/POD/CONTAINER)" (mp_pod_describe()).  The lines
+ * where a cgroup first comes up (a subscriber, an episode) use it.
+ */
+#define MPD_CGROUP_DESC_MAX	(4096 + MP_POD_NAMESPACE_MAX + MP_POD_NAME_MAX + \
+				 MP_POD_CONTAINER_MAX + 6)
+const char *mpd_cgroup_desc(const char *cgroup, char out[MPD_CGROUP_DESC_MAX]);
+
+/* s->pod_of of the daemon's snapshots: mp_pod_resolve() with mpd_pods(). */
+int mpd_metrics_pod_of(const char *path, struct mp_pod_info *info, void *arg);
+
+/*
  * Replace @path with @len bytes of @buf: written to a temporary file in
  * the same directory (so the rename cannot cross file systems), mode 0644,
  * then renamed over @path.  A reader sees the old file or the new one,
