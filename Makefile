@@ -54,6 +54,7 @@ USERSPACE_TARGETS :=
 -include userspace/cli/cli.mk
 -include install.mk
 -include userspace/go/go.mk
+-include bench/leaks/leaks.mk
 -include fuzz/fuzz.mk
 # Last of all: everything at once, for STRESS_SECONDS in make stress.
 SELFTESTS += stress

@@ -1,0 +1,3 @@
+module mempressure/bench/leaks
+
+go 1.19

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The leak corpus (bench/leaks/README.md): its workloads (leakload in C,
+# goleak in Go) and its runner (leakrun), static for the test VM.
+# Included by the top Makefile.
+
+LEAKS_DIR := bench/leaks
+LEAKS_RUN_SRC := $(LEAKS_DIR)/run.c $(LEAKS_DIR)/trace.c
+LEAKS_HDR := $(LEAKS_DIR)/run.h $(LEAKS_DIR)/trace.h
+LEAKS_GO_SRC := $(LEAKS_DIR)/go/go.mod $(wildcard $(LEAKS_DIR)/go/*.go)
+
+TOOL_BINS += $(BUILD)/selftests/leakload $(BUILD)/selftests/goleak \
+	     $(BUILD)/selftests/leakrun
+
+$(BUILD)/selftests/leakload: $(LEAKS_DIR)/leakload.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -static -o $@ $<
+
+# Static (CGO_ENABLED=0), offline, as userspace/go/go.mk builds.
+$(BUILD)/selftests/goleak: $(LEAKS_GO_SRC)
+	@mkdir -p $(@D)
+	cd $(LEAKS_DIR)/go && $(GO_ENV) $(GO) vet . && \
+		$(GO_ENV) $(GO) build -trimpath -o $(abspath $@) .
+
+$(BUILD)/selftests/leakrun: $(LEAKS_DIR)/leakrun.c $(LEAKS_RUN_SRC) $(LEAKS_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_RUN_SRC) \
+		selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC) -lm
