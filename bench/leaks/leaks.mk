@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The leak corpus (bench/leaks/README.md): its workloads (leakload in C,
-# goleak in Go) and its runner (leakrun), static for the test VM.
+# goleak in Go) and its runner (leakrun), static for the test VM; the
+# host's scorer (leakscore); and make leakbench (scripts/leakbench).
 # Included by the top Makefile.
 
 LEAKS_DIR := bench/leaks
@@ -26,3 +27,12 @@ $(BUILD)/selftests/leakrun: $(LEAKS_DIR)/leakrun.c $(LEAKS_RUN_SRC) $(LEAKS_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_RUN_SRC) \
 		selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC) -lm
+
+$(BUILD)/bench/leakscore: $(LEAKS_DIR)/leakscore.c $(LEAKS_DIR)/trace.c $(LEAKS_DIR)/trace.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_DIR)/trace.c -lm
+
+.PHONY: leakbench
+# The corpus in the VM at LEAK_WINDOW (10, 60 or 300) on KERNEL, scored.
+leakbench:
+	scripts/leakbench
