@@ -40,7 +40,7 @@ TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
 SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h \
 		 module/names.c module/names.h
 
-HOST_TESTS := test_window test_table test_control test_levels
+HOST_TESTS := test_window test_table test_control test_levels test_leak
 
 # Programs and libraries built into $(BUILD)/userspace.
 USERSPACE_TARGETS :=
@@ -126,6 +126,11 @@ $(BUILD)/host-tests/test_levels: selftests/host/test_levels.c module/levels.c mo
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< module/levels.c module/window.c
+
+$(BUILD)/host-tests/test_leak: selftests/host/test_leak.c module/leak.c module/leak.h module/window.c module/window.h module/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< module/leak.c module/window.c -lm
 
 # Everything: host unit tests, then the selftests in a VM per kernel.
 check:
