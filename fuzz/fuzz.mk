@@ -12,7 +12,7 @@
 #
 # Included by the top Makefile after the other fragments.
 
-FUZZ_TARGETS := control events proto config table status
+FUZZ_TARGETS := control events proto config table status leak
 FUZZ ?= $(FUZZ_TARGETS)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
@@ -26,9 +26,10 @@ FUZZ_SRC_proto := userspace/common/mp_proto.c userspace/common/mp_table.c
 FUZZ_SRC_config := userspace/daemon/mpd_config.c userspace/common/mp_table.c
 FUZZ_SRC_table := fuzz/fuzz_cells.c userspace/common/mp_table.c module/names.c
 FUZZ_SRC_status := fuzz/fuzz_cells.c userspace/common/mp_table.c module/names.c
+FUZZ_SRC_leak := module/leak.c module/window.c
 
 FUZZ_HDR := fuzz/fuzz.h $(COMMON_HDR) module/control_parse.h module/pure.h \
-	    module/names.h userspace/daemon/mpd_config.h
+	    module/names.h userspace/daemon/mpd_config.h module/leak.h module/window.h
 FUZZ_INCLUDES := $(INCLUDES) -Iuserspace/daemon
 FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		 -fno-omit-frame-pointer
