@@ -28,9 +28,12 @@ $(BUILD)/selftests/leakrun: $(LEAKS_DIR)/leakrun.c $(LEAKS_RUN_SRC) $(LEAKS_HDR)
 	$(CC) $(TEST_CFLAGS) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_RUN_SRC) \
 		selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC) -lm
 
-$(BUILD)/bench/leakscore: $(LEAKS_DIR)/leakscore.c $(LEAKS_DIR)/trace.c $(LEAKS_DIR)/trace.h
+# With the module's own leak rule and windows, for -r (replay.c).
+LEAKS_SCORE_SRC := $(LEAKS_DIR)/trace.c $(LEAKS_DIR)/replay.c module/leak.c module/window.c
+$(BUILD)/bench/leakscore: $(LEAKS_DIR)/leakscore.c $(LEAKS_SCORE_SRC) $(LEAKS_DIR)/trace.h \
+		$(LEAKS_DIR)/replay.h module/leak.h module/window.h module/pure.h include/uapi/linux/mempressure.h
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -g $(WARN) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_DIR)/trace.c -lm
+	$(CC) -std=gnu11 -O2 -g $(WARN) -I$(LEAKS_DIR) -Imodule $(INCLUDES) -o $@ $< $(LEAKS_SCORE_SRC) -lm
 
 .PHONY: leakbench
 # The corpus in the VM at LEAK_WINDOW (10, 60 or 300) on KERNEL, scored.

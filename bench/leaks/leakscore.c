@@ -4,16 +4,48 @@
  * leak corpus (trace.h, printed by leakrun in the guest), scores it and
  * prints a table per workload and the figures, and writes them as JSON.
  *
- *   leakscore [-j FILE.json] [-k KERNEL] TRACE
+ *   leakscore [-j FILE.json] [-k KERNEL] [-r [-T NAME=VALUE:...] [-v NAME]] TRACE
+ *
+ * -r scores the flags that this tree's leak rule gives on the trace
+ * (replay.c), with the tunables' defaults or those -T sets, rather than
+ * the flags the traced module showed; -v NAME prints what it judged at each
+ * checkpoint of that workload.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/mempressure.h>
+
+#include "replay.h"
 #include "trace.h"
 
-#define USAGE "usage: leakscore [-j FILE.json] [-k KERNEL] TRACE\n"
+#define USAGE "usage: leakscore [-j FILE.json] [-k KERNEL] [-r [-T NAME=VALUE:...] [-v NAME]] TRACE\n"
+
+#define X_NAME(e, name, min, max, def)	name,
+#define X_DEFAULT(e, name, min, max, def)	def,
+static const char *const tunable_names[] = { MEMPRESSURE_TUNABLES(X_NAME) };
+
+/* "name=value:..." over @t. */
+static int set_tunables(char *list, uint64_t *t)
+{
+	for (char *tok = strtok(list, ":"); tok; tok = strtok(NULL, ":")) {
+		char *eq = strchr(tok, '=');
+		int i;
+
+		if (!eq)
+			return -EINVAL;
+		*eq = '\0';
+		for (i = 0; i < MEMPRESSURE_TUNABLE_NR; i++)
+			if (!strcmp(tok, tunable_names[i]))
+				break;
+		if (i == MEMPRESSURE_TUNABLE_NR)
+			return -EINVAL;
+		t[i] = strtoull(eq + 1, NULL, 10);
+	}
+	return 0;
+}
 
 static void num(FILE *f, double v, bool valid)
 {
@@ -123,7 +155,10 @@ static void print_table(const struct lk_trace *tr, const struct lk_result *res,
 
 int main(int argc, char **argv)
 {
-	const char *json = NULL, *kernel = "";
+	uint64_t tunables[] = { MEMPRESSURE_TUNABLES(X_DEFAULT) };
+	const char *json = NULL, *kernel = "", *verbose = NULL;
+	bool replay = false;
+	int verbose_wl = -1;
 	struct lk_result res[LK_MAX_WORKLOADS];
 	struct lk_summary sum;
 	struct lk_trace tr;
@@ -131,10 +166,18 @@ int main(int argc, char **argv)
 	FILE *in, *out;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "j:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "j:k:rT:v:")) != -1) {
 		switch (opt) {
 		case 'j': json = optarg; break;
 		case 'k': kernel = optarg; break;
+		case 'r': replay = true; break;
+		case 'v': verbose = optarg; break;
+		case 'T':
+			if (set_tunables(optarg, tunables)) {
+				fprintf(stderr, "leakscore: bad -T %s\n", optarg);
+				return 2;
+			}
+			break;
 		default:
 			fprintf(stderr, USAGE);
 			return 2;
@@ -154,6 +197,13 @@ int main(int argc, char **argv)
 	fclose(in);
 	if (err) {
 		fprintf(stderr, "%s:%u: not a leak trace line\n", argv[optind], line);
+		return 1;
+	}
+	for (unsigned int i = 0; verbose && i < tr.nr_wl; i++)
+		if (!strcmp(tr.wl[i].name, verbose))
+			verbose_wl = (int)i;
+	if (replay && lk_replay(&tr, tunables, verbose_wl, stdout)) {
+		fprintf(stderr, "leakscore: out of memory\n");
 		return 1;
 	}
 	lk_score(&tr, res, &sum);
