@@ -2,7 +2,8 @@
 #
 # The leak corpus (bench/leaks/README.md): its workloads (leakload in C,
 # goleak in Go) and its runner (leakrun), static for the test VM; the
-# host's scorer (leakscore); and make leakbench (scripts/leakbench).
+# short form's selftest (selftests/mempressure/leaks.c, in make check);
+# the host's scorer (leakscore); and make leakbench (scripts/leakbench).
 # Included by the top Makefile.
 
 LEAKS_DIR := bench/leaks
@@ -12,6 +13,7 @@ LEAKS_GO_SRC := $(LEAKS_DIR)/go/go.mod $(wildcard $(LEAKS_DIR)/go/*.go)
 
 TOOL_BINS += $(BUILD)/selftests/leakload $(BUILD)/selftests/goleak \
 	     $(BUILD)/selftests/leakrun
+SELFTESTS += leaks
 
 $(BUILD)/selftests/leakload: $(LEAKS_DIR)/leakload.c
 	@mkdir -p $(@D)
@@ -24,6 +26,11 @@ $(BUILD)/selftests/goleak: $(LEAKS_GO_SRC)
 		$(GO_ENV) $(GO) build -trimpath -o $(abspath $@) .
 
 $(BUILD)/selftests/leakrun: $(LEAKS_DIR)/leakrun.c $(LEAKS_RUN_SRC) $(LEAKS_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_RUN_SRC) \
+		selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC) -lm
+
+$(BUILD)/selftests/leaks: selftests/mempressure/leaks.c $(LEAKS_RUN_SRC) $(LEAKS_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_RUN_SRC) \
 		selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC) -lm
