@@ -28,17 +28,17 @@ $(BUILD)/selftests/goleak: $(LEAKS_GO_SRC)
 $(BUILD)/selftests/leakrun: $(LEAKS_DIR)/leakrun.c $(LEAKS_RUN_SRC) $(LEAKS_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_RUN_SRC) \
-		selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC) -lm
+		selftests/mempressure/mp_util.c $(COMMON_SRC) -lm
 
 $(BUILD)/selftests/leaks: selftests/mempressure/leaks.c $(LEAKS_RUN_SRC) $(LEAKS_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -I$(LEAKS_DIR) -o $@ $< $(LEAKS_RUN_SRC) \
-		selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC) -lm
+		selftests/mempressure/mp_util.c $(COMMON_SRC) -lm
 
 # With the module's own leak rule and windows, for -r (replay.c).
 LEAKS_SCORE_SRC := $(LEAKS_DIR)/trace.c $(LEAKS_DIR)/replay.c module/leak.c module/window.c
 $(BUILD)/bench/leakscore: $(LEAKS_DIR)/leakscore.c $(LEAKS_SCORE_SRC) $(LEAKS_DIR)/trace.h \
-		$(LEAKS_DIR)/replay.h module/leak.h module/window.h module/pure.h include/uapi/linux/mempressure.h
+		$(LEAKS_DIR)/replay.h module/leak.h module/window.h pure/pure.h include/uapi/linux/mempressure.h
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -I$(LEAKS_DIR) -Imodule $(INCLUDES) -o $@ $< $(LEAKS_SCORE_SRC) -lm
 

@@ -269,7 +269,7 @@ static int record_sample(struct lk_trace *tr, struct running *run,
 	int c[9], err;
 	size_t i;
 
-	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t);
 	if (err)
 		return err;
 	lk_trace_sample(tr, t_ms);
@@ -314,7 +314,7 @@ static int record_sample(struct lk_trace *tr, struct running *run,
 	}
 	mp_table_free(&t);
 
-	err = mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t);
 	if (err)
 		return err;
 	c[0] = mp_table_column(&t, MP_CGCOL(PATH));

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: BSD-2-Clause
 
 // Package mempressure connects a Go service to mempressured, the daemon
 // that asks the applications of a cgroup under memory pressure to give
