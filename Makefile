@@ -52,7 +52,7 @@ SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(foreach t,$(SELFTESTS),$(first
 TOOL_BINS :=
 SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h
 
-HOST_TESTS := test_window test_table test_control test_levels test_pod
+HOST_TESTS := test_window test_table test_control test_levels test_pod test_leak
 # Fixture pods: the kubelet's and the runtimes' files, for the host tests
 # of mp_pod.c, the CLI and the metrics, and for the VM's pods test.
 POD_FIXTURE := selftests/mempressure/pod_fixture.c selftests/mempressure/pod_fixture.h
@@ -69,6 +69,7 @@ USERSPACE_TARGETS :=
 -include userspace/cli/cli.mk
 -include install.mk
 -include userspace/go/go.mk
+-include bench/leaks/leaks.mk
 -include package.mk
 -include fuzz/fuzz.mk
 -include bench/bench.mk
@@ -151,6 +152,11 @@ $(BUILD)/host-tests/test_levels: selftests/host/test_levels.c module/levels.c mo
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< module/levels.c module/window.c
+
+$(BUILD)/host-tests/test_leak: selftests/host/test_leak.c module/leak.c module/leak.h module/window.c module/window.h pure/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< module/leak.c module/window.c -lm
 
 # checkpatch, static analysis and shellcheck, all clean (scripts/lint);
 # make check runs it in its host stream.

@@ -12,7 +12,7 @@
 #
 # Included by the top Makefile after the other fragments.
 
-FUZZ_TARGETS := control events proto config table status pod
+FUZZ_TARGETS := control events proto config table status pod leak
 FUZZ ?= $(FUZZ_TARGETS)
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
@@ -27,9 +27,12 @@ FUZZ_SRC_config := userspace/daemon/mpd_config.c userspace/common/mp_table.c $(P
 FUZZ_SRC_table := fuzz/fuzz_cells.c userspace/common/mp_table.c $(PURE_SRC)
 FUZZ_SRC_status := fuzz/fuzz_cells.c userspace/common/mp_table.c $(PURE_SRC)
 FUZZ_SRC_pod := userspace/common/mp_pod.c
+FUZZ_SRC_leak := module/leak.c module/window.c
 
-FUZZ_HDR := fuzz/fuzz.h $(COMMON_HDR) userspace/daemon/mpd_config.h
-FUZZ_INCLUDES := $(INCLUDES) -Iuserspace/daemon
+FUZZ_HDR := fuzz/fuzz.h $(COMMON_HDR) userspace/daemon/mpd_config.h \
+	    module/leak.h module/window.h
+# module/: the leak rule is the module's own pure code (leak.h).
+FUZZ_INCLUDES := $(INCLUDES) -Iuserspace/daemon -Imodule
 FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		 -fno-omit-frame-pointer
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Pressure levels, soft limits and leak suspicion: the rules of
- * docs/signals.md, each a few comparisons over values the sampler already
- * has.  The tables there and the code here must say the same thing; the
+ * Pressure levels and soft limits: the rules of docs/signals.md, each a few
+ * comparisons over values the sampler already has (leak suspicion is
+ * leak.c's).  The tables there and the code here must say the same thing; the
  * host unit tests (selftests/host/test_levels.c) hold them to it.
  */
 #include "levels.h"
@@ -107,29 +107,6 @@ int mp_soft_update(bool *over, u64 usage, u64 soft, u32 margin_pct)
 		return -1;
 	}
 	return 0;
-}
-
-int mp_leak_update(bool *suspected, const struct mp_leak_input *in,
-		   const u64 *t)
-{
-	u64 window = t[MEMPRESSURE_TUNABLE_LEAK_WINDOW];
-	u64 rate = t[MEMPRESSURE_TUNABLE_LEAK_RATE];
-
-	if (!*suspected) {
-		/* 7/3 W: the window (up to 4/3 W) starts after the first W. */
-		if (in->age_ns < window * 7 * NSEC_PER_SEC / 3 ||
-		    in->growth_window < (s64)rate ||
-		    (u64)in->growth_window * window <
-			t[MEMPRESSURE_TUNABLE_LEAK_MIN_BYTES] ||
-		    in->growth10 <= 0)
-			return 0;
-		*suspected = true;
-		return 1;
-	}
-	if (in->growth_window >= (s64)(rate / 2))
-		return 0;
-	*suspected = false;
-	return -1;
 }
 
 bool mp_time_to_limit(u64 usage, u64 limit, s64 rate, u64 *seconds)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The signal rules of docs/signals.md: pressure levels with hysteresis,
- * soft-limit crossings and leak suspicion.  Pure logic: the module and the
- * host unit tests build the same source.
+ * The signal rules of docs/signals.md: pressure levels with hysteresis and
+ * soft-limit crossings (leak suspicion is leak.h's).  Pure logic: the
+ * module and the host unit tests build the same source.
  */
 #ifndef _MP_LEVELS_H
 #define _MP_LEVELS_H
@@ -39,16 +39,6 @@ bool mp_level_update(struct mp_level_state *st, enum mempressure_level raw,
 
 /* Soft limit crossings: +1 went over, -1 went under, 0 no change. */
 int mp_soft_update(bool *over, u64 usage, u64 soft, u32 margin_pct);
-
-/* Leak suspicion: +1 suspected, -1 cleared, 0 no change. */
-struct mp_leak_input {
-	u64 age_ns;
-	s64 growth_window;		/* bytes/s over the leak window */
-	s64 growth10;			/* bytes/s over 10 s */
-};
-
-int mp_leak_update(bool *suspected, const struct mp_leak_input *in,
-		   const u64 *tunables);
 
 /* Seconds until @usage reaches @limit at @rate bytes/s; false if never. */
 bool mp_time_to_limit(u64 usage, u64 limit, s64 rate, u64 *seconds);

@@ -77,6 +77,26 @@ s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
 	return mp_per_sec(delta * PAGE_SIZE, span);
 }
 
+/*
+ * Bytes per second the process keeps memory at: the rise of its footprint's
+ * floor (leak.c) from the period before the last checkpoint of leak window
+ * @w, which began at the checkpoint before, to now; from its start if it is
+ * younger.
+ */
+s64 mp_proc_leak_growth(const struct mp_sample *s, const struct mp_proc *pr,
+			enum mp_window w)
+{
+	const struct mp_clock *c = &s->clock;
+	u64 since = c->now_ns;
+
+	if (c->filled[w] > 1)
+		since = c->slot_ns[w][(c->head[w] + MP_WINDOW_SLOTS - 1) %
+				      MP_WINDOW_SLOTS];
+	if (since < pr->start_ns)
+		since = pr->start_ns;
+	return mp_leak_growth(&pr->leak, c->now_ns - since, PAGE_SHIFT);
+}
+
 /* memory.current bytes per second over window @w. */
 s64 mp_cgroup_growth(const struct mp_sample *s, const struct mp_cgroup *cg,
 		     enum mp_window w)
@@ -104,7 +124,8 @@ u32 mp_cgroup_psi_avg10(const struct mp_sample *s, const struct mp_cgroup *cg,
 
 /*
  * Seconds until the process's cgroup reaches its effective limit if the
- * process keeps growing at its rate over @w; U64_MAX for never.
+ * process keeps what it keeps now (mp_proc_leak_growth()); U64_MAX for
+ * never.
  */
 u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
 			  enum mp_window w)
@@ -116,7 +137,7 @@ u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
 		return U64_MAX;
 	cg = &s->cgroups[pr->cgroup_idx];
 	if (!mp_time_to_limit((u64)cg->usage_pages << PAGE_SHIFT,
-			      cg->limit_bytes, mp_proc_growth(s, pr, w),
+			      cg->limit_bytes, mp_proc_leak_growth(s, pr, w),
 			      &seconds))
 		return U64_MAX;
 	return seconds;

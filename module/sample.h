@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
+#include "leak.h"
 #include "levels.h"
 #include "window.h"
 
@@ -23,13 +24,17 @@
  */
 #define MP_NO_CGROUP	0xffffffu
 
-/* mp_proc.flags: signal state (docs/signals.md), kept by signals.c. */
-#define MP_PROC_LEAK		0x1	/* leak suspected */
+/*
+ * mp_proc.flags: signal state (docs/signals.md).  The leak rule's bits
+ * (MP_LEAK_FLAGS, leak.h) are kept by the sampler at its checkpoints, the
+ * others by signals.c.
+ */
+#define MP_PROC_LEAK		MP_LEAK_SUSPECTED	/* leak suspected */
 #define MP_PROC_SOFT_OVER	0x2	/* over its own soft limit */
 
 /*
  * One user process (thread group) in a sample.  Two samples hold one of
- * these per process each: keep it at 104 bytes, so a process costs the
+ * these per process each: keep it at 120 bytes, so a process costs the
  * module under 256 bytes (see mp_sample_bytes()).  Growth rates are
  * derived from rss_pages_hist when printed.
  */
@@ -44,6 +49,7 @@ struct mp_proc {
 	u32 approx_pages;		/* the cheap counters' sum: did they move? */
 	u32 peak_rss_pages;
 	struct mp_ring rss_pages_hist[MP_NR_WINDOWS];
+	struct mp_leak leak;		/* the leak rule's, over the footprint */
 };
 
 /* The memory.events counters the module reads, in mp_cgroup.events[]. */
@@ -132,6 +138,8 @@ struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *s, u64 id);
 
 s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
 		   enum mp_window w);
+s64 mp_proc_leak_growth(const struct mp_sample *s, const struct mp_proc *pr,
+			enum mp_window w);
 s64 mp_cgroup_growth(const struct mp_sample *s, const struct mp_cgroup *cg,
 		     enum mp_window w);
 u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
@@ -142,6 +150,12 @@ u32 mp_cgroup_psi_avg10(const struct mp_sample *s, const struct mp_cgroup *cg,
 static inline u32 mp_proc_rss_pages(const struct mp_proc *pr)
 {
 	return pr->anon_pages + pr->file_pages + pr->shmem_pages;
+}
+
+/* What the leak rule watches: what reclaim cannot drop (leak.c). */
+static inline u32 mp_proc_footprint_pages(const struct mp_proc *pr)
+{
+	return pr->anon_pages + pr->shmem_pages + pr->swap_pages;
 }
 
 #endif /* _MP_SAMPLE_H */

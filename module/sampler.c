@@ -104,10 +104,12 @@ static struct mp_sampler *mp_sampler;
 /* See sampler.h. */
 DEFINE_MUTEX(mp_sample_lock);
 
-static_assert(sizeof(struct mp_proc) <= 104,
+static_assert(sizeof(struct mp_proc) <= 120,
 	      "two samples must hold a process in under 256 bytes");
 static_assert(sizeof(struct mp_cgroup) <= 384,
 	      "main.c says what a cgroup costs");
+static_assert(!(MP_PROC_SOFT_OVER & MP_LEAK_FLAGS),
+	      "signals.c's bits and the leak rule's share mp_proc.flags");
 
 /* Only the work item writes mp_sampler->published. */
 static struct mp_sample *mp_published(struct mp_sampler *s)
@@ -585,6 +587,8 @@ struct mp_proc_walk {
 	unsigned long marks, recheck;		/* ... of that word */
 	bool check;				/* count changes not marked */
 	u32 missed;
+	enum mp_window leak_win;		/* leak_window's */
+	struct mp_leak_limits leak;		/* the leak rule's, this sample */
 };
 
 /* The cheap counters into @pr; their sum tells whether they moved. */
@@ -731,26 +735,44 @@ static u32 mp_carry_run(struct mp_proc_walk *w, u32 i, u32 end)
 	return end - i;
 }
 
-/* Peak and growth history: carried over, or started for a new process. */
-static void mp_record_history(struct mp_proc *pr, const struct mp_proc *old,
-			      const struct mp_clock *c)
+/* At a checkpoint of the leak window: the leak rule judges its period. */
+static void mp_leak_judge(const struct mp_proc_walk *w, struct mp_proc *pr)
 {
+	u8 flags = pr->flags;
+
+	mp_leak_checkpoint(&pr->leak, &flags, mp_proc_footprint_pages(pr),
+			   w->clock->now_ns - pr->start_ns, &w->leak);
+	pr->flags = flags;
+}
+
+/* Peak and growth history: carried over, or started for a new process. */
+static void mp_record_history(const struct mp_proc_walk *w, struct mp_proc *pr,
+			      const struct mp_proc *old)
+{
+	const struct mp_clock *c = w->clock;
 	u32 rss = mp_proc_rss_pages(pr);
-	int w;
+	int win;
 
 	if (old) {
 		pr->flags = old->flags;
 		pr->peak_rss_pages = max(old->peak_rss_pages, rss);
 		memcpy(pr->rss_pages_hist, old->rss_pages_hist,
 		       sizeof(pr->rss_pages_hist));
+		pr->leak = old->leak;
+		mp_leak_sample(&pr->leak, mp_proc_footprint_pages(pr));
 	} else {
-		pr->flags = 0;
+		u8 flags = 0;
+
 		pr->peak_rss_pages = rss;
-		for (w = 0; w < MP_NR_WINDOWS; w++)
-			mp_ring_init(&pr->rss_pages_hist[w], rss);
+		for (win = 0; win < MP_NR_WINDOWS; win++)
+			mp_ring_init(&pr->rss_pages_hist[win], rss);
+		mp_leak_init(&pr->leak, &flags, mp_proc_footprint_pages(pr));
+		pr->flags = flags;
 	}
-	for (w = 0; w < MP_NR_WINDOWS; w++)
-		mp_ring_record(&pr->rss_pages_hist[w], c, w, rss);
+	for (win = 0; win < MP_NR_WINDOWS; win++)
+		mp_ring_record(&pr->rss_pages_hist[win], c, win, rss);
+	if (c->pushed[w->leak_win])
+		mp_leak_judge(w, pr);
 }
 
 /*
@@ -772,7 +794,7 @@ static struct mp_proc *mp_read_process(struct mp_proc_walk *w,
 	if (!mp_read_mm(p, pr, old, exact))
 		return NULL;
 	pr->cgroup_idx = mp_proc_cgroup(w, p);
-	mp_record_history(pr, old, w->clock);
+	mp_record_history(w, pr, old);
 	if (marked || !old)
 		__set_bit(next->nr_procs, next->recheck);
 	next->nr_procs++;
@@ -803,6 +825,9 @@ static void mp_carry_processes(struct mp_proc_walk *w,
 			for (k = 0; k < n; k++)
 				mp_ring_record(&pr[k].rss_pages_hist[win], c, win,
 					       mp_proc_rss_pages(&pr[k]));
+	if (c->pushed[w->leak_win])
+		for (k = 0; k < n; k++)
+			mp_leak_judge(w, &pr[k]);
 }
 
 /* Did a process a full walk read change with no mark? */
@@ -1128,8 +1153,13 @@ static bool mp_sample_processes(struct mp_sampler *s, struct mp_sample *next,
 		.cgroup_idx = MP_NO_CGROUP,
 		.mark_word = U32_MAX,
 	};
+	u64 t[MEMPRESSURE_TUNABLE_NR];
 	u32 *map = NULL;
 
+	mp_tunables(t);
+	w.leak_win = mp_leak_window();
+	mp_leak_limits(&w.leak, t, mp_checkpoint_period_ns(w.leak_win),
+		       PAGE_SHIFT);
 	next->nr_read = 0;
 	if (next->marks)
 		memset(next->marks, 0,

@@ -481,32 +481,24 @@ enum mp_window mp_leak_window(void)
 	return MP_WIN_60S;
 }
 
-/* Leak suspicion, raised or cleared. */
-static void mp_process_leak(const struct mp_sample *s, struct mp_proc *pr,
-			    const u64 *t)
+/*
+ * Leak suspicion, raised or cleared: the sampler's last checkpoint changed
+ * it (leak.c); tell.
+ */
+static void mp_process_leak(const struct mp_sample *s, struct mp_proc *pr)
 {
 	enum mp_window w = mp_leak_window();
-	u64 rss = (u64)mp_proc_rss_pages(pr) << PAGE_SHIFT;
-	struct mp_leak_input in = {
-		.age_ns = s->time_ns - pr->start_ns,
-		.growth_window = mp_proc_growth(s, pr, w),
-		.growth10 = mp_proc_growth(s, pr, MP_WIN_10S),
+	struct mp_record ev = {
+		.kind = pr->flags & MP_PROC_LEAK ?
+			MEMPRESSURE_EVENT_LEAK_SUSPECTED :
+			MEMPRESSURE_EVENT_LEAK_CLEARED,
+		.v = { (u64)mp_proc_rss_pages(pr) << PAGE_SHIFT,
+		       mp_proc_leak_growth(s, pr, w),
+		       mp_proc_time_to_limit(s, pr, w) },
 	};
-	bool flag = pr->flags & MP_PROC_LEAK;
-	int change;
 
-	change = mp_leak_update(&flag, &in, t);
-	if (change) {
-		struct mp_record ev = {
-			.kind = change > 0 ? MEMPRESSURE_EVENT_LEAK_SUSPECTED :
-					     MEMPRESSURE_EVENT_LEAK_CLEARED,
-			.v = { rss, in.growth_window,
-			       mp_proc_time_to_limit(s, pr, w) },
-		};
-
-		pr->flags ^= MP_PROC_LEAK;
-		mp_emit_process(s, pr, &ev);
-	}
+	pr->flags &= ~MP_LEAK_CHANGED;
+	mp_emit_process(s, pr, &ev);
 }
 
 /* Over or under its own soft limit, or its limit removed. */
@@ -562,16 +554,8 @@ void mp_signals_sample(struct mp_sample *next, struct mp_sample *prev)
 	for (i = 0; i < next->nr_procs; i++) {
 		struct mp_proc *pr = &next->procs[i];
 
-		/*
-		 * Most processes hold still.  One not suspected whose RSS
-		 * has not moved for 10 s cannot become suspected
-		 * (mp_leak_update() wants growth over 10 s), so its rates
-		 * need not be worked out.
-		 */
-		if ((pr->flags & MP_PROC_LEAK) ||
-		    !mp_ring_flat(&pr->rss_pages_hist[MP_WIN_10S],
-				  mp_proc_rss_pages(pr)))
-			mp_process_leak(next, pr, t);
+		if (pr->flags & MP_LEAK_CHANGED)
+			mp_process_leak(next, pr);
 		if (soft || (pr->flags & MP_PROC_SOFT_OVER))
 			mp_process_soft_limit(next, pr, t);
 	}

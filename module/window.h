@@ -47,17 +47,6 @@ void mp_ring_init(struct mp_ring *r, u32 value);
  * Inline: the sampler calls these for every process it carries over.
  */
 
-/* Whether every checkpoint holds @value: no change over the window. */
-static inline bool mp_ring_flat(const struct mp_ring *r, u32 value)
-{
-	int i;
-
-	for (i = 0; i < MP_WINDOW_SLOTS; i++)
-		if (r->v[i] != value)
-			return false;
-	return true;
-}
-
 /* Store @value if this sample is a checkpoint of window @w. */
 static inline void mp_ring_record(struct mp_ring *r, const struct mp_clock *c,
 				  enum mp_window w, u32 value)

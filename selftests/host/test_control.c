@@ -786,7 +786,7 @@ TEST(defaults_print_as_documented)
 		"set calm_ms 10000\n"
 		"set leak_rate 16384\n"
 		"set leak_window 60\n"
-		"set leak_min_bytes 4194304\n";
+		"set leak_min_bytes 524288\n";
 	char out[MP_CTL_TUNABLE_LINE_MAX * MEMPRESSURE_TUNABLE_NR];
 	size_t n = 0;
 	int t, len;

@@ -502,6 +502,67 @@ TEST_F(daemon, reclaim_then_clamp_then_kill)
 	ASSERT_EQ(UINT64_MAX, mpd_next_due(self->d));
 }
 
+/*
+ * The kill step takes only a process the module flags (the processes
+ * table's leak column): not the largest, not the fastest growing, not one
+ * whose cell is anything but 1, and nothing at all from a table without
+ * the column.  The episode ends with no kill.
+ */
+TEST_F(daemon, kill_wants_a_leak_suspect)
+{
+	pid_t cache, batch, odd;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nkill = yes\n")));
+	fx_cgroups(self, over, 2);
+	cache = fx_kid(self, "/a", "cache", 150 * MiB);
+	batch = fx_kid(self, "/a", "batch", 40 * MiB);
+	odd = fx_kid(self, "/a", "odd", 10 * MiB);
+	ASSERT_LT(0, cache);
+	ASSERT_LT(0, batch);
+	ASSERT_LT(0, odd);
+	fx_write(self, "proc/mempressure/processes",
+		 "pid comm cgroup rss_bytes leak growth60_bytes_per_sec\n"
+		 "%d cache /a %llu 0 4194304\n%d batch /a %llu 0 1048576\n"
+		 "%d odd /a %llu - 2097152\n",
+		 cache, 150 * MiB, batch, 40 * MiB, odd, 10 * MiB);
+
+	fx_over(self);
+	for (int i = 0; i < 3; i++) {
+		fx_advance(self, 1000);
+		ASSERT_TRUE(fx_reap(self));
+	}
+	ASSERT_EQ(MEMPRESSURED_STAGE_DONE, mpd_episode_find(self->d, "/a")->stage);
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_CLAMP]);
+	ASSERT_EQ(0, self->d->counters.steps[MPD_STEP_KILL]);
+	ASSERT_EQ(0, fx_kid_signal(cache, 10));
+	ASSERT_EQ(0, fx_kid_signal(batch, 10));
+	ASSERT_EQ(0, fx_kid_signal(odd, 10));
+	ASSERT_NE(NULL, strstr(fx_log(self), "still over its soft limit, but no leak suspect to kill"));
+	ASSERT_EQ(NULL, strstr(fx_log(self), "killed"));
+}
+
+/* A table without the leak column (another module) names no suspect. */
+TEST_F(daemon, no_leak_column_no_kill)
+{
+	pid_t big;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nkill = yes\n")));
+	fx_cgroups(self, over, 2);
+	big = fx_kid(self, "/a", "big", 150 * MiB);
+	ASSERT_LT(0, big);
+	fx_write(self, "proc/mempressure/processes",
+		 "pid comm cgroup rss_bytes growth60_bytes_per_sec\n%d big /a %llu 4194304\n",
+		 big, 150 * MiB);
+	fx_over(self);
+	for (int i = 0; i < 3; i++) {
+		fx_advance(self, 1000);
+		ASSERT_TRUE(fx_reap(self));
+	}
+	ASSERT_EQ(0, self->d->counters.steps[MPD_STEP_KILL]);
+	ASSERT_EQ(0, fx_kid_signal(big, 10));
+	ASSERT_NE(NULL, strstr(fx_log(self), "but no leak suspect to kill"));
+}
+
 /* A dry run decides the same steps and takes none of them. */
 TEST_F(daemon, dry_run_takes_no_step)
 {

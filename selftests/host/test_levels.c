@@ -156,42 +156,6 @@ TEST(soft_limit_margin)
 	ASSERT_FALSE(over);
 }
 
-TEST(leak_rule)
-{
-	u64 t[MEMPRESSURE_TUNABLE_NR];
-	struct mp_leak_input in = {
-		.age_ns = 140 * SEC, .growth_window = 100000, .growth10 = 1,
-	};
-	bool leak = false;
-
-	memcpy(t, defaults, sizeof(t));	/* 60 s, 16 KiB/s, 4 MiB */
-	ASSERT_EQ(1, mp_leak_update(&leak, &in, t));
-	ASSERT_TRUE(leak);
-	/* A dip that leaves the window's slope above half the rate: kept. */
-	in.growth_window = 8192;
-	in.growth10 = -500000;
-	ASSERT_EQ(0, mp_leak_update(&leak, &in, t));
-	/* Growth stopped: cleared. */
-	in.growth_window = 8191;
-	ASSERT_EQ(-1, mp_leak_update(&leak, &in, t));
-	ASSERT_FALSE(leak);
-
-	/* Not suspected: too young, too slow, too little, not growing now. */
-	in = (struct mp_leak_input){ .age_ns = 140 * SEC - 1,
-				     .growth_window = 100000, .growth10 = 1 };
-	ASSERT_EQ(0, mp_leak_update(&leak, &in, t));
-	in.age_ns = 140 * SEC;
-	in.growth_window = 16383;
-	ASSERT_EQ(0, mp_leak_update(&leak, &in, t));
-	in.growth_window = 16384;	/* 960 KiB over 60 s < 4 MiB */
-	ASSERT_EQ(0, mp_leak_update(&leak, &in, t));
-	in.growth_window = 4194304 / 60 + 1;
-	in.growth10 = 0;
-	ASSERT_EQ(0, mp_leak_update(&leak, &in, t));
-	in.growth10 = 1;
-	ASSERT_EQ(1, mp_leak_update(&leak, &in, t));
-}
-
 TEST(time_to_limit)
 {
 	u64 s;

@@ -1224,16 +1224,16 @@ TEST_F_TIMEOUT(daemon, systemd_memory_pressure_protocol, 120)
 
 /* --- leaks and the opt-in kill --- */
 
-/* Fast leak suspicion, as signals.c sets it: 10 s window, 7/3 W old. */
+/* Fast leak suspicion, as signals.c sets it: 10 s window, 3/2 W old. */
 #define LK_WINDOW_S	10
 #define LK_RATE		(256 * KiB)
 #define LK_MIN		(1 * MiB)
 #define LK_GROW		(1 * MiB)	/* the leaker's rate, 4 x LK_RATE */
-#define LK_LEAKER	(36 * MiB)	/* still growing, and flagged, well past 7/3 W */
+#define LK_LEAKER	(36 * MiB)	/* still growing, and flagged, well past 2 W */
 #define LK_STEADY	(4 * MiB)
 #define LK_MAX		(96 * MiB)	/* soft limit 85 %: 81.6 MiB */
 #define LK_SOFT		(LK_MAX / 100 * 85)
-#define LK_AGE_MS	(LK_WINDOW_S * 7000 / 3)
+#define LK_AGE_MS	(LK_WINDOW_S * 3000 / 2)
 
 #define LEAK_CONF \
 	BASE_CONF \
@@ -1298,7 +1298,7 @@ static bool alive(pid_t pid)
  * Two cgroups alike, one with kill = yes, one with the default: in each a
  * subscriber that grows at 1 MiB/s and ignores its trims, and one that
  * loaded 4 MiB at start and holds it.  Once the module suspects the grower
- * (7/3 of the 10 s window) it alone gets a trim with reason=leak.  A young
+ * (3/2 to 2 of the 10 s window) it alone gets a trim with reason=leak.  A young
  * process then takes each cgroup over its soft limit: the trims go
  * unanswered, reclaim and the clamp do not help, and in the kill = yes
  * cgroup the leaker dies of SIGKILL, the log saying whom and why, while the

@@ -67,8 +67,11 @@
  * LEAK_RATE, and 10 MiB per window, ten times LEAK_MIN.
  */
 #define LEAK_WINDOW_S	10
-/* The age a process must have to be suspected: 7/3 of the window. */
-#define LEAK_AGE_MS	(LEAK_WINDOW_S * 7000 / 3)
+/*
+ * The age a process must have to be suspected: 3/2 of the window (4.5
+ * checkpoint periods, docs/signals.md).
+ */
+#define LEAK_AGE_MS	(LEAK_WINDOW_S * 3000 / 2)
 #define LEAK_RATE	(256 * KiB)
 #define LEAK_MIN	(1 * MiB)
 #define GROW_RATE	(1 * MiB)
@@ -1067,13 +1070,14 @@ static bool ttl_plausible(int64_t ttl, uint64_t usage)
 
 /*
  * With a 10 s window: a child growing at 1 MiB/s from its start is
- * suspected as soon as it is old enough, 7/3 of a window, and not before
- * (it has grown at that rate all along, so the other conditions hold from
- * then on); once it holds still the suspicion clears within 4/3 of a
- * window (and not within half a window, which would mean the rate over
- * the window is not what clears it).  A child that holds 8 MiB from its
- * first sample is never suspected.  time_to_limit_sec of the grower, in a
- * cgroup limited to LEAK_CG_LIMIT, is about (L - usage) / 1 MiB/s.
+ * suspected as soon as it is old enough, 3/2 of a window, and not before
+ * (it has grown at that rate all along, so every period before counts);
+ * once it holds still the suspicion clears after two periods without
+ * growth, within a window (and not within half a window, which would mean
+ * something else than the quiet periods cleared it).  A child that holds
+ * 8 MiB from its first sample is never suspected.  time_to_limit_sec of
+ * the grower, in a cgroup limited to LEAK_CG_LIMIT, is about
+ * (L - usage) / 1 MiB/s.
  */
 TEST_F_TIMEOUT(signals, leak, 180)
 {
@@ -1120,18 +1124,19 @@ TEST_F_TIMEOUT(signals, leak, 180)
 	ASSERT_NE(NULL, t);
 	ASSERT_EQ(0, toucher_cmd(t, OP_GROW, 48 * MiB, GROW_RATE));
 
-	deadline = t_fork / 1000 + LEAK_AGE_MS + LEAK_SLACK_MS;
+	/* At the first checkpoint from that age on: within two windows. */
+	deadline = t_fork / 1000 + LEAK_WINDOW_S * 2000 + LEAK_SLACK_MS;
 	ASSERT_EQ(0, wait_leak_event(_metadata, &self->ev,
 				     MEMPRESSURE_EVENT_LEAK_SUSPECTED, t->pid,
 				     &ev, deadline, &watch)) {
 		TH_LOG("the grower was not suspected within %d ms of its start",
-		       LEAK_AGE_MS + LEAK_SLACK_MS);
+		       LEAK_WINDOW_S * 2000 + LEAK_SLACK_MS);
 	}
 	ASSERT_EQ(0, cg_read_u64(cg, "memory.current", &usage));
 	TH_LOG("suspected %.1f s after fork; event: %s",
 	       (double)(ev.time_usec - t_fork) / 1e6, ev.line);
 	EXPECT_LE(t_fork + LEAK_AGE_MS * 1000ULL, ev.time_usec) {
-		TH_LOG("suspected before it was 7/3 of a window (%d ms) old",
+		TH_LOG("suspected before it was 3/2 of a window (%d ms) old",
 		       LEAK_AGE_MS);
 	}
 	EXPECT_TRUE(ev.growth >= (int64_t)GROW_RATE * 7 / 10 &&
@@ -1160,15 +1165,15 @@ TEST_F_TIMEOUT(signals, leak, 180)
 	       (unsigned long long)leak, (long long)ttl,
 	       (unsigned long long)usage);
 
-	/* It stops: the suspicion clears within 4/3 of a window. */
+	/* It stops: the suspicion clears within a window. */
 	t_stop0 = mp_now_usec();
 	ASSERT_EQ(0, toucher_cmd(t, OP_HOLD, 0, 0));
 	t_stop1 = mp_now_usec();
-	deadline = t_stop1 / 1000 + LEAK_WINDOW_S * 4000 / 3 + LEAK_SLACK_MS;
+	deadline = t_stop1 / 1000 + LEAK_WINDOW_S * 1000 + LEAK_SLACK_MS;
 	ASSERT_EQ(0, wait_leak_event(_metadata, &self->ev,
 				     MEMPRESSURE_EVENT_LEAK_CLEARED, t->pid,
 				     &ev, deadline, &watch)) {
-		TH_LOG("not cleared within 4/3 of a window after it stopped");
+		TH_LOG("not cleared within a window after it stopped");
 	}
 	TH_LOG("cleared %.1f s after it stopped at %llu bytes; event: %s",
 	       (double)(ev.time_usec - t_stop0) / 1e6,

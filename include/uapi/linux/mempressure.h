@@ -247,7 +247,7 @@
 	X(CALM_MS,	  "calm_ms",		0, 3600000, 10000)		\
 	X(LEAK_RATE,	  "leak_rate",		1, 1073741824, 16384)		\
 	X(LEAK_WINDOW,	  "leak_window",	10, 300, 60)			\
-	X(LEAK_MIN_BYTES, "leak_min_bytes",	0, 1099511627776ULL, 4194304)
+	X(LEAK_MIN_BYTES, "leak_min_bytes",	0, 1099511627776ULL, 524288)
 
 /* Control commands, and the bounds on what one write may hold. */
 #define MEMPRESSURE_CTL_SET		"set"

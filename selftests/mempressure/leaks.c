@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The leak corpus's short form (bench/leaks/README.md): a few leaks and a
+ * few healthy workloads of the corpus, all at once with a 10 s leak
+ * window, and the labels asserted: every leak flagged after its onset and
+ * cleared after it stops, and no healthy workload ever flagged.  A
+ * detector that flags everything, or nothing, fails.  How fast, and how
+ * well time_to_limit_sec predicts, is make leakbench's to measure, not
+ * this test's.
+ */
+#include "kselftest_harness.h"
+
+#include "mp_util.h"
+#include "run.h"
+
+#define WINDOW_S	10
+
+FIXTURE(leaks) {
+	struct lk_trace tr;
+};
+
+FIXTURE_SETUP(leaks)
+{
+	lk_trace_init(&self->tr);
+}
+
+FIXTURE_TEARDOWN(leaks)
+{
+	lk_trace_free(&self->tr);
+	mp_unload();
+}
+
+TEST_F_TIMEOUT(leaks, short_form, 300)
+{
+	struct lk_run_opts o = { .window_s = WINDOW_S, .short_form = true };
+	struct lk_result res[LK_MAX_WORKLOADS];
+	struct lk_summary sum;
+	unsigned int i;
+
+	ASSERT_EQ(0, lk_run(&o, &self->tr));
+	lk_score(&self->tr, res, &sum);
+	ASSERT_LT(0, sum.leaks);
+	ASSERT_LT(sum.leaks, self->tr.nr_wl);
+	for (i = 0; i < self->tr.nr_wl; i++) {
+		const struct lk_workload_info *w = &self->tr.wl[i];
+		const struct lk_result *r = &res[i];
+
+		if (w->label == LK_LEAK)
+			TH_LOG("%-12s leak: flagged %d, %.2f W after its onset; clear %d, %.2f W after it stopped",
+			       w->name, r->flagged, r->detect_w, r->cleared,
+			       r->clear_w);
+		else
+			TH_LOG("%-12s %s: flagged %u times", w->name,
+			       lk_label_names[w->label], r->flags);
+		if (w->label == LK_LEAK) {
+			EXPECT_TRUE(r->has_onset);
+			EXPECT_TRUE(r->flagged) {
+				TH_LOG("%s: a leak never flagged", w->name);
+			}
+			EXPECT_FALSE(r->early) {
+				TH_LOG("%s: flagged before its leak began", w->name);
+			}
+			EXPECT_TRUE(r->has_clear && r->cleared) {
+				TH_LOG("%s: still flagged long after its leak stopped", w->name);
+			}
+		} else {
+			EXPECT_FALSE(r->flagged) {
+				TH_LOG("%s: not a leak, flagged", w->name);
+			}
+		}
+	}
+}
+
+TEST_HARNESS_MAIN
