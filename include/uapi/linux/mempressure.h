@@ -255,6 +255,8 @@ enum mempressure_status_key {
 #define MEMPRESSURED_SOCKET		"/run/mempressured.sock"
 #define MEMPRESSURED_PROTOCOL_VERSION	1
 #define MEMPRESSURED_MSG_MAX		1024
+/* A trim's deadline_ms when a reader finds none (the daemon always sends it). */
+#define MEMPRESSURED_DEADLINE_MS_DEFAULT	500
 
 /* X(ENUM_SUFFIX, "msg") */
 #define MEMPRESSURED_MESSAGES(X)				\
@@ -270,7 +272,9 @@ enum mempressure_status_key {
 /*
  * The keys of messages (docs/protocol.md says which message has which).
  * SOFT_LIMIT is in welcome and, added later, in level: clients take it as
- * optional there.  X(ENUM_SUFFIX, "key")
+ * optional there.  UNMET, added later, is in trimmed: what the client
+ * cannot free (its live memory); readers take it as optional.
+ * X(ENUM_SUFFIX, "key")
  */
 #define MEMPRESSURED_KEYS(X)					\
 	X(MSG,		"msg")						\
@@ -286,7 +290,8 @@ enum mempressure_status_key {
 	X(ID,		"id")						\
 	X(WANT,		"want_bytes")					\
 	X(DEADLINE,	"deadline_ms")					\
-	X(FREED,	"freed_bytes")
+	X(FREED,	"freed_bytes")					\
+	X(UNMET,	"unmet_bytes")
 
 /* Why a trim is asked for.  X(ENUM_SUFFIX, "reason") */
 #define MEMPRESSURED_TRIM_REASONS(X)				\
