@@ -124,10 +124,11 @@ func readLimitFile(path string) (uint64, bool) {
 	return v, err == nil
 }
 
-// usage: what the cgroup holds (memory.current), and of it what the kernel
-// can reclaim without swap, the page cache (memory.stat's file less shmem,
-// which is counted in file but is not reclaimable without swap).
-func (c *cgroupFS) usage() (current, pageCache uint64, err error) {
+// usage: what the cgroup holds (memory.current) less what @runtime says
+// the Go runtime holds, read right after it; and the page cache, what the
+// kernel can reclaim without swap (memory.stat's file less shmem, which is
+// counted in file but is not reclaimable without swap).
+func (c *cgroupFS) usage(runtime func() runtimeMemory) (current, pageCache uint64, err error) {
 	d, err := c.dir()
 	if err != nil {
 		return 0, 0, err
@@ -136,6 +137,7 @@ func (c *cgroupFS) usage() (current, pageCache uint64, err error) {
 	if !ok {
 		return 0, 0, errNoCgroup
 	}
+	current = sub(current, runtime().resident())
 	f, err := os.Open(filepath.Join(d, "memory.stat"))
 	if err != nil {
 		return 0, 0, err

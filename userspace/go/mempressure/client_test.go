@@ -360,29 +360,32 @@ func TestHeadroomCountsUnreclaimableOnly(t *testing.T) {
 	cg.write("svc/memory.stat", "anon 943718400\nfile 0\nshmem 0\n")
 	t0 := time.Now()
 	m := readRuntimeMemory()
-	l.learnOutside(t0, m)
-	if want := sub(900<<20, m.resident()); l.outside != want {
+	l.learnOutside(t0)
+	if want := sub(900<<20, m.resident()); !near(l.outside, want) {
 		t.Errorf("outside %d, want %d", l.outside, want)
 	}
 	first := l.outside
 	// Gone: it halves each minute, instead of holding the limit down for good.
 	cg.write("svc/memory.current", "0")
-	l.learnOutside(t0.Add(time.Minute), m)
+	l.learnOutside(t0.Add(time.Minute))
 	if l.outside < first/2-1 || l.outside > first/2+1 {
 		t.Errorf("a minute later %d, want half of %d", l.outside, first)
 	}
-	l.learnOutside(t0.Add(5*time.Minute), m)
+	l.learnOutside(t0.Add(5*time.Minute))
 	if l.outside > first/16 {
 		t.Errorf("five minutes later %d", l.outside)
 	}
 	// tmpfs and shared memory are counted in file, but are not reclaimable.
 	cg.write("svc/memory.current", "943718400")
 	cg.write("svc/memory.stat", "anon 0\nfile 943718400\nshmem 943718400\n")
-	l.learnOutside(t0.Add(6*time.Minute), m)
-	if want := sub(900<<20, m.resident()); l.outside != want {
+	l.learnOutside(t0.Add(6*time.Minute))
+	if want := sub(900<<20, m.resident()); !near(l.outside, want) {
 		t.Errorf("shmem: outside %d, want %d", l.outside, want)
 	}
 }
+
+// near: within 1 MiB (what the runtime holds moves as the test runs).
+func near(a, b uint64) bool { return a+1<<20 >= b && b+1<<20 >= a }
 
 // The GC death spiral (golang/go#48409): a limit below the live heap makes
 // the collector run back to back.  With 64 MiB live and a soft limit of
@@ -1045,7 +1048,8 @@ func forcedCycles() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// A collection that does not fit in the time left is not started.
+// A collection that does not fit in the time left is not waited for: it
+// runs after the handler has returned.
 func TestRuntimeHandlerDoesWhatFits(t *testing.T) {
 	h := NewRuntimeHandler()
 	// The last one took 100 s: none fits in 10.
@@ -1054,9 +1058,11 @@ func TestRuntimeHandlerDoesWhatFits(t *testing.T) {
 	defer cancel()
 	forced := forcedCycles()
 	h.Trim(ctx, Trim{Level: LevelMedium, WantBytes: 1})
-	if n := forcedCycles() - forced; n != 0 {
-		t.Errorf("%d collections past the deadline", n)
+	waitFor(t, "the late collection", func() bool { h.mu.Lock(); defer h.mu.Unlock(); return !h.late })
+	if n := forcedCycles() - forced; n != 1 {
+		t.Errorf("%d collections for one trim", n)
 	}
+	forced = forcedCycles()
 	// No deadline, or a fast one: one collection.
 	h.gcTook = time.Millisecond
 	h.Trim(ctx, Trim{Level: LevelMedium, WantBytes: 1})

@@ -94,7 +94,7 @@ func (l *limiter) evaluate() (LimitChange, bool) {
 		cgLimit = max
 	}
 	ch.CgroupLimitBytes = cgLimit
-	l.learnOutside(now, m)
+	l.learnOutside(now)
 	if max != 0 {
 		margin := max / 50
 		if l.outside > margin {
@@ -150,13 +150,14 @@ func (l *limiter) evaluate() (LimitChange, bool) {
 // learnOutside: what the cgroup holds that is neither the Go runtime's nor
 // page cache (which the kernel reclaims itself): other processes, cgo,
 // the kernel's memory for the cgroup.  A rise counts at once, a fall
-// decays.
-func (l *limiter) learnOutside(now time.Time, m runtimeMemory) {
-	cur, cache, err := l.cg.usage()
+// decays.  The runtime is read right after memory.current: what it
+// allocates meanwhile makes the measure smaller, not larger.
+func (l *limiter) learnOutside(now time.Time) {
+	cur, cache, err := l.cg.usage(readRuntimeMemory)
 	if err != nil {
 		return
 	}
-	measured := sub(cur, cache+m.resident())
+	measured := sub(cur, cache)
 	if !l.outsideAt.IsZero() {
 		halves := float64(now.Sub(l.outsideAt)) / float64(outsideHalfLife)
 		l.outside = uint64(float64(l.outside) * math.Exp2(-halves))

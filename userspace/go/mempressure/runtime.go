@@ -38,7 +38,10 @@ func (f ShrinkerFunc) Shrink(ctx context.Context, level Level, wantBytes uint64)
 //     one collection, then every free page returned to the kernel.  A
 //     sync.Pool's items go at the second collection after their last use
 //     (the first makes them victims), so one that was idle for a cycle
-//     goes now.
+//     goes now.  If it does not fit, it starts as the handler returns, on
+//     a goroutine of its own (one at a time): the reply is not held up,
+//     and what the shrinkers dropped is returned all the same, a little
+//     after the deadline.
 //
 // What it reports is measured: the fall of the memory the runtime holds
 // from the kernel (runtime/metrics: /memory/classes/total:bytes less
@@ -51,6 +54,7 @@ type RuntimeHandler struct {
 	// The last collection it ran: how long, over how large a heap.
 	gcTook time.Duration
 	gcHeap uint64
+	late   bool // a collection runs after a trim's deadline
 }
 
 // NewRuntimeHandler returns a RuntimeHandler with these shrinkers.
@@ -89,14 +93,31 @@ func (h *RuntimeHandler) Trim(ctx context.Context, t Trim) uint64 {
 		}
 	}
 	if h.collectionFits(ctx, before.objects) {
-		start := time.Now()
-		debug.FreeOSMemory()
-		recordExactLive()
+		h.collect(before.objects)
+	} else {
 		h.mu.Lock()
-		h.gcTook, h.gcHeap = time.Since(start), before.objects
+		if !h.late {
+			h.late = true
+			go func() {
+				h.collect(before.objects)
+				h.mu.Lock()
+				h.late = false
+				h.mu.Unlock()
+			}()
+		}
 		h.mu.Unlock()
 	}
 	return sub(before.resident(), readRuntimeMemory().resident())
+}
+
+// collect: one collection, every free page returned, and how long it took.
+func (h *RuntimeHandler) collect(heap uint64) {
+	start := time.Now()
+	debug.FreeOSMemory()
+	recordExactLive()
+	h.mu.Lock()
+	h.gcTook, h.gcHeap = time.Since(start), heap
+	h.mu.Unlock()
 }
 
 // collectionFits: whether a collection of a heap of @heap bytes should end
