@@ -396,7 +396,7 @@ static void ev_run(struct __test_metadata *_metadata, FIXTURE_DATA(go) *self,
 	static const char out[] = "/tmp/go-ev.out";
 	const char *argv[32] = { w->bin, "-mode", arm_mode[arm], "-duration", EV_SECONDS };
 	size_t n = 5;
-	const char *l;
+	const char *l, *cgs;
 	int status;
 
 	for (size_t i = 0; w->args[i] && n < 30; i++)
@@ -428,6 +428,15 @@ static void ev_run(struct __test_metadata *_metadata, FIXTURE_DATA(go) *self,
 		f->limit = line_u64(l, "limit");
 	}
 	f->unmet_lines = count_text(text, "cannot be kept");
+	/* What the cgroup held at the last line, and the client's last limit. */
+	if (l && (cgs = strstr(l, " cg_current=")))
+		ksft_print_msg("go-evidence: %s %s:%.*s\n", w->name, arm_mode[arm],
+			       (int)(strchrnul(cgs, '\n') - cgs), cgs);
+	/* The client's last limit and its trims, as it saw them. */
+	for (l = text; arm == ARM_CLIENT && l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, "trim t=", 7) || l == last_line(text, "limit"))
+			ksft_print_msg("go-evidence: %s client: %.*s\n", w->name,
+				       (int)(strchrnul(l, '\n') - l), l);
 	ASSERT_NE(NULL, l) TH_LOG("%s", text);
 	if (arm == ARM_CLIENT) {
 		struct yield y = { 0 };
@@ -724,7 +733,7 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 	 * itself, with 0, and the service ran on to its normal end.
 	 */
 	ASSERT_EQ(0, daemon_yield("bufcache-lim", &y));
-	EXPECT_GT(y.replies, 0);
+	EXPECT_GT(y.replies, 0) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
 	EXPECT_EQ(0, y.claimed);
 	child_stop(&self->svc);
 	slurp(out, text, sizeof(text));

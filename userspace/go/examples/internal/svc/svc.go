@@ -134,20 +134,43 @@ func (f *Flags) Setup(c *Counters, shrinkers ...mempressure.Shrinker) func() {
 	return func() { client.Close(context.Background()) }
 }
 
+// cgroupDir: the process's cgroup v2 directory, "" if none.
+func cgroupDir() string {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return ""
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "0::") {
+			return filepath.Join("/sys/fs/cgroup", l[3:])
+		}
+	}
+	return ""
+}
+
+// cgroupFigures: what the cgroup holds, for the lines: memory.current and
+// some of memory.stat.
+func cgroupFigures() string {
+	d := cgroupDir()
+	cur, _ := os.ReadFile(filepath.Join(d, "memory.current"))
+	stat, _ := os.ReadFile(filepath.Join(d, "memory.stat"))
+	out := " cg_current=" + strings.TrimSpace(string(cur))
+	for _, l := range strings.Split(string(stat), "\n") {
+		if k, v, ok := strings.Cut(l, " "); ok {
+			switch k {
+			case "anon", "file", "kernel", "shmem", "sock", "percpu":
+				out += " cg_" + k + "=" + v
+			}
+		}
+	}
+	return out
+}
+
 // StaticLimit sets GOMEMLIMIT once to @pct % of the lowest memory.max of
 // the process's cgroup and its ancestors, as automemlimit does by
 // default, and returns it.
 func StaticLimit(pct int) (int64, error) {
-	b, err := os.ReadFile("/proc/self/cgroup")
-	if err != nil {
-		return 0, err
-	}
-	var dir string
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "0::") {
-			dir = filepath.Join("/sys/fs/cgroup", l[3:])
-		}
-	}
+	dir := cgroupDir()
 	if dir == "" {
 		return 0, fmt.Errorf("no cgroup v2")
 	}
@@ -206,10 +229,10 @@ func rss() (now, peak uint64) {
 func (f *Flags) Line(kind string, c *Counters, extra string) {
 	gcCPU, source := GCCPU()
 	now, peak := rss()
-	fmt.Printf("%s t=%.1f served=%d dropped=%d gc=%d gc_cpu=%.4f gc_cpu_source=%s rss=%d peak_rss=%d limit=%d trims=%d freed=%d%s\n",
+	fmt.Printf("%s t=%.1f served=%d dropped=%d gc=%d gc_cpu=%.4f gc_cpu_source=%s rss=%d peak_rss=%d limit=%d trims=%d freed=%d%s%s\n",
 		kind, f.Since(), atomic.LoadUint64(&c.Served), atomic.LoadUint64(&c.Dropped),
 		mempressure.GCCycles(), gcCPU, source, now, peak, debug.SetMemoryLimit(-1),
-		atomic.LoadUint64(&c.Trims), atomic.LoadUint64(&c.Freed), extra)
+		atomic.LoadUint64(&c.Trims), atomic.LoadUint64(&c.Freed), extra, cgroupFigures())
 }
 
 // Load is requests paced by the clock: Rate a second, and every
