@@ -683,9 +683,12 @@ func (c *Client) serveTrim(conn net.Conn, m *message) error {
 		t.LiveGoalBytes = c.lim.liveGoal()
 	}
 	freed := c.runHandler(t, received.Add(deadline-margin/2))
+	// The reply first: the evaluation reads the cgroup's files, which
+	// can take longer than the deadline leaves (memory.stat's flush on a
+	// debug kernel).  unmet_bytes is the last evaluation's, which the GC
+	// watch keeps fresh.
 	kv := []string{keyID, u64s(id), keyFreed, u64s(freed)}
 	if c.lim != nil {
-		c.evaluate()
 		kv = append(kv, keyUnmet, u64s(c.lim.last.UnmetBytes))
 	}
 	reply, err := encode(msgTrimmed, kv...)
@@ -695,6 +698,7 @@ func (c *Client) serveTrim(conn net.Conn, m *message) error {
 	if _, err := conn.Write(reply); err != nil {
 		return wrapErr(ErrLost, err, "%s", c.path)
 	}
+	c.evaluate()
 	return nil
 }
 
