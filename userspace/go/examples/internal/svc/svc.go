@@ -117,12 +117,13 @@ func (f *Flags) Setup(c *Counters, shrinkers ...mempressure.Shrinker) func() {
 		opts = append(opts, mempressure.WithHandler(mempressure.HandlerFunc(
 			func(ctx context.Context, t mempressure.Trim) uint64 {
 				t0 := time.Now()
+				left := time.Until(t.Deadline)
 				freed := h.Trim(ctx, t)
 				atomic.AddUint64(&c.Trims, 1)
 				atomic.AddUint64(&c.Freed, freed)
-				fmt.Printf("trim t=%.1f id=%d level=%s reason=%s want=%d freed=%d took_ms=%d\n",
+				fmt.Printf("trim t=%.1f id=%d level=%s reason=%s want=%d freed=%d left_ms=%d took_ms=%d\n",
 					f.Since(), t.ID, t.Level, t.Reason, t.WantBytes, freed,
-					time.Since(t0).Milliseconds())
+					left.Milliseconds(), time.Since(t0).Milliseconds())
 				return freed
 			})))
 	}
