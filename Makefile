@@ -17,28 +17,39 @@ LINUX_SOURCE ?= /usr/src/linux-source-6.12.tar.xz
 KSRC := $(BUILD)/linux-source
 
 WARN := -Wall -Wextra -Werror
-# module/names.h: the name tables, shared with the module.
-INCLUDES := -Iinclude/uapi -Iuserspace/common -iquote module
+# pure/: the control grammar and the name tables, the code the module and
+# userspace share (pure/pure.h says what may go there).  The module builds
+# it through module/Kbuild; everything else links PURE_SRC, through
+# COMMON_SRC.  Userspace sees pure/ and the shared header, never module/.
+# libmempressure links the name tables alone (PURE_NAMES): they are
+# LGPL-2.1 OR BSD-2-Clause, the grammar GPL-2.0 (scripts/check-licenses).
+PURE_NAMES := pure/names.c
+PURE_SRC := $(PURE_NAMES) pure/control_parse.c
+PURE_HDR := pure/pure.h pure/names.h pure/control_parse.h
+INCLUDES := -Iinclude/uapi -Ipure -Iuserspace/common
 USER_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCLUDES) $(CFLAGS)
 SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 # The selftests run in an initramfs with no libc: link them statically.
 # kselftest_harness.h needs GNU C.
 TEST_CFLAGS := -std=gnu11 -O2 -g $(WARN) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
-	       -Iselftests/mempressure -Imodule -static
+	       -Iselftests/mempressure -static
 
-# What links COMMON_SRC links module/names.c too.
-COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c
+# What every userspace program and selftest links: the procfs parsers
+# (userspace/common) and pure/.
+COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c $(PURE_SRC)
 COMMON_HDR := userspace/common/mp_table.h userspace/common/mp_event.h \
-	      include/uapi/linux/mempressure.h module/names.h
+	      include/uapi/linux/mempressure.h $(PURE_HDR)
 
-SELFTESTS := load processes cgroups signals events control access faults
-SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
+# NAME@ARGS: NAME runs in a guest of its own booted with ARGS (commas for
+# spaces) on its command line (scripts/check).
+SELFTESTS := load processes cgroups signals events control access faults \
+	     psi_off@psi=0
+SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(foreach t,$(SELFTESTS),$(firstword $(subst @, ,$(t)))))
 # Not tests: the benchmarks (make bench) and memhog, a process with a planned RSS.
 TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
 	     $(BUILD)/selftests/memhog $(BUILD)/selftests/bench_overhead
-SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h \
-		 module/names.c module/names.h
+SELFTEST_UTIL := selftests/mempressure/mp_util.c selftests/mempressure/mp_util.h
 
 HOST_TESTS := test_window test_table test_control test_levels
 
@@ -54,13 +65,14 @@ USERSPACE_TARGETS :=
 -include userspace/cli/cli.mk
 -include install.mk
 -include userspace/go/go.mk
+-include package.mk
 -include fuzz/fuzz.mk
 # Last of all: everything at once, for STRESS_SECONDS in make stress.
 SELFTESTS += stress
 
 HOST_TEST_BINS := $(addprefix $(BUILD)/host-tests/,$(HOST_TESTS))
 
-.PHONY: all module userspace selftests host-tests check demo bench stress faults clean
+.PHONY: all module userspace selftests host-tests check lint demo bench stress faults clean
 
 all: module userspace selftests
 
@@ -82,7 +94,11 @@ $(BUILD)/userspace/%.o: userspace/common/%.c $(COMMON_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(USER_CFLAGS) -c -o $@ $<
 
-$(BUILD)/userspace/libmpcommon.a: $(patsubst userspace/common/%.c,$(BUILD)/userspace/%.o,$(COMMON_SRC))
+$(BUILD)/userspace/%.o: pure/%.c $(COMMON_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+
+$(BUILD)/userspace/libmpcommon.a: $(addprefix $(BUILD)/userspace/,$(notdir $(COMMON_SRC:.c=.o)))
 	$(AR) rcs $@ $^
 
 # kselftest.h, kselftest_harness.h and checkpatch.pl, from Debian's source.
@@ -100,31 +116,37 @@ $(KSRC)/.stamp:
 
 $(BUILD)/selftests/%: selftests/mempressure/%.c $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
-	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c module/names.c $(COMMON_SRC)
+	$(CC) $(TEST_CFLAGS) -o $@ $< selftests/mempressure/mp_util.c $(COMMON_SRC)
 
 $(BUILD)/selftests/memhog: selftests/mempressure/memhog.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -static -o $@ $<
 
-$(BUILD)/host-tests/test_window: selftests/host/test_window.c module/window.c module/window.h module/pure.h $(KSRC)/.stamp
+# The host tests of the module's own pure files see module/ too.
+$(BUILD)/host-tests/test_window: selftests/host/test_window.c module/window.c module/window.h $(PURE_SRC) $(PURE_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule -isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< module/window.c
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< module/window.c $(PURE_SRC)
 
 $(BUILD)/host-tests/test_table: selftests/host/test_table.c $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< $(COMMON_SRC) module/names.c
+		-o $@ $< $(COMMON_SRC)
 
-$(BUILD)/host-tests/test_control: selftests/host/test_control.c module/control_parse.c module/control_parse.h module/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
+$(BUILD)/host-tests/test_control: selftests/host/test_control.c $(PURE_SRC) $(PURE_HDR) include/uapi/linux/mempressure.h $(KSRC)/.stamp
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< module/control_parse.c
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
+		-o $@ $< $(PURE_SRC)
 
-$(BUILD)/host-tests/test_levels: selftests/host/test_levels.c module/levels.c module/levels.h module/window.c module/window.h module/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
+$(BUILD)/host-tests/test_levels: selftests/host/test_levels.c module/levels.c module/levels.h module/window.c module/window.h pure/pure.h include/uapi/linux/mempressure.h $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) -Imodule $(INCLUDES) -isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< module/levels.c module/window.c
+
+# checkpatch, static analysis and shellcheck, all clean (scripts/lint);
+# make check runs it in its host stream.
+lint: $(KSRC)/.stamp
+	BUILD=$(BUILD) scripts/lint
 
 # Everything: host unit tests, then the selftests in a VM per kernel.
 check:
@@ -160,5 +182,5 @@ bench:
 clean:
 	rm -rf $(BUILD)
 	rm -f module/*.o module/.*.cmd module/*.ko module/*.mod module/*.mod.c \
-	      module/compat_probes.h module/modules.order \
+	      module/compat_probes.h module/modules.order pure/*.o pure/.*.cmd \
 	      Module.symvers modules.order .*.cmd

@@ -199,7 +199,7 @@ install-dkms-source:
 	tar --exclude='*.o' --exclude='*.ko' --exclude='.*' --exclude='*.mod' \
 		--exclude='*.mod.c' --exclude=compat_probes.h --exclude=modules.order \
 		--exclude=Module.symvers \
-		-cf - dkms.conf Kbuild VERSION module include | tar -C $(DKMS_SRCDIR) -xf -
+		-cf - dkms.conf Kbuild VERSION module pure include | tar -C $(DKMS_SRCDIR) -xf -
 
 uninstall-dkms-source:
 	rm -rf $(DKMS_SRCDIR)

@@ -19,16 +19,15 @@ FUZZ_CC ?= clang
 FUZZ_OUT := $(BUILD)/fuzz
 
 # What each target is linked with: the parser under test and its helpers.
-FUZZ_SRC_control := module/control_parse.c
+FUZZ_SRC_control := $(PURE_SRC)
 FUZZ_SRC_events := fuzz/fuzz_cells.c userspace/common/mp_event.c userspace/common/mp_proto.c \
-		   userspace/common/mp_table.c module/names.c
+		   userspace/common/mp_table.c $(PURE_SRC)
 FUZZ_SRC_proto := userspace/common/mp_proto.c userspace/common/mp_table.c
-FUZZ_SRC_config := userspace/daemon/mpd_config.c userspace/common/mp_table.c
-FUZZ_SRC_table := fuzz/fuzz_cells.c userspace/common/mp_table.c module/names.c
-FUZZ_SRC_status := fuzz/fuzz_cells.c userspace/common/mp_table.c module/names.c
+FUZZ_SRC_config := userspace/daemon/mpd_config.c userspace/common/mp_table.c $(PURE_NAMES)
+FUZZ_SRC_table := fuzz/fuzz_cells.c userspace/common/mp_table.c $(PURE_SRC)
+FUZZ_SRC_status := fuzz/fuzz_cells.c userspace/common/mp_table.c $(PURE_SRC)
 
-FUZZ_HDR := fuzz/fuzz.h $(COMMON_HDR) module/control_parse.h module/pure.h \
-	    module/names.h userspace/daemon/mpd_config.h
+FUZZ_HDR := fuzz/fuzz.h $(COMMON_HDR) userspace/daemon/mpd_config.h
 FUZZ_INCLUDES := $(INCLUDES) -Iuserspace/daemon
 FUZZ_SANITIZE := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		 -fno-omit-frame-pointer

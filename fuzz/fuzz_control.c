@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The control file's parser (module/control_parse.c, docs/control.md): the
+ * The control file's parser (pure/control_parse.c, docs/control.md): the
  * module's own code, built for userspace as selftests/host/test_control.c
  * builds it.  The input is one write(2) to /proc/mempressure/control.
  *

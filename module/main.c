@@ -30,7 +30,7 @@ static unsigned int interval_ms = 1000;
 module_param(interval_ms, uint, 0444);
 MODULE_PARM_DESC(interval_ms, "Sampling interval in ms (100-60000, default 1000)");
 
-/* 2 samples x 65536 x 112 bytes = 14 MiB at most. */
+/* 2 samples x 65536 x 104 bytes (struct mp_proc) = 13 MiB at most. */
 static unsigned int max_processes = 65536;
 module_param(max_processes, uint, 0444);
 MODULE_PARM_DESC(max_processes, "Most processes tracked (1-4194304, default 65536)");
@@ -56,7 +56,8 @@ struct mp_param_range {
  * Why these bounds: under 100 ms a sample's cost stops being negligible
  * and windows of 10 s need no finer grain; over 60 s a 10 s window is
  * meaningless.  Processes cannot exceed PID_MAX_LIMIT.  A million cgroups
- * is beyond any host seen, and each costs 600 bytes.
+ * is beyond any host seen, and each costs 2 x 384 bytes at most (two
+ * samples of struct mp_cgroup).
  */
 static int __init mp_check_params(struct mp_params *params)
 {

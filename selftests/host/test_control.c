@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for module/control_parse.c, the parser of
+ * Host unit tests for pure/control_parse.c, the parser of
  * /proc/mempressure/control (docs/control.md): the same source the module
  * runs, built for userspace.
  */
@@ -329,6 +329,136 @@ TEST(valid_lines_parse)
 			ASSERT_TRUE(false);
 		}
 	}
+}
+
+/*
+ * "set NAME VALUE" with single spaces into its two fields; false for any
+ * other shape.  The fields point into @line.
+ */
+static bool split_set(const char *line, size_t len, const char **name, size_t *name_len,
+		      const char **value, size_t *value_len)
+{
+	const char *sp1, *sp2;
+
+	if (len < 4 || memcmp(line, "set ", 4) || memchr(line, '\t', len))
+		return false;
+	sp1 = memchr(line + 4, ' ', len - 4);
+	if (!sp1 || sp1 == line + 4)
+		return false;
+	sp2 = memchr(sp1 + 1, ' ', len - (size_t)(sp1 + 1 - line));
+	if (sp2 || sp1 + 1 == line + len)
+		return false;
+	*name = line + 4;
+	*name_len = (size_t)(sp1 - *name);
+	*value = sp1 + 1;
+	*value_len = len - (size_t)(*value - line);
+	return true;
+}
+
+/*
+ * What userspace checks a value with (mp_ctl_lookup(), mp_ctl_parse_value())
+ * says what the parser says, line by line, good and bad.
+ */
+TEST(lookup_and_parse_value_agree_with_the_parser)
+{
+	char path[MEMPRESSURE_CTL_WRITE_MAX];
+	struct mp_ctl_cmd cmd;
+	const char *name, *value;
+	size_t i, name_len, value_len;
+	int nr_good = 0, nr_bad = 0;
+
+	for (i = 0; i < ARRAY_SIZE(good_lines); i++) {
+		const struct good_line *g = &good_lines[i];
+		u64 v = 0;
+
+		if (g->op != MP_CTL_OP_SET ||
+		    !split_set(g->line, g->len, &name, &name_len, &value, &value_len))
+			continue;
+		ASSERT_EQ((int)g->tunable, mp_ctl_lookup(name, name_len));
+		ASSERT_EQ(0, mp_ctl_parse_value(g->tunable, value, value_len, &v));
+		ASSERT_EQ(g->value, v) TH_LOG("%s", g->line);
+		nr_good++;
+	}
+	for (i = 0; i < ARRAY_SIZE(bad_lines); i++) {
+		const struct bad_line *b = &bad_lines[i];
+		int t, ret = parse(b->line, b->len, &cmd, path, sizeof(path));
+		u64 v;
+
+		if (!split_set(b->line, b->len, &name, &name_len, &value, &value_len) ||
+		    memchr(b->line, '\0', b->len) || b->len > MEMPRESSURE_CTL_WRITE_MAX)
+			continue;
+		t = mp_ctl_lookup(name, name_len);
+		EXPECT_EQ(ret, t < 0 ? t : mp_ctl_parse_value(t, value, value_len, &v))
+			TH_LOG("line %zu: \"%.*s\"", i, (int)b->len, b->line);
+		nr_bad++;
+	}
+	ASSERT_GE(nr_good, 10);
+	ASSERT_GE(nr_bad, 15);
+	ASSERT_EQ(-EINVAL, mp_ctl_lookup("interval", 8));
+	ASSERT_EQ(-EINVAL, mp_ctl_lookup("interval_ms", 10));	/* a prefix */
+	ASSERT_EQ(MEMPRESSURE_TUNABLE_INTERVAL_MS, mp_ctl_lookup("interval_msX", 11));
+	ASSERT_EQ(-EINVAL, mp_ctl_parse_value(MEMPRESSURE_TUNABLE_NR, "1", 1, &cmd.value));
+}
+
+/* The shape of a cgroup path, alone and as the soft command checks it. */
+TEST(paths_have_one_shape)
+{
+	static const struct {
+		const char *path;
+		int err;
+	} paths[] = {
+		{ "/", 0 }, { "/a", 0 }, { "/a/b", 0 }, { "/.a", 0 }, { "/a.", 0 },
+		{ "/...", 0 }, { "/..a/b..", 0 }, { "", EINVAL }, { "a", EINVAL },
+		{ "a/b", EINVAL }, { "/a/", EINVAL }, { "//", EINVAL }, { "/a//b", EINVAL },
+		{ "/.", EINVAL }, { "/./a", EINVAL }, { "/a/..", EINVAL },
+		{ "/a/../b", EINVAL }, { "/a/.", EINVAL },
+	};
+	char line[64], path[64];
+	struct mp_ctl_cmd cmd;
+
+	for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+		int want = -paths[i].err;
+
+		EXPECT_EQ(want, mp_ctl_check_path(paths[i].path, strlen(paths[i].path)))
+			TH_LOG("\"%s\"", paths[i].path);
+		if (!*paths[i].path)
+			continue;
+		snprintf(line, sizeof(line), "soft %s 1", paths[i].path);
+		EXPECT_EQ(want, parse_str(line, &cmd, path, sizeof(path))) TH_LOG("%s", line);
+	}
+	/* Bounded by its length, not by a NUL. */
+	ASSERT_EQ(0, mp_ctl_check_path("/a/", 2));
+	ASSERT_EQ(-EINVAL, mp_ctl_check_path("/a/..", 5));
+}
+
+/* A value prints as the parser reads it, in range or not. */
+TEST(format_value_reads_back)
+{
+	char buf[MP_CTL_TUNABLE_LINE_MAX];
+	int t;
+
+	for (t = 0; t < MEMPRESSURE_TUNABLE_NR; t++) {
+		u64 vals[] = { mp_ctl_min(t), mp_ctl_default(t), mp_ctl_max(t) };
+
+		for (size_t i = 0; i < ARRAY_SIZE(vals); i++) {
+			u64 v = ~0ULL;
+			int n = mp_ctl_format_value(buf, sizeof(buf), t, vals[i]);
+
+			ASSERT_EQ((int)strlen(buf), n);
+			ASSERT_EQ(0, mp_ctl_parse_value(t, buf, (size_t)n, &v)) TH_LOG("%s", buf);
+			ASSERT_EQ(vals[i], v);
+		}
+	}
+	ASSERT_EQ(4, mp_ctl_format_value(buf, sizeof(buf), MEMPRESSURE_TUNABLE_PSI_LOW, 125));
+	ASSERT_STREQ("1.25", buf);
+	ASSERT_EQ(2, mp_ctl_format_value(buf, sizeof(buf), MEMPRESSURE_TUNABLE_LOW_PCT, 75));
+	ASSERT_STREQ("75", buf);
+	/* Out of range: printed all the same, for tests that write it. */
+	ASSERT_EQ(1, mp_ctl_format_value(buf, sizeof(buf), MEMPRESSURE_TUNABLE_LOW_PCT, 0));
+	ASSERT_STREQ("0", buf);
+	ASSERT_EQ(-ENOSPC, mp_ctl_format_value(buf, 2, MEMPRESSURE_TUNABLE_LOW_PCT, 75));
+	ASSERT_STREQ("", buf);
+	ASSERT_EQ(-EINVAL, mp_ctl_format_value(buf, sizeof(buf), MEMPRESSURE_TUNABLE_NR, 1));
 }
 
 TEST(blank_and_comment_lines_do_nothing)

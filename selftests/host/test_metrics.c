@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -486,7 +485,8 @@ static char *body(size_t *len, void *arg)
 
 struct server {
 	struct mpd_http h;
-	int epfd, renders;
+	struct mpd_loop loop;
+	int renders;
 	struct sockaddr_in sa;
 };
 
@@ -504,30 +504,26 @@ static int server_start(struct server *s)
 
 	mpd_http_init(&s->h);
 	s->renders = 0;
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
 	memset(&s->sa, 0, sizeof(s->sa));
 	s->sa.sin_family = AF_INET;
 	s->sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s->epfd < 0 || mpd_http_open(&s->h, (struct sockaddr *)&s->sa, sizeof(s->sa),
-					 s->epfd, 100) < 0)
+	if (mpd_loop_init(&s->loop) < 0 ||
+	    mpd_http_open(&s->h, (struct sockaddr *)&s->sa, sizeof(s->sa), &s->loop, body,
+			  &s->renders) < 0)
 		return -1;
-	return getsockname(s->h.listen_fd, (struct sockaddr *)&s->sa, &len);
+	return getsockname(s->h.listen.fd, (struct sockaddr *)&s->sa, &len);
 }
 
 static void server_stop(struct server *s)
 {
 	mpd_http_close(&s->h);
-	close(s->epfd);
+	mpd_loop_done(&s->loop);
 }
 
 /* One round of the daemon's loop, up to @ms. */
 static void pump(struct server *s, int ms)
 {
-	struct epoll_event evs[16];
-	int n = epoll_wait(s->epfd, evs, 16, ms);
-
-	for (int i = 0; i < n; i++)
-		mpd_http_event(&s->h, evs[i].data.u64, now_ms(), body, &s->renders);
+	mpd_loop_run_once(&s->loop, ms);
 }
 
 static int client(struct server *s)

@@ -9,6 +9,7 @@
 
 #include "kselftest_harness.h"
 
+#include "mp_proto.h"
 #include "mpd_policy.h"
 
 #define PAGE	4096ULL
@@ -228,35 +229,37 @@ TEST(episode_start)
 	struct mpd_policy p = pol(true, true, true);
 	struct mpd_step s = mpd_episode_start(10000, 3, 100, &p, false);
 
-	ASSERT_EQ(MPD_ST_RECLAIM, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_CALLBACKS, s.stage);
 	ASSERT_EQ(10000 + 3 * 100 + 1000, s.next_at);	/* after the callbacks, then grace */
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
 	s = mpd_episode_start(10000, 0, 100, &p, false);
 	ASSERT_EQ(11000, s.next_at);
 	/* The root: callbacks only. */
 	s = mpd_episode_start(10000, 3, 100, &p, true);
-	ASSERT_EQ(MPD_ST_DONE, s.stage);
-	ASSERT_STREQ("callbacks", mpd_stage_names[MPD_ST_RECLAIM]);
-	ASSERT_STREQ("done", mpd_stage_names[MPD_ST_DONE]);
+	ASSERT_EQ(MEMPRESSURED_STAGE_DONE, s.stage);
+	ASSERT_STREQ("callbacks", mp_stage_names[MEMPRESSURED_STAGE_CALLBACKS]);
+	ASSERT_STREQ("reclaimed", mp_stage_names[MEMPRESSURED_STAGE_RECLAIMED]);
+	ASSERT_STREQ("clamped", mp_stage_names[MEMPRESSURED_STAGE_CLAMPED]);
+	ASSERT_STREQ("done", mp_stage_names[MEMPRESSURED_STAGE_DONE]);
 }
 
 TEST(step_not_due_changes_nothing)
 {
 	struct mpd_policy p = pol(true, true, true);
 	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
-	struct mpd_step s = mpd_step_next(MPD_ST_RECLAIM, 5000, 4999, true, &p, &env);
+	struct mpd_step s = mpd_step_next(MEMPRESSURED_STAGE_CALLBACKS, 5000, 4999, true, &p, &env);
 
-	ASSERT_FALSE(mpd_step_due(MPD_ST_RECLAIM, 5000, 4999));
-	ASSERT_TRUE(mpd_step_due(MPD_ST_RECLAIM, 5000, 5000));
-	ASSERT_FALSE(mpd_step_due(MPD_ST_DONE, 0, 100000));
+	ASSERT_FALSE(mpd_step_due(MEMPRESSURED_STAGE_CALLBACKS, 5000, 4999));
+	ASSERT_TRUE(mpd_step_due(MEMPRESSURED_STAGE_CALLBACKS, 5000, 5000));
+	ASSERT_FALSE(mpd_step_due(MEMPRESSURED_STAGE_DONE, 0, 100000));
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
 	ASSERT_FALSE(s.perform);
-	ASSERT_EQ(MPD_ST_RECLAIM, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_CALLBACKS, s.stage);
 	ASSERT_EQ(5000, s.next_at);
 	/* Done stays done. */
-	s = mpd_step_next(MPD_ST_DONE, 0, 100000, true, &p, &env);
+	s = mpd_step_next(MEMPRESSURED_STAGE_DONE, 0, 100000, true, &p, &env);
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
-	ASSERT_EQ(MPD_ST_DONE, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_DONE, s.stage);
 }
 
 TEST(step_full_escalation)
@@ -269,17 +272,17 @@ TEST(step_full_escalation)
 	s = mpd_step_next(s.stage, s.next_at, 1100, true, &p, &env);
 	ASSERT_EQ(MPD_ACT_RECLAIM, s.act);
 	ASSERT_TRUE(s.perform);
-	ASSERT_EQ(MPD_ST_CLAMP, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_RECLAIMED, s.stage);
 	ASSERT_EQ(2100, s.next_at);
 	s = mpd_step_next(s.stage, s.next_at, 2150, true, &p, &env);	/* late tick */
 	ASSERT_EQ(MPD_ACT_CLAMP, s.act);
 	ASSERT_TRUE(s.perform);
-	ASSERT_EQ(MPD_ST_KILL, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_CLAMPED, s.stage);
 	ASSERT_EQ(3150, s.next_at);	/* grace from when it ran */
 	s = mpd_step_next(s.stage, s.next_at, 3150, true, &p, &env);
 	ASSERT_EQ(MPD_ACT_KILL, s.act);
 	ASSERT_TRUE(s.perform);
-	ASSERT_EQ(MPD_ST_DONE, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_DONE, s.stage);
 	ASSERT_EQ(4150, s.next_at);
 }
 
@@ -287,14 +290,14 @@ TEST(step_back_under_ends_it)
 {
 	struct mpd_policy p = pol(true, true, true);
 	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
-	enum mpd_stage st[] = { MPD_ST_RECLAIM, MPD_ST_CLAMP, MPD_ST_KILL };
+	enum mempressured_stage st[] = { MEMPRESSURED_STAGE_CALLBACKS, MEMPRESSURED_STAGE_RECLAIMED, MEMPRESSURED_STAGE_CLAMPED };
 
 	for (size_t i = 0; i < 3; i++) {
 		struct mpd_step s = mpd_step_next(st[i], 1000, 1000, false, &p, &env);
 
 		ASSERT_EQ(MPD_ACT_NONE, s.act);
 		ASSERT_FALSE(s.perform);
-		ASSERT_EQ(MPD_ST_DONE, s.stage);
+		ASSERT_EQ(MEMPRESSURED_STAGE_DONE, s.stage);
 		ASSERT_EQ(1000, s.next_at);
 	}
 }
@@ -303,17 +306,17 @@ TEST(step_reclaim_disabled_or_unavailable)
 {
 	struct mpd_policy off = pol(false, true, true), on = pol(true, true, true);
 	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
-	struct mpd_step s = mpd_step_next(MPD_ST_RECLAIM, 1000, 1000, true, &off, &env);
+	struct mpd_step s = mpd_step_next(MEMPRESSURED_STAGE_CALLBACKS, 1000, 1000, true, &off, &env);
 
 	/* Skipped, but the clamp still waits its grace period. */
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
 	ASSERT_FALSE(s.perform);
-	ASSERT_EQ(MPD_ST_CLAMP, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_RECLAIMED, s.stage);
 	ASSERT_EQ(2000, s.next_at);
 	env.reclaim_available = false;	/* no memory.reclaim */
-	s = mpd_step_next(MPD_ST_RECLAIM, 1000, 1000, true, &on, &env);
+	s = mpd_step_next(MEMPRESSURED_STAGE_CALLBACKS, 1000, 1000, true, &on, &env);
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
-	ASSERT_EQ(MPD_ST_CLAMP, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_RECLAIMED, s.stage);
 	ASSERT_EQ(2000, s.next_at);
 	s = mpd_step_next(s.stage, s.next_at, 2000, true, &on, &env);
 	ASSERT_EQ(MPD_ACT_CLAMP, s.act);
@@ -323,34 +326,34 @@ TEST(step_clamp_disabled_or_root)
 {
 	struct mpd_policy off = pol(true, false, true), on = pol(true, true, true);
 	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
-	struct mpd_step s = mpd_step_next(MPD_ST_CLAMP, 1000, 1000, true, &off, &env);
+	struct mpd_step s = mpd_step_next(MEMPRESSURED_STAGE_RECLAIMED, 1000, 1000, true, &off, &env);
 
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
-	ASSERT_EQ(MPD_ST_KILL, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_CLAMPED, s.stage);
 	ASSERT_EQ(2000, s.next_at);
 	s = mpd_step_next(s.stage, s.next_at, 2000, true, &off, &env);
 	ASSERT_EQ(MPD_ACT_KILL, s.act);
 	env.root = true;
-	s = mpd_step_next(MPD_ST_CLAMP, 1000, 1000, true, &on, &env);
+	s = mpd_step_next(MEMPRESSURED_STAGE_RECLAIMED, 1000, 1000, true, &on, &env);
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
-	ASSERT_EQ(MPD_ST_KILL, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_CLAMPED, s.stage);
 }
 
 TEST(step_kill_disabled_or_no_suspect)
 {
 	struct mpd_policy off = pol(true, true, false), on = pol(true, true, true);
 	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
-	struct mpd_step s = mpd_step_next(MPD_ST_KILL, 1000, 1000, true, &off, &env);
+	struct mpd_step s = mpd_step_next(MEMPRESSURED_STAGE_CLAMPED, 1000, 1000, true, &off, &env);
 
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
 	ASSERT_FALSE(s.perform);
-	ASSERT_EQ(MPD_ST_DONE, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_DONE, s.stage);
 	/* No kill without a suspect, even with kill = yes. */
 	env.has_suspect = false;
-	s = mpd_step_next(MPD_ST_KILL, 1000, 1000, true, &on, &env);
+	s = mpd_step_next(MEMPRESSURED_STAGE_CLAMPED, 1000, 1000, true, &on, &env);
 	ASSERT_EQ(MPD_ACT_NONE, s.act);
 	ASSERT_FALSE(s.perform);
-	ASSERT_EQ(MPD_ST_DONE, s.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_DONE, s.stage);
 }
 
 TEST(step_all_disabled)
@@ -358,7 +361,7 @@ TEST(step_all_disabled)
 	struct mpd_policy p = pol(false, false, false);
 	struct mpd_step_env env = { .reclaim_available = true, .has_suspect = true };
 	struct mpd_step s = mpd_episode_start(0, 0, 0, &p, false);
-	enum mpd_stage want[] = { MPD_ST_CLAMP, MPD_ST_KILL, MPD_ST_DONE };
+	enum mempressured_stage want[] = { MEMPRESSURED_STAGE_RECLAIMED, MEMPRESSURED_STAGE_CLAMPED, MEMPRESSURED_STAGE_DONE };
 
 	for (size_t i = 0; i < 3; i++) {
 		s = mpd_step_next(s.stage, s.next_at, s.next_at, true, &p, &env);
@@ -387,7 +390,7 @@ TEST(step_dry_run_same_decisions)
 		ASSERT_TRUE(a.perform);
 		ASSERT_FALSE(b.perform);	/* the caller only says what it would do */
 	}
-	ASSERT_EQ(MPD_ST_DONE, b.stage);
+	ASSERT_EQ(MEMPRESSURED_STAGE_DONE, b.stage);
 }
 
 /* The clamp lowers memory.high to the soft limit, in pages; never raises it. */

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host unit tests for the /proc/mempressure parsers (userspace/common). */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 
@@ -101,6 +105,39 @@ TEST(key_value)
 	ASSERT_EQ(-ENOENT, mp_kv_get_u64(TEXT(text), "sample", &v));
 	ASSERT_EQ(-ENAMETOOLONG, mp_kv_get(TEXT(text), "version", out, 5));
 	ASSERT_EQ(-EINVAL, mp_kv_get_u64(TEXT(text), "version", &v));
+}
+
+/* A table read from a directory: the module's, or a fixture like this one. */
+TEST(table_read_from_a_directory)
+{
+	char dir[] = "/tmp/test_table.XXXXXX", path[PATH_MAX], big[PATH_MAX + 8];
+	struct mp_table t;
+	FILE *f;
+
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/cgroups", dir);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fputs("cgroup id current_bytes\n/ 1 100\n/a\\040b 7 50\n", f);
+	ASSERT_EQ(0, fclose(f));
+
+	ASSERT_EQ(0, mp_table_read(dir, "cgroups", &t));
+	ASSERT_EQ(2, t.nr_rows);
+	ASSERT_EQ(2, mp_table_column(&t, "current_bytes"));
+	ASSERT_STREQ("/a\\040b", mp_table_cell(&t, 1, 0));
+	mp_table_free(&t);
+
+	/* Zeroed on any error, so that freeing it is safe. */
+	memset(&t, 0x5a, sizeof(t));
+	ASSERT_EQ(-ENOENT, mp_table_read(dir, "processes", &t));
+	ASSERT_NULL(t.text);
+	mp_table_free(&t);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ASSERT_EQ(-ENAMETOOLONG, mp_table_read(dir, big, &t));
+
+	unlink(path);
+	rmdir(dir);
 }
 
 TEST_HARNESS_MAIN

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Host unit tests for module/window.c, the growth-rate windows: the same
- * source the module runs, built for userspace.
+ * source the module runs, built for userspace; and the leak windows the
+ * control grammar takes.
  */
+#include <errno.h>
+
 #include "kselftest_harness.h"
 
+#include "control_parse.h"
 #include "window.h"
 
 #define SEC	1000000000ULL
@@ -193,6 +197,29 @@ TEST(per_sec_bounds)
 	/* 16 TiB over 10 s does not overflow. */
 	ASSERT_EQ((s64)(16ULL << 40) / 10, mp_per_sec((s64)(16ULL << 40),
 						       10 * SEC));
+}
+
+/*
+ * leak_window names a growth window: the control grammar (pure/) takes
+ * exactly the lengths of the windows this file measures.
+ */
+TEST(leak_window_takes_exactly_the_growth_windows)
+{
+	unsigned int nr_ok = 0;
+
+	for (u64 s = 0; s <= 400; s++) {
+		bool is_window = false;
+
+		for (int w = 0; w < MP_NR_WINDOWS; w++)
+			is_window |= mp_window_seconds(w) == s;
+		EXPECT_EQ(is_window ? 0 : -ERANGE,
+			  mp_ctl_check(MEMPRESSURE_TUNABLE_LEAK_WINDOW, s))
+			TH_LOG("leak_window %llu", (unsigned long long)s);
+		nr_ok += is_window;
+	}
+	EXPECT_EQ(MP_NR_WINDOWS, nr_ok);
+	EXPECT_EQ(0, mp_ctl_check(MEMPRESSURE_TUNABLE_LEAK_WINDOW,
+				  mp_ctl_default(MEMPRESSURE_TUNABLE_LEAK_WINDOW)));
 }
 
 TEST_HARNESS_MAIN

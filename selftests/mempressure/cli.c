@@ -643,7 +643,7 @@ TEST_F(cli, bad_values_are_refused_clearly)
 
 		memcpy(argv, refusals[i].argv, sizeof(argv));
 		if (refusals[i].tunable)
-			argv[1] = mp_tunables[refusals[i].tunable - 1].name;
+			argv[1] = mp_ctl_name(refusals[i].tunable - 1);
 		cli_finish(cli_start(argv), &R);
 		EXPECT_EQ(refusals[i].rc, R.rc) TH_LOG("%s %s %s: %s", argv[0], argv[1], argv[2], R.err);
 		EXPECT_NE(NULL, strstr(R.err, refusals[i].err)) TH_LOG("%s", R.err);

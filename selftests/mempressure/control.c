@@ -108,16 +108,15 @@ static void set_lines(const uint64_t *values, char *out, size_t size)
 
 	out[0] = '\0';
 	for (t = 0; t < MEMPRESSURE_TUNABLE_NR; t++) {
-		uint64_t v = values ? values[t] : mp_tunables[t].def;
-		char value[32];
+		uint64_t v = values ? values[t] : mp_ctl_default(t);
+		int n;
 
 		/* interval_ms defaults to the load parameter's value. */
 		if (!values && t == MEMPRESSURE_TUNABLE_INTERVAL_MS)
 			v = MP_TEST_INTERVAL_MS;
-		mp_tunable_format(t, v, value, sizeof(value));
-		used += snprintf(out + used, size - used, "%s %s %s\n",
-				 MEMPRESSURE_CTL_SET, mp_tunables[t].name,
-				 value);
+		n = mp_ctl_format_tunable(out + used, size - used, t, v);
+		if (n > 0)
+			used += n;
 	}
 }
 
@@ -127,7 +126,7 @@ static void default_values(uint64_t *values)
 	int t;
 
 	for (t = 0; t < MEMPRESSURE_TUNABLE_NR; t++)
-		values[t] = mp_tunables[t].def;
+		values[t] = mp_ctl_default(t);
 	values[MEMPRESSURE_TUNABLE_INTERVAL_MS] = MP_TEST_INTERVAL_MS;
 }
 
@@ -195,14 +194,14 @@ static size_t expand(FIXTURE_DATA(control) *self, const char *tmpl,
 		case 'P': s = MEMPRESSURE_CTL_SOFT_PID; break;
 		case 'D': s = MEMPRESSURE_CTL_DEFAULT; break;
 		case 'N': s = MEMPRESSURE_CTL_NONE; break;
-		case 'T': s = mp_tunables[tunable].name; break;
+		case 'T': s = mp_ctl_name(tunable); break;
 		case '<':
-			mp_tunable_format(tunable, mp_tunables[tunable].min - 1,
-					  value, sizeof(value));
+			mp_ctl_format_value(value, sizeof(value), tunable,
+					    mp_ctl_min(tunable) - 1);
 			break;
 		case '>':
-			mp_tunable_format(tunable, mp_tunables[tunable].max + 1,
-					  value, sizeof(value));
+			mp_ctl_format_value(value, sizeof(value), tunable,
+					    mp_ctl_max(tunable) + 1);
 			break;
 		case 'G': mp_cg_path(self->cg, value, sizeof(value)); break;
 		case 'R': s = self->cg; break;
@@ -310,16 +309,16 @@ TEST_F(control, malformed_writes_refused)
 		cases++;
 	}
 	for (t = 0; t < MEMPRESSURE_TUNABLE_NR; t++) {
-		if (mp_tunables[t].min > 0) {
+		if (mp_ctl_min(t) > 0) {
 			len = expand(self, "$S $T $<\n", t, buf, sizeof(buf));
 			snprintf(why, sizeof(why), "%s below its range",
-				 mp_tunables[t].name);
+				 mp_ctl_name(t));
 			ok += refused(_metadata, self, buf, len, ERANGE, why);
 			cases++;
 		}
 		len = expand(self, "$S $T $>\n", t, buf, sizeof(buf));
 		snprintf(why, sizeof(why), "%s above its range",
-			 mp_tunables[t].name);
+			 mp_ctl_name(t));
 		ok += refused(_metadata, self, buf, len, ERANGE, why);
 		cases++;
 	}
@@ -517,7 +516,7 @@ TEST_F(control, good_writes_apply)
 	EXPECT_STREQ(want, self->after);
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 	ASSERT_EQ(0, mp_cg_cell_u64(self->cg2, MP_CGCOL(SOFT_LIMIT), &v));
-	EXPECT_EQ(CG2_MAX / 100 * mp_tunables[MEMPRESSURE_TUNABLE_SOFT_PCT].def,
+	EXPECT_EQ(CG2_MAX / 100 * mp_ctl_default(MEMPRESSURE_TUNABLE_SOFT_PCT),
 		  v);
 	EXPECT_EQ(-ENODATA, mp_proc_cell_u64(self->idle, MP_PCOL(SOFT_LIMIT),
 					     &v));

@@ -475,7 +475,7 @@ TEST_F_TIMEOUT(faults, control_write, 600)
 	snprintf(batch, sizeof(batch),
 		 "set calm_ms 1234\nsoft /" CG " 50%%\nsoft-pid %d 10485760\n", getpid());
 	snprintf(undo, sizeof(undo), "set calm_ms %" PRIu64 "\nsoft /" CG " default\nsoft-pid %d none\n",
-		 mp_tunables[MEMPRESSURE_TUNABLE_CALM_MS].def, getpid());
+		 mp_ctl_default(MEMPRESSURE_TUNABLE_CALM_MS), getpid());
 	ASSERT_LT(0, mp_control_read(base, sizeof(base)));
 	ASSERT_EQ(0, attrs_filter(&self->a, false));
 	for (n = 1; n <= MAX_POINTS; n++) {
@@ -591,7 +591,7 @@ TEST_F_TIMEOUT(faults, events_read, 600)
 		const char *cur = "?", *soft = "?", *over = "?";
 		struct mp_table t;
 
-		if (!mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t)) {
+		if (!mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t)) {
 			mp_row_raw(&t, MP_CGCOL(PATH), "/" CG_EV, MP_CGCOL(CURRENT), &cur);
 			mp_row_raw(&t, MP_CGCOL(PATH), "/" CG_EV, MP_CGCOL(SOFT_LIMIT), &soft);
 			mp_row_raw(&t, MP_CGCOL(PATH), "/" CG_EV, MP_CGCOL(SOFT_OVER), &over);
@@ -610,7 +610,7 @@ static bool listed_all(FIXTURE_DATA(faults) *self)
 	uint64_t v;
 	bool all = true;
 
-	if (mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t))
+	if (mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t))
 		return false;
 	for (int i = 0; i < self->nr_kids && all; i++) {
 		char pid[16];
@@ -619,7 +619,7 @@ static bool listed_all(FIXTURE_DATA(faults) *self)
 		all = !mp_row_u64(&t, MP_PCOL(PID), pid, MP_PCOL(RSS), &v);
 	}
 	mp_table_free(&t);
-	if (!all || mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t))
+	if (!all || mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t))
 		return false;
 	for (int i = 0; i < self->nr_cgs && all; i++) {
 		char path[40];

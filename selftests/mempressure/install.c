@@ -136,7 +136,7 @@ FIXTURE_SETUP(install)
 		       INTERVAL, MODPROBE_CONF);
 	}
 	/* Not the default: otherwise the test could not tell it applied. */
-	ASSERT_NE(mp_tunables[MEMPRESSURE_TUNABLE_INTERVAL_MS].def,
+	ASSERT_NE(mp_ctl_default(MEMPRESSURE_TUNABLE_INTERVAL_MS),
 		  self->interval_ms);
 }
 

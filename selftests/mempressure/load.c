@@ -136,7 +136,7 @@ static long table_rows(const char *file)
 	long rows;
 	int err;
 
-	err = mp_read_table(file, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, file, &t);
 	if (err)
 		return err;
 	rows = (long)t.nr_rows;
@@ -393,7 +393,7 @@ TEST_F(load, max_cgroups_bound)
 	ASSERT_EQ(0, mp_load("max_cgroups=2 interval_ms=200"));
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
 	EXPECT_EQ(2, t.nr_rows);
 	col = mp_table_column(&t, "cgroup");
 	ASSERT_LE(0, col);

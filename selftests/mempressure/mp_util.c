@@ -105,22 +105,6 @@ int mp_wait_more_samples(unsigned int n, int timeout_ms)
 	return mp_wait_samples(samples + n, timeout_ms);
 }
 
-int mp_read_table(const char *file, struct mp_table *t)
-{
-	char path[256];
-	char *text;
-	size_t len;
-	int err;
-
-	snprintf(path, sizeof(path), "%s/%s", MEMPRESSURE_PROC_PATH, file);
-	err = mp_read_file(path, &text, &len);
-	if (err)
-		return err;
-	err = mp_table_parse(text, len, t);
-	free(text);
-	return err;
-}
-
 static int mp_row_cell(const struct mp_table *t, const char *key_col,
 		       const char *key, const char *col, const char **cell)
 {
@@ -176,7 +160,7 @@ int mp_process_listed(pid_t pid, bool *listed)
 	char key[16];
 	int col, err;
 
-	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t);
 	if (err)
 		return err;
 	col = mp_table_column(&t, "pid");
@@ -512,12 +496,6 @@ int kmsg_read_new(int fd, char *buf, size_t size)
 
 /* --- signals, events, control --- */
 
-#define MP_TUNABLE_INFO(e, name, lo, hi, def)	{ name, lo, hi, def },
-
-const struct mp_tunable_info mp_tunables[MEMPRESSURE_TUNABLE_NR] = {
-	MEMPRESSURE_TUNABLES(MP_TUNABLE_INFO)
-};
-
 int mp_daemon_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -625,24 +603,6 @@ uint64_t mp_now_usec(void)
 	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
-bool mp_tunable_hundredths(int tunable)
-{
-	/* The header: "PSI thresholds are hundredths of a percent". */
-	return tunable == MEMPRESSURE_TUNABLE_PSI_LOW ||
-	       tunable == MEMPRESSURE_TUNABLE_PSI_MEDIUM ||
-	       tunable == MEMPRESSURE_TUNABLE_PSI_CRITICAL;
-}
-
-void mp_tunable_format(int tunable, uint64_t value, char *out, size_t size)
-{
-	if (mp_tunable_hundredths(tunable))
-		snprintf(out, size, "%llu.%02llu",
-			 (unsigned long long)(value / 100),
-			 (unsigned long long)(value % 100));
-	else
-		snprintf(out, size, "%llu", (unsigned long long)value);
-}
-
 int mp_control_read(char *buf, size_t size)
 {
 	size_t n = 0;
@@ -704,13 +664,10 @@ int mp_control_cmd(const char *cmd)
 
 int mp_control_set(int tunable, uint64_t value)
 {
-	char cmd[128], v[32];
+	char cmd[MP_CTL_TUNABLE_LINE_MAX];
 
-	if (tunable < 0 || tunable >= MEMPRESSURE_TUNABLE_NR)
+	if (mp_ctl_format_tunable(cmd, sizeof(cmd), tunable, value) < 0)
 		return -EINVAL;
-	mp_tunable_format(tunable, value, v, sizeof(v));
-	snprintf(cmd, sizeof(cmd), "%s %s %s\n", MEMPRESSURE_CTL_SET,
-		 mp_tunables[tunable].name, v);
 	return mp_control_cmd(cmd);
 }
 
@@ -813,7 +770,7 @@ int mp_cg_cell(const char *name, const char *col, char *out, size_t size)
 	if (err)
 		return err;
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-	err = mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t);
 	if (err)
 		return err;
 	err = mp_row_str(&t, MP_CGCOL(ID), key, col, out, size);
@@ -836,7 +793,7 @@ int mp_proc_cell(pid_t pid, const char *col, char *out, size_t size)
 	int err;
 
 	snprintf(key, sizeof(key), "%d", pid);
-	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t);
 	if (err)
 		return err;
 	err = mp_row_str(&t, MP_PCOL(PID), key, col, out, size);

@@ -50,9 +50,6 @@ int mp_wait_samples(uint64_t target, int timeout_ms);
 /* Wait until @n more samples than now have been taken. */
 int mp_wait_more_samples(unsigned int n, int timeout_ms);
 
-/* Read and parse /proc/mempressure/@file (MEMPRESSURE_FILE_*). */
-int mp_read_table(const char *file, struct mp_table *t);
-
 /* A numeric cell of the row whose column @key_col equals @key. */
 int mp_row_u64(const struct mp_table *t, const char *key_col, const char *key,
 	       const char *col, uint64_t *v);
@@ -166,18 +163,16 @@ uint64_t mp_percentile(const uint64_t *v, size_t n, unsigned int p);
 /* --- signals, events, control --- */
 
 /*
- * The names of <linux/mempressure.h>, indexed by its enums (module/names.c,
+ * The names of <linux/mempressure.h>, indexed by its enums (pure/names.c,
  * the very tables the module prints from), so that a test never types a
  * column, key, level, kind, reason or tunable name itself: MP_PCOL(LEAK) is
- * "leak", MP_KIND(SOFT_OVER) is "soft_over".
+ * "leak", MP_KIND(SOFT_OVER) is "soft_over".  A tunable's name, range,
+ * default and format are the control grammar's (pure/control_parse.h):
+ * mp_ctl_name(), mp_ctl_min(), mp_ctl_max(), mp_ctl_default(),
+ * mp_ctl_format_value().
  */
+#include "control_parse.h"
 #include "names.h"
-
-struct mp_tunable_info {
-	const char *name;
-	uint64_t min, max, def;		/* as the header gives them */
-};
-extern const struct mp_tunable_info mp_tunables[MEMPRESSURE_TUNABLE_NR];
 
 #define MP_PCOL(x)	(mp_process_columns[MEMPRESSURE_PROC_##x])
 #define MP_CGCOL(x)	(mp_cgroup_columns[MEMPRESSURE_CG_##x])
@@ -186,18 +181,10 @@ extern const struct mp_tunable_info mp_tunables[MEMPRESSURE_TUNABLE_NR];
 #define MP_KIND(x)	(mp_event_kinds[MEMPRESSURE_EVENT_##x])
 #define MP_EKEY(x)	(mp_event_keys[MEMPRESSURE_EKEY_##x])
 #define MP_REASON(x)	(mp_reasons[MEMPRESSURE_REASON_##x])
-#define MP_TUNABLE(x)	(mp_tunables[MEMPRESSURE_TUNABLE_##x].name)
+#define MP_TUNABLE(x)	(mp_ctl_name(MEMPRESSURE_TUNABLE_##x))
 
 #define MP_EVENTS_PATH	MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_EVENTS
 #define MP_CONTROL_PATH	MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_CONTROL
-
-/*
- * Tunables kept in hundredths and written with two decimals (the PSI
- * thresholds, "10.00"); the others are plain integers.
- */
-bool mp_tunable_hundredths(int tunable);
-/* @value of @tunable as the control file shows it: "75", "10.00". */
-void mp_tunable_format(int tunable, uint64_t value, char *out, size_t size);
 
 /*
  * The control file.  mp_control_read() reads all of it into @buf (NUL

@@ -302,7 +302,7 @@ TEST_F(processes, rss_matches_proc_status)
 		size_t i;
 
 		ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
-		ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t));
+		ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t));
 		for (i = 0; i < ARRAY_SIZE(pairs); i++) {
 			uint64_t kb;
 
@@ -525,7 +525,7 @@ TEST_F_TIMEOUT(processes, growth_rate, 120)
 	sleep_until_ns(start + GROWTH_SECONDS * 1000000000LL);
 	ASSERT_EQ(0, mp_wait_more_samples(1, MP_WAIT_MS));
 
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t));
 	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, mp_row_s64(&t, "pid", key[i],
 					"growth10_bytes_per_sec", &growth10[i]));
@@ -635,7 +635,7 @@ TEST_F(processes, kernel_threads_excluded_and_order)
 	int col;
 
 	ASSERT_EQ(0, mp_wait_more_samples(1, MP_WAIT_MS));
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t));
 	col = mp_table_column(&t, "pid");
 	ASSERT_LE(0, col);
 
@@ -716,7 +716,7 @@ TEST_F(processes, comm_escaping)
 	close(pipefd[0]);
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 
-	ASSERT_EQ(0, mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t));
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t));
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		char key[16], comm[64];
 		const char *cell;

@@ -410,7 +410,7 @@ static int cg_view(const char *name, struct cg_view *v)
 	if (err)
 		return err;
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-	err = mp_read_table(MEMPRESSURE_FILE_CGROUPS, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t);
 	if (err)
 		return err;
 	err = mp_row_str(&t, MP_CGCOL(ID), key, MP_CGCOL(LEVEL), cell,
@@ -497,11 +497,11 @@ static int wait_fall(struct __test_metadata *_metadata, const char *name,
 TEST_F_TIMEOUT(signals, levels, 120)
 {
 	uint64_t low = percent_of(CG_LIMIT,
-				  mp_tunables[MEMPRESSURE_TUNABLE_LOW_PCT].def);
+				  mp_ctl_default(MEMPRESSURE_TUNABLE_LOW_PCT));
 	uint64_t soft = percent_of(CG_LIMIT,
-				   mp_tunables[MEMPRESSURE_TUNABLE_SOFT_PCT].def);
+				   mp_ctl_default(MEMPRESSURE_TUNABLE_SOFT_PCT));
 	uint64_t crit = percent_of(CG_LIMIT,
-				   mp_tunables[MEMPRESSURE_TUNABLE_CRITICAL_PCT].def);
+				   mp_ctl_default(MEMPRESSURE_TUNABLE_CRITICAL_PCT));
 	const struct {
 		uint64_t at, threshold;
 		int level;
@@ -621,7 +621,7 @@ static void count_levels(const struct mp_event *ev, void *arg)
 TEST_F_TIMEOUT(signals, no_flapping, 120)
 {
 	uint64_t low = percent_of(CG_LIMIT,
-				  mp_tunables[MEMPRESSURE_TUNABLE_LOW_PCT].def);
+				  mp_ctl_default(MEMPRESSURE_TUNABLE_LOW_PCT));
 	struct level_count count = { 0 };
 	uint64_t start, t0, t1, seen_at, cur, s0, s1;
 	int phase, sampled_above = 0, not_low = 0;
@@ -749,7 +749,7 @@ static void drain_soft(struct __test_metadata *_metadata,
  */
 TEST_F_TIMEOUT(signals, soft_limits, 120)
 {
-	uint64_t margin_pct = mp_tunables[MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT].def;
+	uint64_t margin_pct = mp_ctl_default(MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT);
 	uint64_t cg_margin = percent_of(SOFT_CG, margin_pct);
 	uint64_t pid_margin = percent_of(SOFT_PID, margin_pct);
 	struct soft_count c = { 0 };
@@ -1001,7 +1001,7 @@ static int leak_cells(pid_t pid, uint64_t *leak, int64_t *ttl,
 	int err;
 
 	snprintf(key, sizeof(key), "%d", pid);
-	err = mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t);
+	err = mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t);
 	if (err)
 		return err;
 	err = mp_row_u64(&t, MP_PCOL(PID), key, MP_PCOL(LEAK), leak);
@@ -1041,7 +1041,7 @@ static int wait_leak_event(struct __test_metadata *_metadata,
 		if (err != -ETIMEDOUT || !left)
 			return err;
 		snprintf(key, sizeof(key), "%d", pid);
-		if (mp_read_table(MEMPRESSURE_FILE_PROCESSES, &t))
+		if (mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_PROCESSES, &t))
 			continue;
 		if (!mp_row_u64(&t, MP_PCOL(PID), key, MP_PCOL(RSS), &rss) &&
 		    !mp_row_s64(&t, MP_PCOL(PID), key, MP_PCOL(GROWTH10), &g10) &&

@@ -17,19 +17,19 @@ TOOL_BINS += $(BUILD)/selftests/mempressure
 HOST_TESTS += test_cli
 SELFTESTS += cli
 
-$(BUILD)/userspace/mempressure: $(CLI_SRC) $(CLI_HDR) $(COMMON_SRC) $(COMMON_HDR) module/names.c module/names.h VERSION
+$(BUILD)/userspace/mempressure: $(CLI_SRC) $(CLI_HDR) $(COMMON_SRC) $(COMMON_HDR) VERSION
 	@mkdir -p $(@D)
-	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_SRC) $(COMMON_SRC) module/names.c $(LDFLAGS)
+	$(CC) $(CLI_CFLAGS) -o $@ $(CLI_SRC) $(COMMON_SRC) $(LDFLAGS)
 
 # The VM guest has no libc.
-$(BUILD)/selftests/mempressure: $(CLI_SRC) $(CLI_HDR) $(COMMON_SRC) $(COMMON_HDR) module/names.c module/names.h VERSION
+$(BUILD)/selftests/mempressure: $(CLI_SRC) $(CLI_HDR) $(COMMON_SRC) $(COMMON_HDR) VERSION
 	@mkdir -p $(@D)
-	$(CC) $(CLI_CFLAGS) -static -o $@ $(CLI_SRC) $(COMMON_SRC) module/names.c
+	$(CC) $(CLI_CFLAGS) -static -o $@ $(CLI_SRC) $(COMMON_SRC)
 
 # It also runs the program it names, on procfs files of its own.
-$(BUILD)/host-tests/test_cli: selftests/host/test_cli.c userspace/cli/cli_format.c userspace/cli/cli_format.h userspace/common/mp_table.c module/names.c $(COMMON_HDR) $(KSRC)/.stamp $(BUILD)/userspace/mempressure
+$(BUILD)/host-tests/test_cli: selftests/host/test_cli.c userspace/cli/cli_format.c userspace/cli/cli_format.h userspace/common/mp_table.c $(PURE_SRC) $(COMMON_HDR) $(KSRC)/.stamp $(BUILD)/userspace/mempressure
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/cli \
 		-isystem $(KSRC)/tools/testing/selftests \
 		-DCLI_BIN='"$(abspath $(BUILD))/userspace/mempressure"' \
-		-o $@ $< userspace/cli/cli_format.c userspace/common/mp_table.c module/names.c
+		-o $@ $< userspace/cli/cli_format.c userspace/common/mp_table.c $(PURE_SRC)

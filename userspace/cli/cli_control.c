@@ -3,8 +3,9 @@
  * soft and set: commands for /proc/mempressure/control (docs/control.md);
  * thresholds: the tunables it has now, read back from it.
  * Everything the CLI can check is checked before writing (names, ranges,
- * paths, sizes), with a usage error; what only the kernel knows (does the
- * cgroup or pid exist, may we write) comes back as its errno, said plainly.
+ * paths, sizes), with a usage error, and with the module's own grammar
+ * (pure/control_parse.c); what only the kernel knows (does the cgroup or
+ * pid exist, may we write) comes back as its errno, said plainly.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,25 +16,9 @@
 
 #include "cli.h"
 #include "cli_source.h"
+#include "control_parse.h"
 
 #define CGROUP_PREFIX	"/sys/fs/cgroup"
-/* The largest pid the control file takes (PID_MAX_LIMIT). */
-#define MP_PID_MAX	4194304
-
-struct tunable {
-	const char *name;
-	uint64_t min, max;
-};
-
-#define TUNABLE(e, name, min, max, def)	{ name, min, max },
-static const struct tunable tunables[] = { MEMPRESSURE_TUNABLES(TUNABLE) };
-#undef TUNABLE
-
-/* The PSI thresholds are hundredths of a percent, written "10.00". */
-static bool hundredths(const struct tunable *tu)
-{
-	return !strncmp(tu->name, "psi_", 4);
-}
 
 enum { C_COMMAND, C_NR };
 
@@ -98,9 +83,10 @@ static int control_write(struct cli_opts *o, const char *cmd)
 }
 
 /*
- * A cgroup path as the control file takes it: absolute from the cgroup
- * root (a /sys/fs/cgroup/... path is accepted too), no empty, "." or ".."
- * component, no trailing '/', escaped as in the tables.
+ * A cgroup path as the control file takes it (mp_ctl_check_path()):
+ * absolute from the cgroup root (a /sys/fs/cgroup/... path is accepted
+ * too), no empty, "." or ".." component, no trailing '/'; escaped as in
+ * the tables.
  */
 static int cgroup_arg(const char *arg, char *out, size_t size)
 {
@@ -108,19 +94,8 @@ static int cgroup_arg(const char *arg, char *out, size_t size)
 
 	if (!strncmp(p, CGROUP_PREFIX "/", sizeof(CGROUP_PREFIX)))
 		p += sizeof(CGROUP_PREFIX) - 1;
-	if (*p != '/')
+	if (mp_ctl_check_path(p, strlen(p)))
 		return -EINVAL;
-	if (strcmp(p, "/")) {
-		for (const char *c = p; *c; ) {
-			size_t len;
-
-			c++;
-			len = strcspn(c, "/");
-			if (!len || (len == 1 && c[0] == '.') || (len == 2 && !strncmp(c, "..", 2)))
-				return -EINVAL;
-			c += len;
-		}
-	}
 	return cli_escape(out, size, p);
 }
 
@@ -131,7 +106,7 @@ static long pid_arg(const char *arg)
 
 	if (strncmp(arg, "pid:", 4))
 		return 0;
-	if (parse_number(arg + 4, &pid) || !pid || pid > MP_PID_MAX)
+	if (parse_number(arg + 4, &pid) || !pid || pid > MP_CTL_PID_MAX)
 		return -1;
 	return (long)pid;
 }
@@ -154,7 +129,8 @@ int cli_soft(struct cli_opts *o)
 		return CLI_EXIT_USAGE;
 	}
 	if (pid < 0) {
-		cli_err("invalid process '%s': expected pid:PID with PID from 1 to %d", target, MP_PID_MAX);
+		cli_err("invalid process '%s': expected pid:PID with PID from 1 to %d", target,
+			MP_CTL_PID_MAX);
 		return CLI_EXIT_USAGE;
 	}
 	if (!pid && cgroup_arg(target, cg, sizeof(cg))) {
@@ -192,49 +168,60 @@ int cli_soft(struct cli_opts *o)
 	return control_write(o, cmd);
 }
 
+/*
+ * The values @t takes, "10, 60 or 300", for a tunable whose range has
+ * holes: each value of its range that mp_ctl_check() accepts.
+ */
+static void value_list(enum mempressure_tunable t, char *out, size_t size)
+{
+	size_t n = 0, nr = 0;
+
+	out[0] = '\0';
+	for (u64 v = mp_ctl_min(t); v <= mp_ctl_max(t); v++)
+		nr += !mp_ctl_check(t, v);
+	for (u64 v = mp_ctl_min(t), i = 0; v <= mp_ctl_max(t) && n < size; v++) {
+		if (mp_ctl_check(t, v))
+			continue;
+		i++;
+		n += (size_t)snprintf(out + n, size - n, "%s%llu",
+				      i == 1 ? "" : i == nr ? " or " : ", ", (unsigned long long)v);
+	}
+}
+
 int cli_set(struct cli_opts *o)
 {
 	const char *name = o->argv[0], *value = o->argv[1];
-	const struct tunable *tu = NULL;
-	char cmd[256], names[512];
+	char cmd[MP_CTL_TUNABLE_LINE_MAX], names[512], lo[32], hi[32];
+	int t = mp_ctl_lookup(name, strlen(name)), len;
 	size_t n = 0;
-	uint64_t v;
-	int err;
+	u64 v;
 
-	for (size_t i = 0; i < sizeof(tunables) / sizeof(tunables[0]); i++) {
-		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
-				      tunables[i].name);
-		if (!strcmp(name, tunables[i].name))
-			tu = &tunables[i];
-	}
-	if (!tu) {
+	if (t < 0) {
+		for (int i = 0; i < MEMPRESSURE_TUNABLE_NR; i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+					      mp_ctl_name(i));
 		cli_err("unknown tunable '%s'; the tunables are: %s", name, names);
 		return CLI_EXIT_USAGE;
 	}
-	if (hundredths(tu))
-		err = cli_parse_hundredths(value, &v);
-	else
-		err = parse_number(value, &v);
-	if (err || v < tu->min || v > tu->max ||
-	    (!strcmp(tu->name, "leak_window") && v != 10 && v != 60 && v != 300)) {
-		if (!strcmp(tu->name, "leak_window"))
-			cli_err("invalid value '%s' for leak_window: 10, 60 or 300 (seconds)", value);
-		else if (hundredths(tu))
-			cli_err("invalid value '%s' for %s: a percentage from %llu.%02llu to %llu.%02llu, up to two decimals",
-				value, tu->name, (unsigned long long)(tu->min / 100),
-				(unsigned long long)(tu->min % 100), (unsigned long long)(tu->max / 100),
-				(unsigned long long)(tu->max % 100));
-		else
-			cli_err("invalid value '%s' for %s: a whole number from %llu to %llu", value,
-				tu->name, (unsigned long long)tu->min, (unsigned long long)tu->max);
+	if (mp_ctl_parse_value(t, value, strlen(value), &v)) {
+		mp_ctl_format_value(lo, sizeof(lo), t, mp_ctl_min(t));
+		mp_ctl_format_value(hi, sizeof(hi), t, mp_ctl_max(t));
+		if (t == MEMPRESSURE_TUNABLE_LEAK_WINDOW) {
+			value_list(t, names, sizeof(names));
+			cli_err("invalid value '%s' for %s: %s (seconds)", value, name, names);
+		} else if (mp_ctl_is_hundredths(t)) {
+			cli_err("invalid value '%s' for %s: a percentage from %s to %s, up to two decimals",
+				value, name, lo, hi);
+		} else {
+			cli_err("invalid value '%s' for %s: a whole number from %s to %s", value,
+				name, lo, hi);
+		}
 		return CLI_EXIT_USAGE;
 	}
-	if (hundredths(tu))
-		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SET " %s %llu.%02llu", tu->name,
-			 (unsigned long long)(v / 100), (unsigned long long)(v % 100));
-	else
-		snprintf(cmd, sizeof(cmd), MEMPRESSURE_CTL_SET " %s %llu", tu->name,
-			 (unsigned long long)v);
+	/* The command without its newline, as it is shown. */
+	len = mp_ctl_format_tunable(cmd, sizeof(cmd), t, v);
+	if (len > 0)
+		cmd[len - 1] = '\0';
 	return control_write(o, cmd);
 }
 
@@ -244,11 +231,9 @@ int cli_set(struct cli_opts *o)
  * can be written back.  A tunable the file does not list is "-"; a line
  * this CLI does not know (a newer module) is left out.
  */
-#define NR_TUNABLES	(sizeof(tunables) / sizeof(tunables[0]))
-
 int cli_thresholds(struct cli_opts *o)
 {
-	static struct cli_col cols[NR_TUNABLES];
+	static struct cli_col cols[MEMPRESSURE_TUNABLE_NR];
 	char path[512], *buf, *line, *save = NULL;
 	struct cli_table t;
 	size_t len;
@@ -256,12 +241,12 @@ int cli_thresholds(struct cli_opts *o)
 
 	if (!cli_module_loaded())
 		return cli_no_module();
-	for (size_t i = 0; i < NR_TUNABLES; i++) {
-		cols[i].name = cols[i].key = tunables[i].name;
-		cols[i].type = hundredths(&tunables[i]) ? CLI_T_PCT :
-			!strcmp(tunables[i].name, "leak_min_bytes") ? CLI_T_BYTES : CLI_T_U64;
+	for (int i = 0; i < MEMPRESSURE_TUNABLE_NR; i++) {
+		cols[i].name = cols[i].key = mp_ctl_name(i);
+		cols[i].type = mp_ctl_is_hundredths(i) ? CLI_T_PCT :
+			i == MEMPRESSURE_TUNABLE_LEAK_MIN_BYTES ? CLI_T_BYTES : CLI_T_U64;
 	}
-	cli_table_init(&t, "thresholds", cols, NR_TUNABLES);
+	cli_table_init(&t, "thresholds", cols, MEMPRESSURE_TUNABLE_NR);
 	t.record = true;
 	t.title = "Thresholds";
 	if (cli_select(&t, o->columns))
@@ -273,18 +258,12 @@ int cli_thresholds(struct cli_opts *o)
 	}
 	cli_table_add_row(&t);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char name[64], value[64];
-		uint64_t v;
+		char cg[MEMPRESSURE_CTL_WRITE_MAX];
+		struct mp_ctl_cmd cmd;
 
-		if (sscanf(line, MEMPRESSURE_CTL_SET " %63s %63s", name, value) != 2)
-			continue;
-		for (size_t i = 0; i < NR_TUNABLES; i++) {
-			if (strcmp(name, tunables[i].name))
-				continue;
-			if (!(hundredths(&tunables[i]) ? cli_parse_hundredths(value, &v) :
-			      parse_number(value, &v)))
-				cli_set_u64(&t, i, v);
-		}
+		if (!mp_ctl_parse_line(line, strlen(line), &cmd, cg, sizeof(cg)) &&
+		    cmd.op == MP_CTL_OP_SET)
+			cli_set_u64(&t, cmd.tunable, cmd.value);
 	}
 	free(buf);
 	cli_out_begin(&o->out);

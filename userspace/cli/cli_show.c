@@ -116,7 +116,7 @@ int cli_cgroup_table(struct cli_table *t, bool tree)
 	cli_table_init(t, "cgroups", cgroup_cols, CG_NR);
 	t->noun[0] = "cgroup";
 	t->noun[1] = "cgroups";
-	err = cli_read_table(MEMPRESSURE_FILE_CGROUPS, &mt);
+	err = mp_table_read(cli_proc_dir(), MEMPRESSURE_FILE_CGROUPS, &mt);
 	if (err)
 		return err;
 	for (size_t r = 0; r < mt.nr_rows; r++) {
@@ -173,54 +173,60 @@ int cli_cgroups(struct cli_opts *o)
 enum { DM_STATE, DM_SOCKET, DM_MODULE, DM_EVENTS, DM_EVENTS_LOST, DM_SUBSCRIBERS, DM_APPS,
        DM_EPISODES, DM_SYSTEMD, DM_NR };
 
+/* A column from a key of the daemon's status reply. */
+#define SRC_KEY(x)	CLI_SRC(MEMPRESSURED_KEY_##x)
+
 static const struct cli_col daemon_cols[DM_NR] = {
 	[DM_STATE] = { "state", "state", CLI_T_STR },
 	[DM_SOCKET] = { "socket", "socket", CLI_T_STR },
-	[DM_MODULE] = { "module_events", "module", CLI_T_STR },
-	[DM_EVENTS] = { "events", "events", CLI_T_U64 },
-	[DM_EVENTS_LOST] = { "events_lost", "events_lost", CLI_T_U64 },
+	[DM_MODULE] = { "module_events", "module", CLI_T_STR, 0, NULL, SRC_KEY(MODULE) },
+	[DM_EVENTS] = { "events", "events", CLI_T_U64, 0, NULL, SRC_KEY(EVENTS) },
+	[DM_EVENTS_LOST] = { "events_lost", "events_lost", CLI_T_U64, 0, NULL,
+			     SRC_KEY(EVENTS_LOST) },
 	[DM_SUBSCRIBERS] = { "subscribers", "subscribers", CLI_T_U64 },
 	[DM_APPS] = { "applications", "applications", CLI_T_U64 },
 	[DM_EPISODES] = { "episodes", "episodes", CLI_T_U64 },
-	[DM_SYSTEMD] = { "systemd_clients", "systemd_clients", CLI_T_U64 },
+	[DM_SYSTEMD] = { "systemd_clients", "systemd_clients", CLI_T_U64, 0, NULL,
+			 SRC_KEY(SYSTEMD_CLIENTS) },
 };
 
 enum { EP_CGROUP, EP_STAGE, EP_CLAMPED, EP_SOFT, EP_NR };
 
 static const struct cli_col episode_cols[EP_NR] = {
-	[EP_CGROUP] = { "cgroup", "cgroup", CLI_T_STR },
-	[EP_STAGE] = { "stage", "stage", CLI_T_STR },
-	[EP_CLAMPED] = { "clamped", "clamped", CLI_T_BOOL },
-	[EP_SOFT] = { "soft", "soft_limit_bytes", CLI_T_BYTES },
+	[EP_CGROUP] = { "cgroup", "cgroup", CLI_T_STR, 0, NULL, SRC_KEY(CGROUP) },
+	[EP_STAGE] = { "stage", "stage", CLI_T_STR, 0, NULL, SRC_KEY(STAGE) },
+	[EP_CLAMPED] = { "clamped", "clamped", CLI_T_BOOL, 0, NULL, SRC_KEY(CLAMPED) },
+	[EP_SOFT] = { "soft", "soft_limit_bytes", CLI_T_BYTES, 0, NULL, SRC_KEY(SOFT_LIMIT) },
 };
 
 enum { AP_APP, AP_REQUESTS, AP_REPLIES, AP_TIMEOUTS, AP_CLAIMED, AP_MEASURED, AP_CG_MEASURED,
        AP_NR };
 
 static const struct cli_col app_cols[AP_NR] = {
-	[AP_APP] = { "app", "app", CLI_T_STR },
-	[AP_REQUESTS] = { "requests", "requests", CLI_T_U64 },
-	[AP_REPLIES] = { "replies", "replies", CLI_T_U64 },
-	[AP_TIMEOUTS] = { "timeouts", "timeouts", CLI_T_U64 },
-	[AP_CLAIMED] = { "claimed", "claimed_bytes", CLI_T_BYTES },
-	[AP_MEASURED] = { "measured", "measured_bytes", CLI_T_BYTES },
-	[AP_CG_MEASURED] = { "cgroup_measured", "cgroup_bytes_measured", CLI_T_BYTES },
+	[AP_APP] = { "app", "app", CLI_T_STR, 0, NULL, SRC_KEY(APP) },
+	[AP_REQUESTS] = { "requests", "requests", CLI_T_U64, 0, NULL, SRC_KEY(REQUESTS) },
+	[AP_REPLIES] = { "replies", "replies", CLI_T_U64, 0, NULL, SRC_KEY(REPLIES) },
+	[AP_TIMEOUTS] = { "timeouts", "timeouts", CLI_T_U64, 0, NULL, SRC_KEY(TIMEOUTS) },
+	[AP_CLAIMED] = { "claimed", "claimed_bytes", CLI_T_BYTES, 0, NULL, SRC_KEY(CLAIMED) },
+	[AP_MEASURED] = { "measured", "measured_bytes", CLI_T_BYTES, 0, NULL, SRC_KEY(MEASURED) },
+	[AP_CG_MEASURED] = { "cgroup_measured", "cgroup_bytes_measured", CLI_T_BYTES, 0, NULL,
+			     SRC_KEY(CGROUP_MEASURED) },
 };
 
 enum { SB_NAME, SB_PID, SB_CGROUP, SB_DROPPED, SB_NR };
 
 static const struct cli_col subscriber_cols[SB_NR] = {
-	[SB_NAME] = { "subscriber", "subscriber", CLI_T_STR },
-	[SB_PID] = { "pid", "pid", CLI_T_U64 },
-	[SB_CGROUP] = { "cgroup", "cgroup", CLI_T_STR },
-	[SB_DROPPED] = { "dropped", "dropped", CLI_T_U64 },
+	[SB_NAME] = { "subscriber", "subscriber", CLI_T_STR, 0, NULL, SRC_KEY(SUBSCRIBER) },
+	[SB_PID] = { "pid", "pid", CLI_T_U64, 0, NULL, SRC_KEY(PID) },
+	[SB_CGROUP] = { "cgroup", "cgroup", CLI_T_STR, 0, NULL, SRC_KEY(CGROUP) },
+	[SB_DROPPED] = { "dropped", "dropped", CLI_T_U64, 0, NULL, SRC_KEY(DROPPED) },
 };
 
 enum { RC_TIME, RC_ACTION, RC_NR };
 
 static const struct cli_col recent_cols[RC_NR] = {
-	[RC_TIME] = { "time", "time_sec", CLI_T_CLOCK },
-	[RC_ACTION] = { "action", "action", CLI_T_STR },
+	[RC_TIME] = { "time", "time_sec", CLI_T_CLOCK, 0, NULL, SRC_KEY(TIME) },
+	[RC_ACTION] = { "action", "action", CLI_T_STR, 0, NULL, SRC_KEY(ACTION) },
 };
 
 /* The daemon's tables, from one status query. */
@@ -229,13 +235,14 @@ struct daemon_view {
 	int err;
 };
 
-/* A row of @t from a status message: each column from the key of its name. */
+/* A row of @t from a status message: each column from its key (src). */
 static void add_msg_row(struct cli_table *t, const struct mp_msg *m)
 {
 	if (cli_table_add_row(t))
 		return;
 	for (size_t i = 0; i < t->nr_cols; i++)
-		cli_set_text(t, i, mp_msg_get_name(m, t->cols[i].key), false);
+		if (t->cols[i].src)
+			cli_set_text(t, i, mp_msg_get(m, t->cols[i].src - 1), false);
 }
 
 static const char *daemon_state(int err)
@@ -282,17 +289,16 @@ static void daemon_view_load(struct daemon_view *v, const char *socket)
 	for (size_t i = 0; !v->err && i < d.nr; i++) {
 		const struct mp_msg *m = d.msgs[i];
 
-		if (mp_msg_get_name(m, "stage"))
+		/* A record is known by a key only it has (docs/protocol.md). */
+		if (mp_msg_get(m, MEMPRESSURED_KEY_STAGE))
 			add_msg_row(&v->episodes, m);
-		else if (mp_msg_get_name(m, "app"))
+		else if (mp_msg_get(m, MEMPRESSURED_KEY_APP))
 			add_msg_row(&v->apps, m);
-		else if (mp_msg_get_name(m, "subscriber"))
+		else if (mp_msg_get(m, MEMPRESSURED_KEY_SUBSCRIBER))
 			add_msg_row(&v->subscribers, m);
-		else if (mp_msg_get_name(m, "action") && !cli_table_add_row(&v->recent)) {
-			cli_set_text(&v->recent, RC_TIME, mp_msg_get_name(m, "time_usec"), false);
-			cli_set_text(&v->recent, RC_ACTION, mp_msg_get_name(m, "action"), false);
-		}
-		else if (mp_msg_get_name(m, "module") && !v->daemon.nr_rows)
+		else if (mp_msg_get(m, MEMPRESSURED_KEY_ACTION))
+			add_msg_row(&v->recent, m);
+		else if (mp_msg_get(m, MEMPRESSURED_KEY_MODULE) && !v->daemon.nr_rows)
 			add_msg_row(&v->daemon, m);
 	}
 	if (!v->daemon.nr_rows)

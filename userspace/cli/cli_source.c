@@ -20,7 +20,7 @@
 /* A bound on its replies: one per cgroup episode, application, subscriber. */
 #define DAEMON_MSGS_MAX		65536
 
-static const char *proc_dir(void)
+const char *cli_proc_dir(void)
 {
 	const char *dir = getenv("MEMPRESSURE_PROC");
 
@@ -29,13 +29,13 @@ static const char *proc_dir(void)
 
 const char *cli_proc_file(const char *file, char *out, size_t size)
 {
-	snprintf(out, size, "%s/%s", proc_dir(), file);
+	snprintf(out, size, "%s/%s", cli_proc_dir(), file);
 	return out;
 }
 
 bool cli_module_loaded(void)
 {
-	return access(proc_dir(), F_OK) == 0;
+	return access(cli_proc_dir(), F_OK) == 0;
 }
 
 int cli_read_status(char **buf, size_t *len)
@@ -43,19 +43,6 @@ int cli_read_status(char **buf, size_t *len)
 	char path[512];
 
 	return mp_read_file(cli_proc_file(MEMPRESSURE_FILE_STATUS, path, sizeof(path)), buf, len);
-}
-
-int cli_read_table(const char *file, struct mp_table *t)
-{
-	char path[512], *buf;
-	size_t len;
-	int err = mp_read_file(cli_proc_file(file, path, sizeof(path)), &buf, &len);
-
-	if (err)
-		return err;
-	err = mp_table_parse(buf, len, t);
-	free(buf);
-	return err;
 }
 
 const char *cli_daemon_socket(const char *path)

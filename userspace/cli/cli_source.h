@@ -16,13 +16,13 @@
 
 /*
  * The module's directory: MEMPRESSURE_PROC_PATH, or $MEMPRESSURE_PROC (for
- * tests that feed fixture files).  cli_proc_file() gives a file's path.
+ * tests that feed fixture files).  cli_proc_file() gives a file's path;
+ * mp_table_read(cli_proc_dir(), file, t) reads a table, -ENOENT when the
+ * module is not loaded.
  */
+const char *cli_proc_dir(void);
 const char *cli_proc_file(const char *file, char *out, size_t size);
 bool cli_module_loaded(void);
-
-/* /proc/mempressure/@file parsed; -ENOENT when the module is not loaded. */
-int cli_read_table(const char *file, struct mp_table *t);
 /* The status file, NUL-terminated, for mp_kv_get*(); the caller frees. */
 int cli_read_status(char **buf, size_t *len);
 

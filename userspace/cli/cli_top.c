@@ -190,7 +190,7 @@ static int frame_load(struct cli_table *t, enum top_sort sort, size_t *leaks)
 	int err;
 
 	cli_table_clear_rows(t);
-	err = cli_read_table(MEMPRESSURE_FILE_PROCESSES, &mt);
+	err = mp_table_read(cli_proc_dir(), MEMPRESSURE_FILE_PROCESSES, &mt);
 	if (err)
 		return err;
 	next = calloc(mt.nr_rows ? mt.nr_rows : 1, sizeof(*next));

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Event lines (mp_event.h), read with the decoders of the tables
- * (mp_table.h) and the names the module prints from (module/names.c).
+ * (mp_table.h) and the names the module prints from (pure/names.c).
  */
 #include <errno.h>
 #include <stdint.h>

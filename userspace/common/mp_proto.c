@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * The mempressured socket protocol's messages: parse and build
  * (mp_proto.h, docs/protocol.md).
@@ -32,6 +32,10 @@ const char *const mp_key_names[MEMPRESSURED_KEY_NR] = {
 
 const char *const mp_trim_reason_names[MEMPRESSURED_TRIM_NR] = {
 	MEMPRESSURED_TRIM_REASONS(MP_PROTO_NAME)
+};
+
+const char *const mp_stage_names[MEMPRESSURED_STAGE_NR] = {
+	MEMPRESSURED_STAGES(MP_PROTO_NAME)
 };
 
 int mp_msg_lookup(const char *const *names, size_t nr, const char *s)

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * The mempressured socket protocol's messages (docs/protocol.md): parse and
  * build.  Shared by the daemon, libmempressure and the CLI; no I/O here.
@@ -58,6 +58,7 @@ int mp_msg_end(struct mp_msg_out *o);
 extern const char *const mp_msg_names[MEMPRESSURED_MSG_NR];
 extern const char *const mp_key_names[MEMPRESSURED_KEY_NR];
 extern const char *const mp_trim_reason_names[MEMPRESSURED_TRIM_NR];
+extern const char *const mp_stage_names[MEMPRESSURED_STAGE_NR];
 
 /*
  * What "strict" means, in detail (docs/protocol.md):

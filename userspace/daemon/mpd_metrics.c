@@ -16,15 +16,13 @@
 #include <string.h>
 
 #include "mpd_metrics.h"
+#include "names.h"
 
 #define X(e, name) [MPD_CB_##e] = name,
 const char *const mpd_callback_names[MPD_CB_NR] = { MPD_METRIC_CALLBACKS(X) };
 #undef X
 #define X(e, name) [MPD_STEP_##e] = name,
 const char *const mpd_step_names[MPD_STEP_NR] = { MPD_METRIC_STEPS(X) };
-#undef X
-#define X(e, name) [MEMPRESSURE_EVENT_##e] = name,
-static const char *const event_kinds[MEMPRESSURE_EVENT_NR] = { MEMPRESSURE_EVENT_KINDS(X) };
 #undef X
 
 /* --- the output buffer --- */
@@ -264,7 +262,7 @@ size_t mpd_metrics_render(const struct mpd_metrics_snap *s, char *buf, size_t si
 	       "Cgroups whose memory.high the daemon clamps now.", s->clamped);
 
 	by_kind(&o, "mempressure_module_events_total",
-		"Events the daemon read from the module, by kind.", "kind", event_kinds,
+		"Events the daemon read from the module, by kind.", "kind", mp_event_kinds,
 		c->events, MEMPRESSURE_EVENT_NR);
 	single(&o, "mempressure_module_events_lost_total", "counter",
 	       "Events of the module the daemon missed because it fell behind.",

@@ -4,10 +4,11 @@
  * responder (mpd_metrics_io.h).
  *
  * The responder is a state machine per connection, driven by the daemon's
- * level-triggered epoll: a connection is registered for EPOLLIN while its
- * request head arrives, then for EPOLLOUT while its response leaves, then
- * closed.  Every call does what the socket allows without blocking and
- * returns; the daemon's timer calls mpd_http_expire() at the earliest
+ * level-triggered loop (mpd_loop.h), each connection a handler object: it
+ * is registered for EPOLLIN while its request head arrives, then for
+ * EPOLLOUT while its response leaves, then closed.  Every call does what
+ * the socket allows without blocking and returns; the daemon's timer
+ * calls mpd_http_expire() at the earliest
  * deadline, so a client that stalls costs a slot for MPD_HTTP_TIMEOUT_MS
  * at most and an idle responder has no timer armed.
  */
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,47 +71,25 @@ fail:
 void mpd_http_init(struct mpd_http *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->listen_fd = -1;
-	h->epfd = -1;
-	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++)
-		h->conn[i].fd = -1;
-}
-
-int mpd_http_open(struct mpd_http *h, const struct sockaddr *sa, socklen_t sa_len,
-		  int epfd, uint64_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, sa, sa_len) < 0 || listen(fd, 16) < 0 ||
-	    epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
+	mpd_io_init(&h->listen);
+	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++) {
+		mpd_io_init(&h->conn[i].io);
+		h->conn[i].h = h;
 	}
-	h->listen_fd = fd;
-	h->epfd = epfd;
-	h->tag = tag;
-	return 0;
 }
 
-static void conn_close(struct mpd_http *h, struct mpd_http_conn *c)
+static void conn_close(struct mpd_http_conn *c)
 {
 	char scratch[512];
+	int fd = c->io.fd;
 
-	if (c->fd < 0)
+	if (fd < 0)
 		return;
 	/* What the client sent past its head is read, so close() sends no RST. */
-	while (recv(c->fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0)
+	while (recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0)
 		;
-	epoll_ctl(h->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-	close(c->fd);
+	close(mpd_loop_del(c->h->loop, &c->io));
 	free(c->out);
-	c->fd = -1;
 	c->out = NULL;
 	c->rlen = c->out_len = c->out_off = 0;
 }
@@ -119,17 +97,9 @@ static void conn_close(struct mpd_http *h, struct mpd_http_conn *c)
 void mpd_http_close(struct mpd_http *h)
 {
 	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++)
-		conn_close(h, &h->conn[i]);
-	if (h->listen_fd >= 0) {
-		epoll_ctl(h->epfd, EPOLL_CTL_DEL, h->listen_fd, NULL);
-		close(h->listen_fd);
-		h->listen_fd = -1;
-	}
-}
-
-bool mpd_http_owns(const struct mpd_http *h, uint64_t tag)
-{
-	return h->listen_fd >= 0 && tag >= h->tag && tag <= h->tag + MPD_HTTP_CONN_MAX;
+		conn_close(&h->conn[i]);
+	if (h->listen.fd >= 0)
+		close(mpd_loop_del(h->loop, &h->listen));
 }
 
 /* The whole response, head and body, in c->out; its status, or -ENOMEM. */
@@ -170,10 +140,10 @@ static int respond(struct mpd_http_conn *c, int status, bool head, mpd_http_body
 	return status;
 }
 
-static void conn_write(struct mpd_http *h, struct mpd_http_conn *c)
+static void conn_write(struct mpd_http_conn *c)
 {
 	while (c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		ssize_t n = send(c->io.fd, c->out + c->out_off, c->out_len - c->out_off,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0 && errno == EINTR)
@@ -184,93 +154,105 @@ static void conn_write(struct mpd_http *h, struct mpd_http_conn *c)
 			break;
 		c->out_off += (size_t)n;
 	}
-	conn_close(h, c);
+	conn_close(c);
 }
 
-static void conn_read(struct mpd_http *h, struct mpd_http_conn *c, mpd_http_body_fn body,
-		      void *arg)
+static void conn_read(struct mpd_http_conn *c)
 {
-	struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = h->tag + 1 + (uint64_t)(c - h->conn) };
+	struct mpd_http *h = c->h;
 	bool head;
 	int status = 0;
 
 	while (!status) {
-		ssize_t n = recv(c->fd, c->req + c->rlen, sizeof(c->req) - c->rlen, MSG_DONTWAIT);
+		ssize_t n = recv(c->io.fd, c->req + c->rlen, sizeof(c->req) - c->rlen,
+				 MSG_DONTWAIT);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return;
 		if (n <= 0) {
-			conn_close(h, c);	/* gone before its request was whole */
+			conn_close(c);	/* gone before its request was whole */
 			return;
 		}
 		c->rlen += (size_t)n;
 		status = mpd_http_request(c->req, c->rlen, &head);
 	}
-	status = respond(c, status, head, body, arg);
-	if (status < 0 || epoll_ctl(h->epfd, EPOLL_CTL_MOD, c->fd, &ev) < 0) {
-		conn_close(h, c);
+	status = respond(c, status, head, h->body, h->arg);
+	if (status < 0 || mpd_loop_mod(h->loop, &c->io, EPOLLOUT) < 0) {
+		conn_close(c);
 		return;
 	}
 	h->served += status == 200;
-	conn_write(h, c);
+	conn_write(c);
 }
 
-static void accept_conns(struct mpd_http *h, uint64_t now)
+/* A connection's socket: its request while it has none, else its response. */
+static void conn_event(struct mpd_io *io, uint32_t events)
+{
+	struct mpd_http_conn *c = mpd_container_of(io, struct mpd_http_conn, io);
+
+	(void)events;
+	if (c->out)
+		conn_write(c);
+	else
+		conn_read(c);
+}
+
+static void accept_conns(struct mpd_io *io, uint32_t events)
 {
 	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
 				   "Connection: close\r\n\r\n";
+	struct mpd_http *h = mpd_container_of(io, struct mpd_http, listen);
 
+	(void)events;
 	for (;;) {
-		struct epoll_event ev = { .events = EPOLLIN };
 		struct mpd_http_conn *c = NULL;
-		int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(h->listen.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
 			return;		/* EAGAIN; or an error: the next event retries */
 		for (size_t i = 0; i < MPD_HTTP_CONN_MAX && !c; i++)
-			if (h->conn[i].fd < 0)
+			if (h->conn[i].io.fd < 0)
 				c = &h->conn[i];
-		ev.data.u64 = c ? h->tag + 1 + (uint64_t)(c - h->conn) : 0;
-		if (!c || epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		if (!c || mpd_loop_add(h->loop, &c->io, fd, EPOLLIN, conn_event) < 0) {
 			/* Over the cap: say so if the socket takes it, and close. */
 			send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 			h->refused++;
 			close(fd);
 			continue;
 		}
-		c->fd = fd;
-		c->deadline = now + MPD_HTTP_TIMEOUT_MS;
+		c->deadline = mpd_clock_ms() + MPD_HTTP_TIMEOUT_MS;
 		c->rlen = 0;
 	}
 }
 
-void mpd_http_event(struct mpd_http *h, uint64_t tag, uint64_t now, mpd_http_body_fn body,
-		    void *arg)
+int mpd_http_open(struct mpd_http *h, const struct sockaddr *sa, socklen_t sa_len,
+		  struct mpd_loop *loop, mpd_http_body_fn body, void *arg)
 {
-	struct mpd_http_conn *c;
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
+	int r;
 
-	if (!mpd_http_owns(h, tag))
-		return;
-	if (tag == h->tag) {
-		accept_conns(h, now);
-		return;
-	}
-	c = &h->conn[tag - h->tag - 1];
-	if (c->fd < 0)
-		return;			/* closed by an earlier event of this round */
-	if (c->out)
-		conn_write(h, c);
+	if (fd < 0)
+		return -errno;
+	h->loop = loop;
+	h->body = body;
+	h->arg = arg;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, sa, sa_len) < 0 || listen(fd, 16) < 0)
+		r = -errno;
 	else
-		conn_read(h, c, body, arg);
+		r = mpd_loop_add(loop, &h->listen, fd, EPOLLIN, accept_conns);
+	if (r < 0)
+		close(fd);
+	return r;
 }
 
 void mpd_http_expire(struct mpd_http *h, uint64_t now)
 {
 	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++)
-		if (h->conn[i].fd >= 0 && h->conn[i].deadline <= now)
-			conn_close(h, &h->conn[i]);
+		if (h->conn[i].io.fd >= 0 && h->conn[i].deadline <= now)
+			conn_close(&h->conn[i]);
 }
 
 uint64_t mpd_http_next_deadline(const struct mpd_http *h)
@@ -278,7 +260,7 @@ uint64_t mpd_http_next_deadline(const struct mpd_http *h)
 	uint64_t next = UINT64_MAX;
 
 	for (size_t i = 0; i < MPD_HTTP_CONN_MAX; i++)
-		if (h->conn[i].fd >= 0 && h->conn[i].deadline < next)
+		if (h->conn[i].io.fd >= 0 && h->conn[i].deadline < next)
 			next = h->conn[i].deadline;
 	return next;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "mpd_loop.h"
 #include "mpd_metrics.h"
 
 #define MPD_HTTP_CONN_MAX	8
@@ -36,9 +37,13 @@ int mpd_metrics_write_file(const char *path, const char *buf, size_t len);
 /* The body of a 200: a malloc'ed rendering (*@len bytes), or NULL. */
 typedef char *(*mpd_http_body_fn)(size_t *len, void *arg);
 
+struct mpd_http;
+
+/* A connection: its socket in the loop, and where its exchange stands. */
 struct mpd_http_conn {
-	int fd;				/* -1: free */
-	uint64_t deadline;		/* ms, the caller's clock */
+	struct mpd_io io;		/* io.fd -1: free */
+	struct mpd_http *h;
+	uint64_t deadline;		/* ms of CLOCK_MONOTONIC (mpd_clock_ms()) */
 	size_t rlen;			/* request bytes received */
 	char *out;			/* the response being sent */
 	size_t out_len, out_off;
@@ -46,34 +51,26 @@ struct mpd_http_conn {
 };
 
 struct mpd_http {
-	int listen_fd;			/* -1: off */
-	int epfd;
-	uint64_t tag;			/* epoll data: tag listens, tag + 1 + i is conn i */
+	struct mpd_io listen;		/* listen.fd -1: off */
+	struct mpd_loop *loop;
+	mpd_http_body_fn body;		/* renders a 200's body */
+	void *arg;
 	uint64_t served, refused;	/* answered 200; closed for the cap */
 	struct mpd_http_conn conn[MPD_HTTP_CONN_MAX];
 };
 
-/* Nothing open: listen_fd -1, every connection free. */
+/* Nothing open: no listener, every connection free. */
 void mpd_http_init(struct mpd_http *h);
 
 /*
- * Listen on @sa (a TCP address, SO_REUSEADDR) and add the socket to @epfd
- * with epoll data @tag; connections get @tag + 1 to @tag + MPD_HTTP_CONN_MAX.
+ * Listen on @sa (a TCP address, SO_REUSEADDR) in @loop, which then calls
+ * the responder for its sockets: it accepts, reads a request, answers it
+ * (@body(@arg) renders the metrics) and writes what the socket takes.
  */
 int mpd_http_open(struct mpd_http *h, const struct sockaddr *sa, socklen_t sa_len,
-		  int epfd, uint64_t tag);
+		  struct mpd_loop *loop, mpd_http_body_fn body, void *arg);
 /* Close the listener and every connection. */
 void mpd_http_close(struct mpd_http *h);
-
-/* Whether epoll data @tag is the responder's. */
-bool mpd_http_owns(const struct mpd_http *h, uint64_t tag);
-
-/*
- * An epoll event for @tag at @now (ms): accept, read a request, answer it
- * (@body renders the metrics), write what the socket takes.
- */
-void mpd_http_event(struct mpd_http *h, uint64_t tag, uint64_t now, mpd_http_body_fn body,
-		    void *arg);
 
 /* Close the connections whose deadline is past at @now. */
 void mpd_http_expire(struct mpd_http *h, uint64_t now);

@@ -2,13 +2,6 @@
 /* mempressured's policy decisions: see mpd_policy.h.  No syscalls. */
 #include "mpd_policy.h"
 
-const char *const mpd_stage_names[MPD_ST_NR] = {
-	[MPD_ST_RECLAIM] = "callbacks",
-	[MPD_ST_CLAMP] = "reclaimed",
-	[MPD_ST_KILL] = "clamped",
-	[MPD_ST_DONE] = "done",
-};
-
 uint64_t mpd_page_round(uint64_t bytes, uint64_t page_size)
 {
 	uint64_t pages = bytes / page_size + (bytes % page_size != 0);
@@ -73,19 +66,19 @@ struct mpd_step mpd_episode_start(uint64_t now, unsigned int nr_callbacks,
 	struct mpd_step s = {
 		.act = MPD_ACT_NONE,
 		/* The system: callbacks only. */
-		.stage = root ? MPD_ST_DONE : MPD_ST_RECLAIM,
+		.stage = root ? MEMPRESSURED_STAGE_DONE : MEMPRESSURED_STAGE_CALLBACKS,
 		.next_at = now + nr_callbacks * stagger_ms + pol->grace_ms,
 	};
 
 	return s;
 }
 
-bool mpd_step_due(enum mpd_stage stage, uint64_t next_at, uint64_t now)
+bool mpd_step_due(enum mempressured_stage stage, uint64_t next_at, uint64_t now)
 {
-	return stage != MPD_ST_DONE && now >= next_at;
+	return stage != MEMPRESSURED_STAGE_DONE && now >= next_at;
 }
 
-struct mpd_step mpd_step_next(enum mpd_stage stage, uint64_t next_at, uint64_t now,
+struct mpd_step mpd_step_next(enum mempressured_stage stage, uint64_t next_at, uint64_t now,
 			      bool still_over, const struct mpd_policy *pol,
 			      const struct mpd_step_env *env)
 {
@@ -94,24 +87,24 @@ struct mpd_step mpd_step_next(enum mpd_stage stage, uint64_t next_at, uint64_t n
 	if (!mpd_step_due(stage, next_at, now))
 		return s;
 	if (!still_over) {
-		s.stage = MPD_ST_DONE;
+		s.stage = MEMPRESSURED_STAGE_DONE;
 		return s;
 	}
 	switch (stage) {
-	case MPD_ST_RECLAIM:
+	case MEMPRESSURED_STAGE_CALLBACKS:
 		if (pol->reclaim && env->reclaim_available)
 			s.act = MPD_ACT_RECLAIM;
-		s.stage = MPD_ST_CLAMP;
+		s.stage = MEMPRESSURED_STAGE_RECLAIMED;
 		break;
-	case MPD_ST_CLAMP:
+	case MEMPRESSURED_STAGE_RECLAIMED:
 		if (pol->clamp && !env->root)
 			s.act = MPD_ACT_CLAMP;
-		s.stage = MPD_ST_KILL;
+		s.stage = MEMPRESSURED_STAGE_CLAMPED;
 		break;
 	default:
 		if (pol->kill && env->has_suspect)
 			s.act = MPD_ACT_KILL;
-		s.stage = MPD_ST_DONE;
+		s.stage = MEMPRESSURED_STAGE_DONE;
 		break;
 	}
 	s.perform = s.act != MPD_ACT_NONE && !env->dry_run;

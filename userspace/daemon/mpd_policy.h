@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <linux/mempressure.h>
+
 #include "mpd_config.h"
 
 /*
@@ -66,9 +68,11 @@ struct mpd_pending_trim {
 bool mpd_trim_when(const struct mpd_pending_trim *p, size_t n, int reason, uint64_t now,
 		   uint64_t *at);
 
-/* Where one cgroup's episode stands: the step to take when next due. */
-enum mpd_stage { MPD_ST_RECLAIM, MPD_ST_CLAMP, MPD_ST_KILL, MPD_ST_DONE, MPD_ST_NR };
-extern const char *const mpd_stage_names[MPD_ST_NR];	/* as in the status reply */
+/*
+ * Where one cgroup's episode stands is an enum mempressured_stage of the
+ * shared header, named after the last step behind it; its names are
+ * mp_proto.h's mp_stage_names.
+ */
 
 enum mpd_act { MPD_ACT_NONE, MPD_ACT_RECLAIM, MPD_ACT_CLAMP, MPD_ACT_KILL };
 
@@ -83,7 +87,7 @@ struct mpd_step_env {
 struct mpd_step {
 	enum mpd_act act;		/* what to do now (NONE: a skipped step) */
 	bool perform;			/* act for real: false in a dry run */
-	enum mpd_stage stage;		/* the stage after it */
+	enum mempressured_stage stage;		/* the stage after it */
 	uint64_t next_at;		/* when the next step is due */
 };
 
@@ -92,7 +96,7 @@ struct mpd_step mpd_episode_start(uint64_t now, unsigned int nr_callbacks,
 				  uint64_t stagger_ms, const struct mpd_policy *pol, bool root);
 
 /* Whether the step of @stage is due at @now (then read still_over). */
-bool mpd_step_due(enum mpd_stage stage, uint64_t next_at, uint64_t now);
+bool mpd_step_due(enum mempressured_stage stage, uint64_t next_at, uint64_t now);
 
 /*
  * The step of @stage at @now: done once no longer over (@still_over
@@ -101,7 +105,7 @@ bool mpd_step_due(enum mpd_stage stage, uint64_t next_at, uint64_t now);
  * last; a disabled or unavailable step is skipped (MPD_ACT_NONE) but still
  * takes its grace_ms.  DONE stays DONE.
  */
-struct mpd_step mpd_step_next(enum mpd_stage stage, uint64_t next_at, uint64_t now,
+struct mpd_step mpd_step_next(enum mempressured_stage stage, uint64_t next_at, uint64_t now,
 			      bool still_over, const struct mpd_policy *pol,
 			      const struct mpd_step_env *env);
 

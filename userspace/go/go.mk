@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: BSD-2-Clause
 #
 # The Go client (userspace/go, docs/go.md): the package's tests as one host
 # test (test_go: go test ./..., each Go test one KTAP result), the example

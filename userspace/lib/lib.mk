@@ -1,4 +1,4 @@
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause
 #
 # libmempressure (userspace/lib), the protocol codec it shares with the
 # daemon (userspace/common/mp_proto.c) and the cache-demo example.  Included
@@ -19,10 +19,10 @@ LIB_HDR := userspace/lib/include/mempressure/mempressure.h
 # The codec and the name tables are linked in, not shared: only the
 # symbols of $(LIB_MAP) are the library's interface.
 LIB_SRC := userspace/lib/libmempressure.c userspace/common/mp_proto.c \
-	   userspace/common/mp_table.c module/names.c
+	   userspace/common/mp_table.c $(PURE_NAMES)
 LIB_DEPS := $(LIB_HDR) userspace/common/mp_proto.h userspace/common/mp_table.h \
-	    module/names.h include/uapi/linux/mempressure.h
-LIB_INCLUDES := -Iuserspace/lib/include -iquote module
+	    pure/names.h include/uapi/linux/mempressure.h
+LIB_INCLUDES := -Iuserspace/lib/include
 LIB_OBJ := $(addprefix $(LIB_OUT)/lib/,$(notdir $(LIB_SRC:.c=.o)))
 # One set of position-independent objects for both the .so and the .a.
 LIB_CFLAGS := $(USER_CFLAGS) $(LIB_INCLUDES) -fPIC -ffunction-sections -fdata-sections
@@ -47,7 +47,7 @@ $(LIB_OUT)/lib/%.o: userspace/common/%.c $(LIB_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
-$(LIB_OUT)/lib/%.o: module/%.c $(LIB_DEPS)
+$(LIB_OUT)/lib/%.o: pure/%.c $(LIB_DEPS)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -c -o $@ $<
 

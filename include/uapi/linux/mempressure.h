@@ -196,7 +196,44 @@
  * /proc/mempressure/control: settings written as "set NAME VALUE".
  * X(ENUM_SUFFIX, "name", min, max, default).  Percentages of a limit are
  * whole percents; PSI thresholds are hundredths of a percent, written with
- * two decimals ("10.00"), as the tables print PSI.
+ * two decimals ("10.00"), as the tables print PSI.  docs/signals.md says
+ * what each threshold does; the defaults, and why:
+ *
+ * interval_ms 1000: ten points in the shortest growth window (10 s, as
+ *	PSI's avg10), for sampling that took under 0.1 % of the benchmarks'
+ *	time (docs/performance.md).  Below 100 ms a sample's cost stops
+ *	being negligible; above 60 s the 10 s window means nothing.
+ * low_pct 75: a quarter of the effective limit left: room for an
+ *	application to trim at its own pace, long before memory.high
+ *	throttles it.
+ * soft_pct 85: the default soft limit, where trims are asked for and the
+ *	daemon's escalation aims: between low and critical, with 15 % of
+ *	the limit left for reclaim to work in.
+ * critical_pct 95: 5 % under the hard limit, the last stop before the
+ *	kernel's OOM killer: time for a last callback, not for a gentle trim.
+ * soft_margin_pct 5: soft_under only once usage is 5 % below the soft
+ *	limit, so that usage hovering at it raises one soft_over, not a pair
+ *	of events every sample; small enough that a trim that worked is seen.
+ * psi_low 1.00: tasks waited on memory for 1 % of the last 10 s, the
+ *	first sign that reclaim costs the cgroup anything.
+ * psi_medium 10.00: some task stalled a tenth of the time: the service is
+ *	visibly slower.
+ * psi_critical 10.00: full, every non-idle task stalled, a tenth of the
+ *	time: the cgroup stopped working for a second in ten.  Full is rarer
+ *	than some, so the same figure means far more.
+ * calm_ms 10000: a level falls only after one shortest window (10 s)
+ *	without its cause, so usage hovering at a threshold raises one
+ *	event, and a level is never lowered on a single calm sample.
+ * leak_rate 16384: 16 KiB/s, about 1.3 GiB a day: growth that fills a
+ *	service's limit between two daily restarts; slower growth is within
+ *	what caches and pools do and give back.
+ * leak_window 60: the middle window; a process is judged once 7/3 of it
+ *	old (140 s), where the 10 s window would follow every collection
+ *	cycle and the 300 s one take 12 minutes.  Only 10, 60 and 300 are
+ *	windows the module measures (pure/control_parse.c).
+ * leak_min_bytes 4194304: 4 MiB of growth over the window at least: less
+ *	is an allocator arena or a thread's stack, whatever its rate over a
+ *	short window.
  */
 #define MEMPRESSURE_TUNABLES(X)					\
 	X(INTERVAL_MS,	  "interval_ms",	100, 60000, 1000)		\
@@ -232,6 +269,7 @@
 #define __MEMPRESSURED_ENUM_MSG(e, name)	MEMPRESSURED_MSG_##e,
 #define __MEMPRESSURED_ENUM_KEY(e, name)	MEMPRESSURED_KEY_##e,
 #define __MEMPRESSURED_ENUM_TRIM(e, name)	MEMPRESSURED_TRIM_##e,
+#define __MEMPRESSURED_ENUM_STAGE(e, name)	MEMPRESSURED_STAGE_##e,
 
 enum mempressure_process_column {
 	MEMPRESSURE_PROCESS_COLUMNS(__MEMPRESSURE_ENUM_PROC)
@@ -272,9 +310,13 @@ enum mempressure_status_key {
 /*
  * The keys of messages (docs/protocol.md says which message has which).
  * SOFT_LIMIT is in welcome and, added later, in level: clients take it as
- * optional there.  UNMET, added later, is in trimmed: what the client
- * cannot free (its live memory); readers take it as optional.
- * X(ENUM_SUFFIX, "key")
+ * optional there.  From MODULE on, the keys of the status reply's records:
+ * the daemon (module, events, events_lost, systemd_clients), an episode
+ * (cgroup, stage, clamped, soft_limit_bytes), an application's yield (app,
+ * requests, ...), one of the last actions (action, time_usec), a
+ * subscriber (subscriber, pid, cgroup, dropped).  UNMET, added later, is in
+ * trimmed: what the client cannot free (its live memory); readers take it
+ * as optional.  X(ENUM_SUFFIX, "key")
  */
 #define MEMPRESSURED_KEYS(X)					\
 	X(MSG,		"msg")						\
@@ -291,6 +333,23 @@ enum mempressure_status_key {
 	X(WANT,		"want_bytes")					\
 	X(DEADLINE,	"deadline_ms")					\
 	X(FREED,	"freed_bytes")					\
+	X(MODULE,	"module")					\
+	X(EVENTS,	"events")					\
+	X(EVENTS_LOST,	"events_lost")					\
+	X(SYSTEMD_CLIENTS, "systemd_clients")				\
+	X(STAGE,	"stage")					\
+	X(CLAMPED,	"clamped")					\
+	X(APP,		"app")						\
+	X(REQUESTS,	"requests")					\
+	X(REPLIES,	"replies")					\
+	X(TIMEOUTS,	"timeouts")					\
+	X(CLAIMED,	"claimed_bytes")				\
+	X(MEASURED,	"measured_bytes")				\
+	X(CGROUP_MEASURED, "cgroup_bytes_measured")			\
+	X(ACTION,	"action")					\
+	X(TIME,		"time_usec")					\
+	X(SUBSCRIBER,	"subscriber")					\
+	X(DROPPED,	"dropped")					\
 	X(UNMET,	"unmet_bytes")
 
 /* Why a trim is asked for.  X(ENUM_SUFFIX, "reason") */
@@ -300,6 +359,20 @@ enum mempressure_status_key {
 	X(LEAK,		"leak")
 
 #define MEMPRESSURED_SCOPE_ALL		"all"
+
+/*
+ * Where an episode stands (the stage key of the status reply), named after
+ * the last step behind it (docs/mempressured.md): CALLBACKS, the targets
+ * were asked and reclaim is next; RECLAIMED, the reclaim step is behind
+ * (taken, skipped or disabled) and the clamp is next; CLAMPED, the clamp
+ * step is behind and the kill is next; DONE, the cgroup is back under its
+ * soft limit or every step is behind.  X(ENUM_SUFFIX, "stage")
+ */
+#define MEMPRESSURED_STAGES(X)					\
+	X(CALLBACKS,	"callbacks")					\
+	X(RECLAIMED,	"reclaimed")					\
+	X(CLAMPED,	"clamped")					\
+	X(DONE,		"done")
 
 enum mempressure_level {
 	MEMPRESSURE_LEVELS(__MEMPRESSURE_ENUM_LEVEL)
@@ -339,6 +412,11 @@ enum mempressured_key {
 enum mempressured_trim_reason {
 	MEMPRESSURED_TRIM_REASONS(__MEMPRESSURED_ENUM_TRIM)
 	MEMPRESSURED_TRIM_NR
+};
+
+enum mempressured_stage {
+	MEMPRESSURED_STAGES(__MEMPRESSURED_ENUM_STAGE)
+	MEMPRESSURED_STAGE_NR
 };
 
 #endif /* _UAPI_LINUX_MEMPRESSURE_H */

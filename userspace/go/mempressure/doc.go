@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: BSD-2-Clause
 
 // Package mempressure keeps a Go service's memory limit (GOMEMLIMIT)
 // where its cgroup needs it, and connects the service to mempressured, the

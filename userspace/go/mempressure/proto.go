@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: BSD-2-Clause
 
 package mempressure
 
@@ -33,7 +33,13 @@ var (
 		"status", "end", "error"} // MEMPRESSURED_MESSAGES
 	keyNames = []string{"msg", "version", "name", "scope", "pid", "cgroup",
 		"level", "old_level", "reason", "soft_limit_bytes", "id",
-		"want_bytes", "deadline_ms", "freed_bytes", "unmet_bytes"} // MEMPRESSURED_KEYS
+		"want_bytes", "deadline_ms", "freed_bytes",
+		// The status reply's, which this client does not send or read.
+		"module", "events", "events_lost", "systemd_clients", "stage",
+		"clamped", "app", "requests", "replies", "timeouts", "claimed_bytes",
+		"measured_bytes", "cgroup_bytes_measured", "action", "time_usec",
+		"subscriber", "dropped",
+		"unmet_bytes"} // MEMPRESSURED_KEYS
 	trimReasonNames = []string{"soft", "level", "leak"} // MEMPRESSURED_TRIM_REASONS
 	levelNames      = []string{"none", "low", "medium", "critical"}
 	levelReasons    = []string{"usage", "psi", "high", "max", "oom", "calm", "limit"} // MEMPRESSURE_REASONS

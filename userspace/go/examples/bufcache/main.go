@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: BSD-2-Clause
 
 // bufcache is a service with the memory habits that make Go services
 // creep toward their cgroup's limit: a map cache that only grows, and a

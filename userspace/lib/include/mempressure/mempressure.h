@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * libmempressure: subscribe to mempressured and give memory back when it
  * asks.  See libmempressure(3) and a page per function.

@@ -18,6 +18,10 @@
  * table says of percents and of BYTES.  leak_window is 10, 60 or 300 (the
  * growth windows of window.c); any other value is outside its range: ERANGE.
  *
+ * Userspace checks what it writes with the same functions (mp_ctl_lookup(),
+ * mp_ctl_parse_value(), mp_ctl_check_path()): the CLI refuses a value
+ * before writing it exactly when the module would.
+ *
  * Reading the file back prints every setting as the command that sets it,
  * with the helpers at the end of this file.  They print exactly what the
  * parser accepts (two decimals for PSI thresholds, \ooo escapes for paths),
@@ -130,8 +134,11 @@ bool mp_ctl_is_hundredths(enum mempressure_tunable t)
  * @t: the tunable
  * @value: the value, in the tunable's unit
  *
- * The same check the parser makes, for values that come from elsewhere
- * (the interval_ms module parameter).
+ * The parser's check of a set command's value (mp_ctl_parse_value()),
+ * the one place that says which values a tunable takes.  The module calls
+ * it only through the parser (its interval_ms parameter is checked against
+ * mp_ctl_min() and mp_ctl_max(), to say the range in its error); userspace
+ * calls it too.
  *
  * Return: 0, -ERANGE if @value is outside the range, or -EINVAL if @t is
  * not a tunable.
@@ -147,6 +154,7 @@ int mp_ctl_check(enum mempressure_tunable t, u64 value)
 	/*
 	 * A leak is judged over one of the growth windows the module already
 	 * measures (enum mp_window of window.h): no other length has a rate.
+	 * selftests/host/test_window.c checks that these are its windows.
 	 */
 	switch (value) {
 	case 10:
@@ -275,42 +283,113 @@ static int mp_ctl_hundredths(const char *s, size_t len, u64 *value)
 	return 0;
 }
 
+/**
+ * mp_ctl_lookup() - the tunable a name stands for
+ * @name: the name; need not be NUL-terminated
+ * @len: its length
+ *
+ * Return: the tunable, or -EINVAL if no tunable has that name.
+ */
+int mp_ctl_lookup(const char *name, size_t len)
+{
+	struct mp_ctl_field f = { .s = name, .len = len };
+	int t;
+
+	for (t = 0; t < MEMPRESSURE_TUNABLE_NR; t++)
+		if (mp_ctl_field_is(&f, mp_ctl_tunables[t].name))
+			return t;
+	return -EINVAL;
+}
+
+/**
+ * mp_ctl_parse_value() - read a tunable's value as "set" takes it
+ * @t: the tunable
+ * @s: the value; need not be NUL-terminated
+ * @len: its length
+ * @value: where to store it, in the tunable's unit
+ *
+ * A whole decimal number, or for a PSI threshold (mp_ctl_is_hundredths())
+ * a percentage with up to two decimals, within the tunable's range
+ * (mp_ctl_check()).
+ *
+ * Return: 0; -EINVAL if the value is malformed or @t is not a tunable;
+ * -ERANGE if it is outside the range or does not fit in 64 bits.
+ */
+int mp_ctl_parse_value(enum mempressure_tunable t, const char *s, size_t len,
+		       u64 *value)
+{
+	int ret;
+
+	if (!mp_ctl_valid(t))
+		return -EINVAL;
+	if (mp_ctl_is_hundredths(t))
+		ret = mp_ctl_hundredths(s, len, value);
+	else
+		ret = mp_ctl_u64(s, len, value);
+	return ret ? ret : mp_ctl_check(t, *value);
+}
+
 /* "set NAME VALUE" */
 static int mp_ctl_parse_set(const struct mp_ctl_field *f,
 			    struct mp_ctl_cmd *cmd)
 {
-	int t, ret;
+	int t = mp_ctl_lookup(f[1].s, f[1].len);
+	int ret;
 
-	for (t = 0; t < MEMPRESSURE_TUNABLE_NR; t++)
-		if (mp_ctl_field_is(&f[1], mp_ctl_tunables[t].name))
-			break;
-	if (t == MEMPRESSURE_TUNABLE_NR)
-		return -EINVAL;
-
-	if (mp_ctl_is_hundredths(t))
-		ret = mp_ctl_hundredths(f[2].s, f[2].len, &cmd->value);
-	else
-		ret = mp_ctl_u64(f[2].s, f[2].len, &cmd->value);
+	if (t < 0)
+		return t;
+	ret = mp_ctl_parse_value(t, f[2].s, f[2].len, &cmd->value);
 	if (ret)
 		return ret;
 	cmd->op = MP_CTL_OP_SET;
 	cmd->tunable = t;
-	return mp_ctl_check(t, cmd->value);
+	return 0;
+}
+
+/**
+ * mp_ctl_check_path() - whether a cgroup path has the shape the file takes
+ * @path: the path, decoded (no escapes); need not be NUL-terminated
+ * @len: its length
+ *
+ * Paths are absolute and canonical: "/" or "/a/b", never "", "a", "/a/",
+ * "/a//b", "/./a" or "/a/../b".
+ *
+ * Return: 0, or -EINVAL for any other shape.
+ */
+int mp_ctl_check_path(const char *path, size_t len)
+{
+	size_t i, comp = 0;
+
+	if (!len || path[0] != '/')
+		return -EINVAL;
+	if (len == 1)
+		return 0;
+	/* Each component runs from after a '/' to the next '/' or the end. */
+	for (i = 1; i <= len; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		if (i == comp + 1 ||
+		    (i == comp + 2 && path[comp + 1] == '.') ||
+		    (i == comp + 3 && path[comp + 1] == '.' &&
+		     path[comp + 2] == '.'))
+			return -EINVAL;
+		comp = i;
+	}
+	return 0;
 }
 
 /*
- * Decode a cgroup path into @out and check its shape.  The only escape is
- * a backslash and exactly three octal digits, as the tables print; one
- * for NUL would cut the path short, and one above \377 is not a byte.  The
- * shape is checked on the decoded path, the one that will be looked up,
- * so "\056\056" is refused as "..".  Paths are absolute and canonical:
- * "/" or "/a/b", never "a", "/a/", "/a//b", "/./a" or "/a/../b".
+ * Decode a cgroup path into @out and check its shape (mp_ctl_check_path()).
+ * The only escape is a backslash and exactly three octal digits, as the
+ * tables print; one for NUL would cut the path short, and one above \377
+ * is not a byte.  The shape is checked on the decoded path, the one that
+ * will be looked up, so "\056\056" is refused as "..".
  */
 static int mp_ctl_path(const struct mp_ctl_field *f, char *out, size_t size,
 		       size_t *out_len)
 {
 	const char *s = f->s;
-	size_t i, n = 0, comp = 0;
+	size_t i, n = 0;
 
 	for (i = 0; i < f->len; i++) {
 		unsigned char c = s[i];
@@ -334,23 +413,7 @@ static int mp_ctl_path(const struct mp_ctl_field *f, char *out, size_t size,
 		return -ENAMETOOLONG;
 	out[n] = '\0';
 	*out_len = n;
-
-	if (!n || out[0] != '/')
-		return -EINVAL;
-	if (n == 1)
-		return 0;
-	/* Each component runs from after a '/' to the next '/' or the end. */
-	for (i = 1; i <= n; i++) {
-		if (i < n && out[i] != '/')
-			continue;
-		if (i == comp + 1 ||
-		    (i == comp + 2 && out[comp + 1] == '.') ||
-		    (i == comp + 3 && out[comp + 1] == '.' &&
-		     out[comp + 2] == '.'))
-			return -EINVAL;
-		comp = i;
-	}
-	return 0;
+	return mp_ctl_check_path(out, n);
 }
 
 /* A malformed field makes the line EINVAL, whatever else is wrong with it. */
@@ -613,6 +676,38 @@ static int mp_ctl_out_end(struct mp_ctl_out *o)
 	return o->len;
 }
 
+/* A tunable's value as the parser reads it. */
+static void mp_ctl_put_value(struct mp_ctl_out *o, enum mempressure_tunable t,
+			     u64 value)
+{
+	if (mp_ctl_is_hundredths(t))
+		mp_ctl_put_hundredths(o, value);
+	else
+		mp_ctl_put_u64(o, value);
+}
+
+/**
+ * mp_ctl_format_value() - print a tunable's value as "set" takes it
+ * @buf: where to print
+ * @size: the size of @buf; MP_CTL_TUNABLE_LINE_MAX always suffices
+ * @t: the tunable
+ * @value: the value, in its unit; printed even if out of range
+ *
+ * Return: the length printed, without the NUL; -ENOSPC if it does not fit
+ * in @size bytes with its NUL (@buf is then empty); -EINVAL if @t is not a
+ * tunable.
+ */
+int mp_ctl_format_value(char *buf, size_t size, enum mempressure_tunable t,
+			u64 value)
+{
+	struct mp_ctl_out o = { .buf = buf, .size = size };
+
+	if (!mp_ctl_valid(t))
+		return -EINVAL;
+	mp_ctl_put_value(&o, t, value);
+	return mp_ctl_out_end(&o);
+}
+
 /**
  * mp_ctl_format_tunable() - print a tunable as the command that sets it
  * @buf: where to print
@@ -637,10 +732,7 @@ int mp_ctl_format_tunable(char *buf, size_t size, enum mempressure_tunable t,
 	mp_ctl_puts(&o, MEMPRESSURE_CTL_SET " ");
 	mp_ctl_puts(&o, mp_ctl_tunables[t].name);
 	mp_ctl_putc(&o, ' ');
-	if (mp_ctl_is_hundredths(t))
-		mp_ctl_put_hundredths(&o, value);
-	else
-		mp_ctl_put_u64(&o, value);
+	mp_ctl_put_value(&o, t, value);
 	mp_ctl_putc(&o, '\n');
 	return mp_ctl_out_end(&o);
 }

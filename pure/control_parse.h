@@ -78,11 +78,17 @@ u64 mp_ctl_max(enum mempressure_tunable t);
 u64 mp_ctl_default(enum mempressure_tunable t);
 bool mp_ctl_is_hundredths(enum mempressure_tunable t);
 int mp_ctl_check(enum mempressure_tunable t, u64 value);
+int mp_ctl_lookup(const char *name, size_t len);
+int mp_ctl_parse_value(enum mempressure_tunable t, const char *s, size_t len,
+		       u64 *value);
+int mp_ctl_check_path(const char *path, size_t len);
 
 int mp_ctl_parse_line(const char *line, size_t len, struct mp_ctl_cmd *cmd,
 		      char *path, size_t path_size);
 int mp_ctl_parse(const char *buf, size_t len, struct mp_ctl_batch *batch);
 
+int mp_ctl_format_value(char *buf, size_t size, enum mempressure_tunable t,
+			u64 value);
 int mp_ctl_format_tunable(char *buf, size_t size, enum mempressure_tunable t,
 			  u64 value);
 int mp_ctl_escape(char *buf, size_t size, const char *s);

@@ -1,4 +1,4 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: LGPL-2.1 OR BSD-2-Clause */
 /*
  * The names of <linux/mempressure.h>'s lists as string tables, indexed by
  * their enums: expanded once, here, for every file that prints them.

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mempressured's sockets and their clients (docs/protocol.md).
+ *
+ * Subscribers connect to the SOCK_SEQPACKET socket, say hello, hear level
+ * messages about their cgroup (every cgroup with scope=all) and trims,
+ * and answer trims with trimmed; root may ask for the status instead.
+ * Sends never block: a message a client has no room for is dropped for it
+ * and counted.
+ *
+ * systemd's memory-pressure protocol: a second, stream socket
+ * (systemd_socket) for services using sd_event_add_memory_pressure() with
+ * $MEMORY_PRESSURE_WATCH pointing at it.  Such a client is known by its
+ * cgroup at connect time; what it writes is discarded, and one byte is
+ * written to it when its cgroup reaches systemd_level (a soft_over counts
+ * as medium).  It is a struct mpd_client that never says hello, so the
+ * subscriber paths skip it.
+ */
+#ifndef MPD_CLIENTS_H
+#define MPD_CLIENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mp_event.h"
+#include "mp_proto.h"
+#include "mpd_loop.h"
+#include "mpd_sys.h"
+
+struct mpd;
+
+struct mpd_client {
+	struct mpd_io io;		/* its socket, in the loop */
+	struct mpd *d;
+	uint64_t cid;			/* never reused: actions name it */
+	pid_t pid;
+	uid_t uid;
+	bool hello, scope_all;
+	bool sd;			/* on the systemd socket: never says hello */
+	char name[MPD_NAME_LEN];
+	char cgroup[MPD_PATH_LEN];
+	uint64_t dropped;		/* messages it had no room for */
+	uint64_t last_freed;		/* its answer to its last trim; 0 if none */
+	struct mpd_client *next;
+};
+
+/* The subscribers' socket, and the systemd one if configured; MPD_EXIT_*. */
+int mpd_clients_open(struct mpd *d);
+/* Every client dropped, the sockets closed and unlinked. */
+void mpd_clients_close(struct mpd *d);
+
+/*
+ * A connected socket @fd of the process @pid (user @uid) as a client, in
+ * the loop; @sd: on the systemd socket, known by its cgroup at once.  What
+ * accepting a connection ends with, and how tests add one of a
+ * socketpair().  NULL if it could not be added (@fd is then closed).
+ */
+struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd);
+struct mpd_client *mpd_client_by_cid(const struct mpd *d, uint64_t cid);
+/* Never blocks: 0, -EAGAIN (its queue is full: counted), -errno. */
+int mpd_client_send(struct mpd_client *c, struct mp_msg_out *o);
+/* Say @reason (if not NULL) in an error message, and drop it. */
+void mpd_client_drop(struct mpd_client *c, const char *reason);
+void mpd_client_free(struct mpd_client *c);
+
+/* A level (or limit) event told to the subscribers of its cgroup. */
+void mpd_notify_level(struct mpd *d, const struct mp_event *ev);
+/*
+ * Wake the systemd clients in @cgroup (@only_pid: that process's alone),
+ * or in a dry run say so; each woken one is watched like a signal's target.
+ */
+void mpd_sd_wake(struct mpd *d, const char *cgroup, pid_t only_pid, int level, int reason,
+		 bool dry);
+
+#endif /* MPD_CLIENTS_H */

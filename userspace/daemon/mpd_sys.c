@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What mempressured reads and writes of the system: see mpd_sys.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/mempressure.h>
+
+#include "control_parse.h"
+#include "mpd_config.h"
+#include "mpd_sys.h"
+#include "names.h"
+
+int mpd_sys_init(struct mpd_sys *s, const char *root)
+{
+	size_t n = strlen(root);
+	long page_size = sysconf(_SC_PAGESIZE);
+
+	/* "/" and "" are the same root: no path starts with "//". */
+	if (n && root[n - 1] == '/')
+		n--;
+	memset(s, 0, sizeof(*s));
+	s->page_size = page_size > 0 ? (uint64_t)page_size : 4096;
+	if ((size_t)snprintf(s->cgroup_root, sizeof(s->cgroup_root), "%.*s/sys/fs/cgroup",
+			     (int)n, root) >= sizeof(s->cgroup_root) ||
+	    (size_t)snprintf(s->proc_root, sizeof(s->proc_root), "%.*s/proc",
+			     (int)n, root) >= sizeof(s->proc_root) ||
+	    (size_t)snprintf(s->module_dir, sizeof(s->module_dir), "%.*s%s", (int)n, root,
+			     MEMPRESSURE_PROC_PATH) >= sizeof(s->module_dir))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* A small file, NUL-terminated: what one read(2) gives. */
+static int read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* --- cgroup files --- */
+
+void mpd_cg_file(const struct mpd_sys *s, const char *cgroup, const char *file, char *out,
+		 size_t size)
+{
+	snprintf(out, size, "%s%s/%s", s->cgroup_root, strcmp(cgroup, "/") ? cgroup : "", file);
+}
+
+int mpd_cg_read(const struct mpd_sys *s, const char *cgroup, const char *file, char *buf,
+		size_t size)
+{
+	char path[MPD_PATH_LEN * 2];
+	int r;
+
+	mpd_cg_file(s, cgroup, file, path, sizeof(path));
+	r = read_small(path, buf, size);
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int mpd_cg_read_u64(const struct mpd_sys *s, const char *cgroup, const char *file,
+		    uint64_t *v)
+{
+	char buf[64];
+	int r = mpd_cg_read(s, cgroup, file, buf, sizeof(buf));
+
+	return r < 0 ? r : mp_parse_u64(buf, v);
+}
+
+int mpd_cg_write(const struct mpd_sys *s, const char *cgroup, const char *file,
+		 const char *value)
+{
+	char path[MPD_PATH_LEN * 2];
+	int fd, r = 0;
+
+	mpd_cg_file(s, cgroup, file, path, sizeof(path));
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, value, strlen(value)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+bool mpd_cg_writable(const struct mpd_sys *s, const char *cgroup, const char *file)
+{
+	char path[MPD_PATH_LEN * 2];
+
+	mpd_cg_file(s, cgroup, file, path, sizeof(path));
+	return access(path, W_OK) == 0;
+}
+
+/* --- processes --- */
+
+static void proc_file(const struct mpd_sys *s, pid_t pid, const char *file, char *out,
+		      size_t size)
+{
+	snprintf(out, size, "%s/%d/%s", s->proc_root, pid, file);
+}
+
+uint64_t mpd_proc_rss(const struct mpd_sys *s, pid_t pid)
+{
+	char path[MPD_PATH_LEN + 64], buf[128];
+	unsigned long long size, rss;
+
+	proc_file(s, pid, "statm", path, sizeof(path));
+	if (read_small(path, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%llu %llu", &size, &rss) != 2)
+		return 0;
+	return rss * s->page_size;
+}
+
+int mpd_proc_cgroup(const struct mpd_sys *s, pid_t pid, char *out, size_t size)
+{
+	char path[MPD_PATH_LEN + 64], buf[1024], *p;
+	int r;
+
+	proc_file(s, pid, "cgroup", path, sizeof(path));
+	r = read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	for (p = buf; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, "0::", 3)) {
+			p += 3;
+			p[strcspn(p, "\n")] = '\0';
+			if (strlen(p) >= size)
+				return -ENAMETOOLONG;
+			strcpy(out, p);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int mpd_proc_comm(const struct mpd_sys *s, pid_t pid, char *out, size_t size)
+{
+	char path[MPD_PATH_LEN + 64];
+	int r;
+
+	proc_file(s, pid, "comm", path, sizeof(path));
+	r = read_small(path, out, size);
+	if (r < 0)
+		return r;
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
+}
+
+int mpd_signal_process(const struct mpd_sys *s, pid_t pid, const char *comm,
+		       const char *cgroup, int sig)
+{
+	char now[MPD_PATH_LEN];
+	int fd = (int)syscall(__NR_pidfd_open, pid, 0), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (comm && comm[0] && (mpd_proc_comm(s, pid, now, sizeof(now)) < 0 || strcmp(now, comm)))
+		r = -ESRCH;
+	if (!r && cgroup && (mpd_proc_cgroup(s, pid, now, sizeof(now)) < 0 || strcmp(now, cgroup)))
+		r = -ESRCH;
+	if (!r && syscall(__NR_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* --- the module's files --- */
+
+void mpd_module_file(const struct mpd_sys *s, const char *file, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s", s->module_dir, file);
+}
+
+int mpd_module_table(const struct mpd_sys *s, const char *file, struct mp_table *t)
+{
+	return mp_table_read(s->module_dir, file, t);
+}
+
+int mpd_module_abi(const struct mpd_sys *s, uint64_t *abi)
+{
+	char path[MPD_PATH_LEN + 32], *buf;
+	size_t len;
+	int r;
+
+	mpd_module_file(s, MEMPRESSURE_FILE_STATUS, path, sizeof(path));
+	r = mp_read_file(path, &buf, &len);
+	if (r < 0)
+		return r;
+	r = mp_kv_get_u64(buf, len, mp_status_keys[MEMPRESSURE_STATUS_ABI_VERSION], abi);
+	free(buf);
+	return r;
+}
+
+int mpd_module_open_events(const struct mpd_sys *s)
+{
+	char path[MPD_PATH_LEN + 32];
+	int fd;
+
+	mpd_module_file(s, MEMPRESSURE_FILE_EVENTS, path, sizeof(path));
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+uint64_t mpd_module_soft_margin_pct(const struct mpd_sys *s)
+{
+	const enum mempressure_tunable t = MEMPRESSURE_TUNABLE_SOFT_MARGIN_PCT;
+	char path[MPD_PATH_LEN + 32], cg[MEMPRESSURE_CTL_WRITE_MAX], *buf;
+	uint64_t v = mp_ctl_default(t);
+	size_t len, pos = 0;
+
+	mpd_module_file(s, MEMPRESSURE_FILE_CONTROL, path, sizeof(path));
+	if (mp_read_file(path, &buf, &len) < 0)
+		return v;
+	/* The file reads back as commands: the "set" line of soft_margin_pct. */
+	while (pos < len) {
+		const char *nl = memchr(buf + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - buf) : len;
+		struct mp_ctl_cmd cmd;
+
+		if (!mp_ctl_parse_line(buf + pos, end - pos, &cmd, cg, sizeof(cg)) &&
+		    cmd.op == MP_CTL_OP_SET && cmd.tunable == t) {
+			v = cmd.value;
+			break;
+		}
+		pos = end + 1;
+	}
+	free(buf);
+	return v;
+}
+
+static int col_u64(const struct mp_table *t, size_t row, int col, uint64_t *v)
+{
+	return col < 0 ? col : mp_parse_u64(mp_table_cell(t, row, (size_t)col), v);
+}
+
+int mpd_module_cgroup(const struct mpd_sys *s, const char *cgroup, struct mpd_cg_row *row)
+{
+	const char *const *cols = mp_cgroup_columns;
+	char esc[MPD_PATH_LEN * 4];
+	struct mp_table t;
+	int r, col;
+	long i;
+
+	r = mpd_module_table(s, MEMPRESSURE_FILE_CGROUPS, &t);
+	if (r < 0)
+		return r;
+	mpd_escape(cgroup, esc, sizeof(esc));
+	col = mp_table_column(&t, cols[MEMPRESSURE_CG_PATH]);
+	i = col < 0 ? col : mp_table_find(&t, (size_t)col, esc);
+	if (i < 0) {
+		r = -ENOENT;
+		goto out;
+	}
+	r = col_u64(&t, (size_t)i, mp_table_column(&t, cols[MEMPRESSURE_CG_CURRENT]),
+		    &row->current);
+	if (!r)
+		r = col_u64(&t, (size_t)i, mp_table_column(&t, cols[MEMPRESSURE_CG_SOFT_LIMIT]),
+			    &row->soft);
+	if (!r)
+		r = col_u64(&t, (size_t)i, mp_table_column(&t, cols[MEMPRESSURE_CG_LIMIT]),
+			    &row->limit);
+	if (!r) {
+		col = mp_table_column(&t, cols[MEMPRESSURE_CG_LEVEL]);
+		row->level = col < 0 ? MEMPRESSURE_LEVEL_NONE :
+			     mpd_level_parse(mp_table_cell(&t, (size_t)i, (size_t)col));
+		if (row->level < 0)
+			row->level = MEMPRESSURE_LEVEL_NONE;
+	}
+out:
+	mp_table_free(&t);
+	return r;
+}
+
+int mpd_module_processes(const struct mpd_sys *s, const char *cgroup,
+			 struct mpd_proc_row **rows, size_t *nr)
+{
+	const char *const *cols = mp_process_columns;
+	char esc[MPD_PATH_LEN * 4];
+	int cpid, ccomm, ccg, crss, cleak, cgrowth, r;
+	struct mp_table t;
+	size_t n = 0;
+
+	*rows = NULL;
+	*nr = 0;
+	r = mpd_module_table(s, MEMPRESSURE_FILE_PROCESSES, &t);
+	if (r < 0)
+		return r;
+	cpid = mp_table_column(&t, cols[MEMPRESSURE_PROC_PID]);
+	ccomm = mp_table_column(&t, cols[MEMPRESSURE_PROC_COMM]);
+	ccg = mp_table_column(&t, cols[MEMPRESSURE_PROC_CGROUP]);
+	crss = mp_table_column(&t, cols[MEMPRESSURE_PROC_RSS]);
+	cleak = mp_table_column(&t, cols[MEMPRESSURE_PROC_LEAK]);
+	cgrowth = mp_table_column(&t, cols[MEMPRESSURE_PROC_GROWTH60]);
+	if (cpid < 0 || ccomm < 0 || ccg < 0 || crss < 0) {
+		mp_table_free(&t);
+		return -EPROTO;
+	}
+	if (cgroup)
+		mpd_escape(cgroup, esc, sizeof(esc));
+	*rows = calloc(t.nr_rows ? t.nr_rows : 1, sizeof(**rows));
+	if (!*rows) {
+		mp_table_free(&t);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < t.nr_rows; i++) {
+		struct mpd_proc_row *p = &(*rows)[n];
+		uint64_t v;
+
+		if (cgroup && strcmp(mp_table_cell(&t, i, (size_t)ccg), esc))
+			continue;
+		if (mp_parse_u64(mp_table_cell(&t, i, (size_t)cpid), &v) < 0)
+			continue;
+		p->pid = (pid_t)v;
+		if (mp_unescape(mp_table_cell(&t, i, (size_t)ccomm), p->comm, sizeof(p->comm)) < 0)
+			p->comm[0] = '\0';
+		mp_parse_u64(mp_table_cell(&t, i, (size_t)crss), &p->rss);
+		p->leak = cleak >= 0 && !strcmp(mp_table_cell(&t, i, (size_t)cleak), "1");
+		if (cgrowth < 0 ||
+		    mp_parse_s64(mp_table_cell(&t, i, (size_t)cgrowth), &p->growth) < 0)
+			p->growth = 0;
+		n++;
+	}
+	*nr = n;
+	mp_table_free(&t);
+	return 0;
+}
