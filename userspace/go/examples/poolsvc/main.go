@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: BSD-2-Clause
 
 // poolsvc is the sync.Pool case on its own: a service that takes its
 // buffers from a sync.Pool of *bytes.Buffer.  Its steady requests are

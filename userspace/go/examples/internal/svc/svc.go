@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: BSD-2-Clause
 
 // Package svc is what the example services share: a load paced by the
 // clock, the three ways of running them that docs/go.md compares (no
