@@ -316,7 +316,8 @@ enum mempressure_status_key {
  * requests, ...), one of the last actions (action, time_usec), a
  * subscriber (subscriber, pid, cgroup, dropped).  UNMET, added later, is in
  * trimmed: what the client cannot free (its live memory); readers take it
- * as optional.  X(ENUM_SUFFIX, "key")
+ * as optional.  UNMET_REPLIES, added with it, ends an application's yield
+ * record.  X(ENUM_SUFFIX, "key")
  */
 #define MEMPRESSURED_KEYS(X)					\
 	X(MSG,		"msg")						\
@@ -350,7 +351,8 @@ enum mempressure_status_key {
 	X(TIME,		"time_usec")					\
 	X(SUBSCRIBER,	"subscriber")					\
 	X(DROPPED,	"dropped")					\
-	X(UNMET,	"unmet_bytes")
+	X(UNMET,	"unmet_bytes")					\
+	X(UNMET_REPLIES, "unmet_replies")
 
 /* Why a trim is asked for.  X(ENUM_SUFFIX, "reason") */
 #define MEMPRESSURED_TRIM_REASONS(X)				\

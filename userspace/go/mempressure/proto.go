@@ -39,7 +39,7 @@ var (
 		"clamped", "app", "requests", "replies", "timeouts", "claimed_bytes",
 		"measured_bytes", "cgroup_bytes_measured", "action", "time_usec",
 		"subscriber", "dropped",
-		"unmet_bytes"} // MEMPRESSURED_KEYS
+		"unmet_bytes", "unmet_replies"} // MEMPRESSURED_KEYS
 	trimReasonNames = []string{"soft", "level", "leak"} // MEMPRESSURED_TRIM_REASONS
 	levelNames      = []string{"none", "low", "medium", "critical"}
 	levelReasons    = []string{"usage", "psi", "high", "max", "oom", "calm", "limit"} // MEMPRESSURE_REASONS
