@@ -243,7 +243,7 @@ static int trims_measured(uint64_t *claimed, uint64_t *fell)
 
 /* The daemon's statistics of application @app, from its status reply. */
 struct yield {
-	uint64_t requests, replies, timeouts, claimed, measured;
+	uint64_t requests, replies, timeouts, claimed, measured, unmet_replies;
 };
 
 static int daemon_yield(const char *app, struct yield *y)
@@ -272,6 +272,7 @@ static int daemon_yield(const char *app, struct yield *y)
 		y->timeouts = line_u64(buf, "timeouts");
 		y->claimed = line_u64(buf, "claimed_bytes");
 		y->measured = line_u64(buf, "measured_bytes");
+		y->unmet_replies = line_u64(buf, "unmet_replies");
 		r = 0;
 	}
 out:
@@ -451,19 +452,21 @@ static void ev_run(struct __test_metadata *_metadata, FIXTURE_DATA(go) *self,
 		int measured;
 
 		/*
-		 * The daemon took the replies (unmet_bytes, a key it may not
-		 * know, is no reason to drop the client) and measured the
-		 * trims: the fall of RSS from request to reply is
-		 * within half of what the client claimed, summed.
+		 * The daemon took the replies, every one in time at its
+		 * default deadline (the client answers for a handler that
+		 * would be late), and measured the trims: the fall of RSS
+		 * from request to reply is within half of what the client
+		 * claimed, summed.
 		 */
 		ASSERT_EQ(0, daemon_yield(strrchr(w->bin, '/') + 1, &y));
 		slurp(GO_LOG, log, sizeof(log));
 		EXPECT_EQ(NULL, strstr(log, "dropping client")) TH_LOG("%s", log);
 		measured = trims_measured(&claimed, &fell);
-		ksft_print_msg("go-evidence: %s client: mempressured asked %llu trims, %llu replies, %llu timeouts; %d measured: claimed %llu, rss fell %llu\n",
+		ksft_print_msg("go-evidence: %s client: mempressured asked %llu trims, %llu replies (%llu saying what cannot be freed), %llu timeouts; %d measured: claimed %llu, rss fell %llu\n",
 			       w->name, (unsigned long long)y.requests, (unsigned long long)y.replies,
-			       (unsigned long long)y.timeouts, measured, (unsigned long long)claimed,
-			       (unsigned long long)fell);
+			       (unsigned long long)y.unmet_replies, (unsigned long long)y.timeouts,
+			       measured, (unsigned long long)claimed, (unsigned long long)fell);
+		EXPECT_EQ(0, y.timeouts) TH_LOG("%s", log);
 		EXPECT_TRUE(values_close(fell, claimed, 50, 4 * MiB)) TH_LOG("%s", log);
 		child_stop(&self->daemon);
 	}
@@ -736,18 +739,25 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 
 	/*
 	 * No handler: the client answered the trims of the medium phase
-	 * itself, with 0, and the service ran on to its normal end.
+	 * itself, in time, with 0, saying what it cannot free
+	 * (unmet_bytes: the daemon counts those replies and logs the
+	 * bytes), and the service ran on to its normal end.
 	 */
 	ASSERT_EQ(0, daemon_yield("bufcache-lim", &y));
-	EXPECT_GT(y.replies, 0) TH_LOG("%s", slurp(GO_LOG, text, sizeof(text)));
+	slurp(GO_LOG, text, sizeof(text));
+	EXPECT_GT(y.replies, 0) TH_LOG("%s", text);
+	EXPECT_EQ(0, y.timeouts) TH_LOG("%s", text);
 	EXPECT_EQ(0, y.claimed);
+	EXPECT_GT(y.unmet_replies, 0) TH_LOG("%s", text);
+	EXPECT_NE(NULL, strstr(text, " live; measured:")) TH_LOG("%s", text);
 	child_stop(&self->svc);
 	slurp(out, text, sizeof(text));
 	l = last_line(text, "done");
 	ASSERT_NE(NULL, l) TH_LOG("%s", text);
-	ksft_print_msg("go-limit: GOMEMLIMIT %lld -> %lld -> %lld as memory.max went 896 -> 384 -> 896 MiB beside 330 MiB of memhog; %llu trims answered with 0\n",
+	ksft_print_msg("go-limit: GOMEMLIMIT %lld -> %lld -> %lld as memory.max went 896 -> 384 -> 896 MiB beside 330 MiB of memhog; %llu trims answered with 0, %llu saying what cannot be freed, %llu timeouts\n",
 		       (long long)first, (long long)lowered, (long long)raised,
-		       (unsigned long long)y.replies);
+		       (unsigned long long)y.replies, (unsigned long long)y.unmet_replies,
+		       (unsigned long long)y.timeouts);
 }
 
 #define LIM_MID		"671088640"	/* 640 MiB */
