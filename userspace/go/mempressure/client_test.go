@@ -371,14 +371,14 @@ func TestHeadroomCountsUnreclaimableOnly(t *testing.T) {
 	if l.outside < first/2-1 || l.outside > first/2+1 {
 		t.Errorf("a minute later %d, want half of %d", l.outside, first)
 	}
-	l.learnOutside(t0.Add(5*time.Minute))
+	l.learnOutside(t0.Add(5 * time.Minute))
 	if l.outside > first/16 {
 		t.Errorf("five minutes later %d", l.outside)
 	}
 	// tmpfs and shared memory are counted in file, but are not reclaimable.
 	cg.write("svc/memory.current", "943718400")
 	cg.write("svc/memory.stat", "anon 0\nfile 943718400\nshmem 943718400\n")
-	l.learnOutside(t0.Add(6*time.Minute))
+	l.learnOutside(t0.Add(6 * time.Minute))
 	if want := sub(900<<20, m.resident()); !near(l.outside, want) {
 		t.Errorf("shmem: outside %d, want %d", l.outside, want)
 	}
@@ -1052,6 +1052,16 @@ func forcedCycles() uint64 {
 // runs after the handler has returned.
 func TestRuntimeHandlerDoesWhatFits(t *testing.T) {
 	h := NewRuntimeHandler()
+	// Nothing to judge by: under a deadline the first one runs late,
+	// without one it runs at once.
+	ctx0, cancel0 := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel0()
+	if h.collectionFits(ctx0, 1<<20) {
+		t.Error("a first collection judged to fit before a deadline")
+	}
+	if !h.collectionFits(context.Background(), 1<<20) {
+		t.Error("a first collection without a deadline judged not to fit")
+	}
 	// The last one took 100 s: none fits in 10.
 	h.gcTook, h.gcHeap = 100*time.Second, readRuntimeMemory().objects
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
