@@ -680,6 +680,9 @@ static bool limit_settled(const char *out)
 	return false;
 }
 
+/* mempressured's line (with -v) for a reply that says what cannot be freed. */
+#define CANNOT_FREE	"says it freed 0 bytes, cannot free "
+
 TEST_F_TIMEOUT(go, limit_follows, 180)
 {
 	static char *const hog[] = { MEMHOG, "-i", LIM_HOG, NULL };
@@ -690,7 +693,7 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 	struct yield y = { 0 };
 	int64_t first, lowered, raised;
 	uint64_t cur = 0, end;
-	const char *l;
+	const char *l, *cf;
 
 	if (gobench())
 		SKIP(return, "make gobench runs the evidence alone");
@@ -741,7 +744,9 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 	 * No handler: the client answered the trims of the medium phase
 	 * itself, in time, with 0, saying what it cannot free
 	 * (unmet_bytes: the daemon counts those replies and logs the
-	 * bytes), and the service ran on to its normal end.
+	 * bytes as the reply comes, with -v; the trim's result line comes
+	 * only at its deadline, which may be after memory.max went back
+	 * up), and the service ran on to its normal end.
 	 */
 	ASSERT_EQ(0, daemon_yield("bufcache-lim", &y));
 	slurp(GO_LOG, text, sizeof(text));
@@ -749,7 +754,9 @@ TEST_F_TIMEOUT(go, limit_follows, 180)
 	EXPECT_EQ(0, y.timeouts) TH_LOG("%s", text);
 	EXPECT_EQ(0, y.claimed);
 	EXPECT_GT(y.unmet_replies, 0) TH_LOG("%s", text);
-	EXPECT_NE(NULL, strstr(text, " live; measured:")) TH_LOG("%s", text);
+	cf = strstr(text, CANNOT_FREE);
+	EXPECT_TRUE(cf && cf[strlen(CANNOT_FREE)] >= '1' && cf[strlen(CANNOT_FREE)] <= '9')
+		TH_LOG("%s", text);
 	child_stop(&self->svc);
 	slurp(out, text, sizeof(text));
 	l = last_line(text, "done");
