@@ -759,6 +759,46 @@ TEST_F(daemon, unanswered_trim_times_out)
 }
 
 /*
+ * A client that cannot free what it holds live says so (unmet_bytes): its
+ * reply counts as one, never as a timeout, and the log and the figures say
+ * what it cannot free.  A client without the key is taken as before; a
+ * malformed value drops it.
+ */
+TEST_F(daemon, trimmed_with_unmet_bytes_is_a_reply)
+{
+	const struct mpd_app_stats *y;
+	const char *st;
+	int fd, root;
+
+	ASSERT_EQ(0, fx_start(self, CONF("deadline_ms = 500\n")));
+	fx_cgroups(self, over, 2);
+	fx_proc(self, PID_A, "/a", "live", 120 * MiB);
+	fd = fx_subscriber(self, PID_A, 1000, "live");
+	ASSERT_LE(0, fd);
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(fd), "msg=trim id=1 ", 14));
+	fx_say(self, fd, "msg=trimmed id=1 freed_bytes=0 unmet_bytes=20971520");
+	fx_advance(self, 500);
+	y = &mpd_app_get(self->d, "live")->y;
+	ASSERT_EQ(1, y->replies);
+	ASSERT_EQ(0, y->timeouts);
+	ASSERT_EQ(1, y->unmet_replies);
+	ASSERT_NE(NULL, strstr(fx_log(self), "trim 1: live (pid 1001) claims 0 bytes, cannot free 20971520 live; measured:")) TH_LOG("%s", fx_log(self));
+	root = fx_client(self, SOCK_SEQPACKET, PID_B, 0, false);
+	fx_say(self, root, "msg=status");
+	st = fx_hear_all(root);
+	ASSERT_NE(NULL, strstr(st, "msg=status app=live requests=1 replies=1 timeouts=0 claimed_bytes=0 ")) TH_LOG("%s", st);
+	ASSERT_NE(NULL, strstr(st, " unmet_replies=1\n")) TH_LOG("%s", st);
+	close(root);
+
+	/* Not a number: malformed, and that client is dropped. */
+	fx_say(self, fd, "msg=trimmed id=1 freed_bytes=0 unmet_bytes=lots");
+	ASSERT_STREQ("msg=error reason=malformed\nEOF\n", fx_hear_all(fd));
+	close(fd);
+}
+
+/*
  * Isolation: a subscriber hears the level of its own cgroup only, one with
  * scope=all of every cgroup; a malformed message or a bad version drops
  * that client alone, saying why.
@@ -838,7 +878,7 @@ TEST_F(daemon, status_is_for_root)
 	st = fx_hear_all(root);
 	ASSERT_NE(NULL, strstr(st, "msg=status module=absent events=1 events_lost=0 systemd_clients=0\n")) TH_LOG("%s", st);
 	ASSERT_NE(NULL, strstr(st, "msg=status cgroup=/a stage=callbacks clamped=no soft_limit_bytes=104857600\n"));
-	ASSERT_NE(NULL, strstr(st, "msg=status app=plain requests=0 replies=0 timeouts=0 claimed_bytes=0 measured_bytes=0 cgroup_bytes_measured=0\n"));
+	ASSERT_NE(NULL, strstr(st, "msg=status app=plain requests=0 replies=0 timeouts=0 claimed_bytes=0 measured_bytes=0 cgroup_bytes_measured=0 unmet_replies=0\n"));
 	ASSERT_NE(NULL, strstr(st, "msg=status action=/a:\\040over\\040its\\040soft\\040limit"));
 	ASSERT_NE(NULL, strstr(st, "msg=status subscriber=plain pid=1001 cgroup=/a dropped=0\n"));
 	ASSERT_NE(NULL, strstr(st, "msg=end\n"));

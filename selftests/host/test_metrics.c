@@ -69,6 +69,7 @@ static struct mpd_metrics_snap snapshot(void)
 	apps[0].y.claimed_bytes = 1 << 20;
 	apps[0].y.measured_bytes = 900000;
 	apps[0].y.cgroup_bytes_measured = 800000;
+	apps[0].y.unmet_replies = 2;
 	return s;
 }
 
@@ -112,6 +113,7 @@ static const char *const exact_lines[] = {
 	"mempressure_cgroup_hard_limit_bytes{cgroup=\"/bad\xef\xbf\xbd\xef\xbf\xbd(utf8\"} +Inf",
 	"mempressure_app_trim_requests_total{app=\"cache-demo\"} 5",
 	"mempressure_app_claimed_bytes_total{app=\"cache-demo\"} 1048576",
+	"mempressure_app_trim_unmet_replies_total{app=\"cache-demo\"} 2",
 	"mempressure_callbacks_total{kind=\"trim\"} 0",
 	"mempressure_escalations_total{step=\"clamp\"} 0",
 	"mempressure_dry_run_actions_total{action=\"kill\"} 0",

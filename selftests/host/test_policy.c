@@ -444,11 +444,12 @@ TEST(yield_bookkeeping)
 
 	memset(&st, 0, sizeof(st));
 	mpd_yield_request(&st);
-	mpd_yield_reply(&st, 4096);
+	mpd_yield_reply(&st, 4096, 0);
 	mpd_yield_deadline(&st, true, 10000, 6000, true, 50000, 42000);
 	ASSERT_EQ(1, st.requests);
 	ASSERT_EQ(1, st.replies);
 	ASSERT_EQ(0, st.timeouts);
+	ASSERT_EQ(0, st.unmet_replies);
 	ASSERT_EQ(4096, st.claimed_bytes);
 	ASSERT_EQ(4000, st.measured_bytes);
 	ASSERT_EQ(8000, st.cgroup_bytes_measured);
@@ -462,6 +463,16 @@ TEST(yield_bookkeeping)
 	ASSERT_EQ(4096, st.claimed_bytes);
 	ASSERT_EQ(5000, st.measured_bytes);
 	ASSERT_EQ(10000, st.cgroup_bytes_measured);
+
+	/* It answers that what it holds live cannot go: a reply, not a timeout. */
+	mpd_yield_request(&st);
+	mpd_yield_reply(&st, 0, 1 << 20);
+	mpd_yield_deadline(&st, true, 5000, 5000, true, 40000, 40000);
+	ASSERT_EQ(3, st.requests);
+	ASSERT_EQ(2, st.replies);
+	ASSERT_EQ(1, st.timeouts);
+	ASSERT_EQ(1, st.unmet_replies);
+	ASSERT_EQ(4096, st.claimed_bytes);
 }
 
 /* A signal or hook target: requests and drops, never a reply or a timeout. */

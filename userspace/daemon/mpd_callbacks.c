@@ -96,7 +96,8 @@ static void trim_send(struct mpd *d, struct mpd_action *a)
 		   r == -EAGAIN ? ", but it is not reading" : "");
 }
 
-void mpd_trim_replied(struct mpd *d, struct mpd_client *c, uint64_t id, uint64_t freed)
+void mpd_trim_replied(struct mpd *d, struct mpd_client *c, uint64_t id, uint64_t freed,
+		      uint64_t unmet)
 {
 	for (struct mpd_action *a = d->actions; a; a = a->next) {
 		if (a->kind != MPD_ACT_TRIM || a->id != id || a->cid != c->cid || !a->sent)
@@ -106,10 +107,12 @@ void mpd_trim_replied(struct mpd *d, struct mpd_client *c, uint64_t id, uint64_t
 		a->replied = true;
 		a->rss_replied = mpd_proc_rss(&d->sys, a->pid);
 		a->freed_bytes = freed;
+		a->unmet_bytes = unmet;
 		c->last_freed = freed;
-		mpd_yield_reply(&mpd_app_get(d, a->app)->y, freed);
-		log_debug("trim %llu: %s says it freed %llu bytes", (unsigned long long)id,
-			  c->name, (unsigned long long)freed);
+		mpd_yield_reply(&mpd_app_get(d, a->app)->y, freed, unmet);
+		log_debug("trim %llu: %s says it freed %llu bytes, cannot free %llu",
+			  (unsigned long long)id, c->name, (unsigned long long)freed,
+			  (unsigned long long)unmet);
 		return;
 	}
 	log_debug("trimmed for unknown or late trim %llu from %s, ignoring",
@@ -122,7 +125,7 @@ static void trim_measure(struct mpd *d, struct mpd_action *a)
 	struct mpd_app *st = mpd_app_get(d, a->app);
 	struct mpd_client *c = mpd_client_by_cid(d, a->cid);
 	uint64_t rss = mpd_proc_rss(&d->sys, a->pid), cur = 0;
-	char at_reply[48] = "";
+	char at_reply[48] = "", unmet[64] = "";
 	bool cg_known = a->cg_known &&
 			mpd_cg_read_u64(&d->sys, a->cgroup, "memory.current", &cur) == 0;
 
@@ -137,10 +140,14 @@ static void trim_measure(struct mpd *d, struct mpd_action *a)
 	if (a->replied)
 		snprintf(at_reply, sizeof(at_reply), " (%llu at the reply)",
 			 (unsigned long long)a->rss_replied);
-	log_action(d, "trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu%s, %s memory.current %llu -> %llu",
+	/* What it holds live past its limits: the next steps' to free. */
+	if (a->replied && a->unmet_bytes)
+		snprintf(unmet, sizeof(unmet), ", cannot free %llu live",
+			 (unsigned long long)a->unmet_bytes);
+	log_action(d, "trim %llu: %s (pid %d) %s%llu bytes%s; measured: rss %llu -> %llu%s, %s memory.current %llu -> %llu",
 		   (unsigned long long)a->id, a->app, a->pid,
 		   a->replied ? "claims " : "timed out, claims ",
-		   (unsigned long long)(a->replied ? a->freed_bytes : 0),
+		   (unsigned long long)(a->replied ? a->freed_bytes : 0), unmet,
 		   (unsigned long long)a->rss_before, (unsigned long long)rss, at_reply,
 		   a->cgroup, (unsigned long long)a->cg_before, (unsigned long long)cur);
 	mpd_action_free(d, a);

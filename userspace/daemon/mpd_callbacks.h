@@ -55,6 +55,7 @@ struct mpd_action {
 	uint64_t want_bytes;
 	bool replied;
 	uint64_t freed_bytes;
+	uint64_t unmet_bytes;		/* what the reply said cannot be freed */
 	uint64_t rss_before, cg_before;
 	uint64_t rss_replied;		/* when the reply came */
 	bool cg_known;			/* cg_before was read */
@@ -90,8 +91,12 @@ unsigned int mpd_schedule_targets(struct mpd *d, const char *cgroup, pid_t only_
 				  int from_level, int level, int reason, uint64_t want, bool dry,
 				  uint64_t t, unsigned int nr);
 
-/* Subscriber @c says trim @id freed @freed bytes. */
-void mpd_trim_replied(struct mpd *d, struct mpd_client *c, uint64_t id, uint64_t freed);
+/*
+ * Subscriber @c says trim @id freed @freed bytes, and that @unmet bytes it
+ * holds live cannot be freed (0: none, or it does not say).
+ */
+void mpd_trim_replied(struct mpd *d, struct mpd_client *c, uint64_t id, uint64_t freed,
+		      uint64_t unmet);
 
 /* Send or measure what is due at @now; the earliest still to come. */
 void mpd_callbacks_tick(struct mpd *d, uint64_t now);

@@ -124,14 +124,17 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 
 static void on_trimmed(struct mpd_client *c, const struct mp_msg *m)
 {
-	uint64_t id, freed;
+	uint64_t id, freed, unmet = 0;
+	int r;
 
+	/* unmet_bytes came later: a client without it says nothing of the kind. */
+	r = mp_msg_get_u64(m, MEMPRESSURED_KEY_UNMET, &unmet);
 	if (mp_msg_get_u64(m, MEMPRESSURED_KEY_ID, &id) < 0 ||
-	    mp_msg_get_u64(m, MEMPRESSURED_KEY_FREED, &freed) < 0) {
+	    mp_msg_get_u64(m, MEMPRESSURED_KEY_FREED, &freed) < 0 || (r < 0 && r != -ENOENT)) {
 		mpd_client_drop(c, "malformed");
 		return;
 	}
-	mpd_trim_replied(c->d, c, id, freed);
+	mpd_trim_replied(c->d, c, id, freed, unmet);
 }
 
 /* The status query's answer: a record per part of the daemon's state. */
@@ -168,6 +171,7 @@ static void send_status(struct mpd_client *c)
 		mp_msg_add_u64(&o, MEMPRESSURED_KEY_CLAIMED, y->claimed_bytes);
 		mp_msg_add_u64(&o, MEMPRESSURED_KEY_MEASURED, y->measured_bytes);
 		mp_msg_add_u64(&o, MEMPRESSURED_KEY_CGROUP_MEASURED, y->cgroup_bytes_measured);
+		mp_msg_add_u64(&o, MEMPRESSURED_KEY_UNMET_REPLIES, y->unmet_replies);
 		mpd_client_send(c, &o);
 	}
 	/* What was done lately, oldest first. */

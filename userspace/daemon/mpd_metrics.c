@@ -243,6 +243,9 @@ static const struct {
 	{ "mempressure_app_cgroup_measured_bytes_total",
 	  "Bytes its cgroup's memory.current fell by between each trim and its deadline.",
 	  offsetof(struct mpd_app_stats, cgroup_bytes_measured) },
+	{ "mempressure_app_trim_unmet_replies_total",
+	  "Replies that said some memory the application holds live cannot be freed.",
+	  offsetof(struct mpd_app_stats, unmet_replies) },
 };
 
 enum cg_field { CG_LEVEL, CG_USAGE, CG_LIMIT, CG_HARD, CG_SOFT, CG_SOFT_OVER };

@@ -138,10 +138,11 @@ void mpd_yield_request(struct mpd_app_stats *st)
 	st->requests++;
 }
 
-void mpd_yield_reply(struct mpd_app_stats *st, uint64_t freed)
+void mpd_yield_reply(struct mpd_app_stats *st, uint64_t freed, uint64_t unmet)
 {
 	st->replies++;
 	st->claimed_bytes += freed;
+	st->unmet_replies += unmet > 0;
 }
 
 uint64_t mpd_drop(uint64_t before, uint64_t after)

@@ -133,10 +133,17 @@ struct mpd_app_stats {
 	uint64_t claimed_bytes;		/* what its replies said it freed */
 	uint64_t measured_bytes;	/* what its RSS fell by at the deadlines */
 	uint64_t cgroup_bytes_measured;	/* what its cgroup's memory.current fell by */
+	/*
+	 * Replies that said some memory cannot be freed (unmet_bytes > 0:
+	 * live memory beyond what the limits leave it).  Replies all the same,
+	 * never timeouts: asking that client again will not get it.
+	 */
+	uint64_t unmet_replies;
 };
 
 void mpd_yield_request(struct mpd_app_stats *st);
-void mpd_yield_reply(struct mpd_app_stats *st, uint64_t freed);
+/* A reply in time: @freed claimed, @unmet said to be beyond reach. */
+void mpd_yield_reply(struct mpd_app_stats *st, uint64_t freed, uint64_t unmet);
 
 /* A drop from @before to @after, never negative. */
 uint64_t mpd_drop(uint64_t before, uint64_t after);

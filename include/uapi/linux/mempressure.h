@@ -293,6 +293,8 @@ enum mempressure_status_key {
 #define MEMPRESSURED_SOCKET		"/run/mempressured.sock"
 #define MEMPRESSURED_PROTOCOL_VERSION	1
 #define MEMPRESSURED_MSG_MAX		1024
+/* A trim's deadline_ms when a reader finds none (the daemon always sends it). */
+#define MEMPRESSURED_DEADLINE_MS_DEFAULT	500
 
 /* X(ENUM_SUFFIX, "msg") */
 #define MEMPRESSURED_MESSAGES(X)				\
@@ -312,7 +314,10 @@ enum mempressure_status_key {
  * the daemon (module, events, events_lost, systemd_clients), an episode
  * (cgroup, stage, clamped, soft_limit_bytes), an application's yield (app,
  * requests, ...), one of the last actions (action, time_usec), a
- * subscriber (subscriber, pid, cgroup, dropped).  X(ENUM_SUFFIX, "key")
+ * subscriber (subscriber, pid, cgroup, dropped).  UNMET, added later, is in
+ * trimmed: what the client cannot free (its live memory); readers take it
+ * as optional.  UNMET_REPLIES, added with it, ends an application's yield
+ * record.  X(ENUM_SUFFIX, "key")
  */
 #define MEMPRESSURED_KEYS(X)					\
 	X(MSG,		"msg")						\
@@ -345,7 +350,9 @@ enum mempressure_status_key {
 	X(ACTION,	"action")					\
 	X(TIME,		"time_usec")					\
 	X(SUBSCRIBER,	"subscriber")					\
-	X(DROPPED,	"dropped")
+	X(DROPPED,	"dropped")					\
+	X(UNMET,	"unmet_bytes")					\
+	X(UNMET_REPLIES, "unmet_replies")
 
 /* Why a trim is asked for.  X(ENUM_SUFFIX, "reason") */
 #define MEMPRESSURED_TRIM_REASONS(X)				\

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The protocol's names, as include/uapi/linux/mempressure.h defines them
@@ -22,6 +23,9 @@ const (
 	scopeAll        = "all"
 	escapedChars    = " \t\n\\" // MEMPRESSURE_ESCAPED_CHARS
 	notAvailable    = "-"       // MEMPRESSURE_NA: the empty string
+	// defaultDeadline is a trim's when it has no deadline_ms
+	// (MEMPRESSURED_DEADLINE_MS_DEFAULT, the daemon's own default).
+	defaultDeadline = 500 * time.Millisecond
 )
 
 var (
@@ -34,7 +38,8 @@ var (
 		"module", "events", "events_lost", "systemd_clients", "stage",
 		"clamped", "app", "requests", "replies", "timeouts", "claimed_bytes",
 		"measured_bytes", "cgroup_bytes_measured", "action", "time_usec",
-		"subscriber", "dropped"} // MEMPRESSURED_KEYS
+		"subscriber", "dropped",
+		"unmet_bytes", "unmet_replies"} // MEMPRESSURED_KEYS
 	trimReasonNames = []string{"soft", "level", "leak"} // MEMPRESSURED_TRIM_REASONS
 	levelNames      = []string{"none", "low", "medium", "critical"}
 	levelReasons    = []string{"usage", "psi", "high", "max", "oom", "calm", "limit"} // MEMPRESSURE_REASONS
@@ -62,6 +67,7 @@ const (
 	keyWant      = "want_bytes"
 	keyDeadline  = "deadline_ms"
 	keyFreed     = "freed_bytes"
+	keyUnmet     = "unmet_bytes"
 
 	trimLeak = "leak" // a trim's reason: the process alone is growing
 )
@@ -83,20 +89,21 @@ func (l Level) String() string {
 	return "unknown"
 }
 
-// parseLevel maps a level's name to its value; a name this package does
-// not know (a newer daemon's) is taken as critical, the safe side.
-func parseLevel(s string) Level {
+// parseLevel maps a level's name to its value; false for a name this
+// package does not know (a newer daemon's) or none at all.
+func parseLevel(s string) (Level, bool) {
 	for i, n := range levelNames {
 		if n == s {
-			return Level(i)
+			return Level(i), true
 		}
 	}
-	return LevelCritical
+	return LevelNone, false
 }
 
 var (
 	errMalformed = errors.New("malformed message")
 	errTooLong   = errors.New("message longer than MEMPRESSURED_MSG_MAX")
+	errNUL       = errors.New("a NUL byte cannot be sent")
 )
 
 // message is one decoded packet: its msg= name and its other pairs,
@@ -163,7 +170,9 @@ func validKey(k string) bool {
 }
 
 // escape writes s as the protocol and the procfs tables do: the escaped
-// characters as \ooo, the empty string as "-", and "-" itself escaped.
+// characters as \ooo, the empty string as "-", and "-" itself escaped.  A
+// NUL byte has no form the protocol accepts (\000 is refused like a raw
+// one): encode refuses a value that holds one.
 func escape(s string) string {
 	if s == "" {
 		return notAvailable
@@ -171,8 +180,7 @@ func escape(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if strings.IndexByte(escapedChars, c) >= 0 || c == 0 ||
-			(s == notAvailable && c == '-') {
+		if strings.IndexByte(escapedChars, c) >= 0 || (s == notAvailable && c == '-') {
 			fmt.Fprintf(&b, "\\%03o", c)
 		} else {
 			b.WriteByte(c)
@@ -219,6 +227,9 @@ func encode(name string, kv ...string) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString(keyMsg + "=" + name)
 	for i := 0; i+1 < len(kv); i += 2 {
+		if strings.IndexByte(kv[i+1], 0) >= 0 {
+			return nil, errNUL
+		}
 		b.WriteString(" " + kv[i] + "=" + escape(kv[i+1]))
 	}
 	if b.Len() > msgMax {
