@@ -324,6 +324,18 @@ static int count(const char *s, const char *needle)
 	return n;
 }
 
+/*
+ * The first line of @log that does not start with a syslog priority
+ * ("<0>" to "<7>"), as every line of the daemon's must; NULL if none.
+ */
+static const char *unprefixed_line(const char *log)
+{
+	for (const char *l = log; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+		if (l[0] != '<' || l[1] < '0' || l[1] > '7' || l[2] != '>')
+			return l;
+	return NULL;
+}
+
 /* A child that waits to be killed, in the tree as @comm in @cgroup. */
 static pid_t fx_kid(FIXTURE_DATA(daemon) *self, const char *cgroup, const char *comm,
 		    uint64_t rss)
@@ -985,6 +997,58 @@ TEST_F(daemon, a_leak_asks_the_suspect_alone)
 }
 
 /*
+ * What a client or a process named cannot forge a line of the log: a
+ * hello name with "\012" (a newline, decoded), comms with a newline in
+ * the processes table and in a leak event, and a cgroup path with one,
+ * each followed by what would pass for a line of the daemon's own.  Every
+ * line of the log keeps its priority, and each name shows escaped as the
+ * tables escape it.
+ */
+TEST_F(daemon, names_in_the_log_are_escaped)
+{
+	const char *log;
+	pid_t kid;
+	int fd;
+
+	ASSERT_EQ(0, fx_start(self, CONF("[cgroup /a]\nreclaim = no\nclamp = no\n"
+					 "[signal s]\ncgroup = /a\nlevel = medium\n")));
+	fx_cgroups(self, over, 2);
+	/* /proc/PID/comm ends in a newline of its own. */
+	kid = fx_kid(self, "/a", "k\n<2>forged comm", 10 * MiB);
+	ASSERT_LT(0, kid);
+	fx_write(self, "proc/mempressure/processes",
+		 "pid comm cgroup rss_bytes leak growth60_bytes_per_sec\n"
+		 "%d k\\012<2>forged\\040comm /a %llu 0 0\n", kid, 10 * MiB);
+	fx_proc(self, PID_A, "/a", "x", 10 * MiB);
+	fd = fx_client(self, SOCK_SEQPACKET, PID_A, 0, false);
+	ASSERT_LE(0, fd);
+	fx_say(self, fd, "msg=hello version=1 name=evil\\012<2>mempressured:\\040forged\\040hello");
+	ASSERT_NE(NULL, strstr(fx_hear(fd), "msg=welcome "));
+	fx_event(self, "kind=leak_suspected pid=%d comm=l\\012<2>forged\\040leak cgroup=/a rss_bytes=%llu growth_bytes_per_sec=1048576 time_to_limit_sec=60",
+		 PID_A, 10 * MiB);
+	fx_event(self, "kind=soft_over cgroup=/c\\012<2>forged\\040cgroup usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_event(self, "kind=level cgroup=/a level=medium old_level=low reason=usage usage_bytes=%llu limit_bytes=%llu",
+		 200 * MiB, 256 * MiB);
+	fx_advance(self, 0);
+	fx_advance(self, 1000);
+	log = fx_log(self);
+	/* The daemon never logs at <2>: each such line would be forged. */
+	ASSERT_EQ(NULL, strstr(log, "\n<2>")) TH_LOG("%s", log);
+	ASSERT_EQ(NULL, unprefixed_line(log)) TH_LOG("%s", log);
+	ASSERT_NE(NULL, strstr(log, "subscriber evil\\012<2>mempressured:\\040forged\\040hello: pid 1001"))
+		TH_LOG("%s", log);
+	ASSERT_NE(NULL, strstr(log, "to k\\012<2>forged\\040comm (pid ")) TH_LOG("%s", log);
+	ASSERT_NE(NULL, strstr(log, "l\\012<2>forged\\040leak (pid 1001) suspected of leaking"))
+		TH_LOG("%s", log);
+	ASSERT_NE(NULL, strstr(log, "/c\\012<2>forged\\040cgroup: not in the cgroups table"))
+		TH_LOG("%s", log);
+	/* The comm read back from /proc is the whole name, newline and all. */
+	ASSERT_EQ(SIGUSR1, fx_kid_signal(kid, 5000));
+	close(fd);
+}
+
+/*
  * A client whose queue is full loses messages, counted, and the daemon
  * serves the others; one that goes away is forgotten, its trim a timeout.
  */
@@ -1097,6 +1161,32 @@ TEST_F(daemon, absent_module_is_retried_with_a_backoff)
 		mpd_events_open(self->d);
 	ASSERT_EQ(MPD_BACKOFF_MAX_MS, self->d->backoff_ms);
 	ASSERT_EQ(1, count(fx_log(self), "is mempressure.ko loaded?"));
+}
+
+/*
+ * A name the log shows escaped as the tables escape it, cut with "..."
+ * when it does not fit; and whatever control byte reaches a line unescaped
+ * shows as its escape too: one line stays one line.
+ */
+TEST(a_log_line_is_one_line)
+{
+	char buf[32], path[] = "/tmp/test_daemon_log.XXXXXX", line[256];
+	int fd = mkstemp(path);
+	ssize_t n;
+
+	ASSERT_LE(0, fd);
+	ASSERT_STREQ("a\\040b\\012c\\134\\033", mpd_log_escape("a b\nc\\\033", buf, sizeof(buf)));
+	ASSERT_STREQ("abcdefghijkl...", mpd_log_escape("abcdefghijklmnopq", buf, 16));
+	ASSERT_STREQ("ab\\040...", mpd_log_escape("ab cdefghijklmnopq", buf, 10));
+	mpd_log_set_fd(fd);
+	mpd_log(MPD_LOG_INFO, "one %s two\r\n<2>three", "x\ny");
+	mpd_log_set_fd(STDERR_FILENO);
+	n = pread(fd, line, sizeof(line) - 1, 0);
+	ASSERT_LT(0, n);
+	line[n] = '\0';
+	ASSERT_STREQ("<6>one x\\012y two\\015\\012<2>three\n", line);
+	close(fd);
+	unlink(path);
 }
 
 /* Handlers of the loop: one freed by an earlier handler of its round is not called. */

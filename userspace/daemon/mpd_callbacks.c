@@ -91,7 +91,7 @@ static void trim_send(struct mpd *d, struct mpd_action *a)
 	a->sent = true;
 	a->at = mpd_now(d) + d->cfg.deadline_ms;
 	log_action(d, "trim %llu: asked %s (pid %d) in %s for %llu bytes (reason %s)%s",
-		   (unsigned long long)a->id, a->app, a->pid, a->cgroup,
+		   (unsigned long long)a->id, LOG_ESC(a->app), a->pid, LOG_ESC(a->cgroup),
 		   (unsigned long long)a->want_bytes, mp_trim_reason_names[a->reason],
 		   r == -EAGAIN ? ", but it is not reading" : "");
 }
@@ -109,11 +109,11 @@ void mpd_trim_replied(struct mpd *d, struct mpd_client *c, uint64_t id, uint64_t
 		c->last_freed = freed;
 		mpd_yield_reply(&mpd_app_get(d, a->app)->y, freed);
 		log_debug("trim %llu: %s says it freed %llu bytes", (unsigned long long)id,
-			  c->name, (unsigned long long)freed);
+			  LOG_ESC(c->name), (unsigned long long)freed);
 		return;
 	}
 	log_debug("trimmed for unknown or late trim %llu from %s, ignoring",
-		  (unsigned long long)id, c->name);
+		  (unsigned long long)id, LOG_ESC(c->name));
 }
 
 /* At a trim's deadline: what the application said against what happened. */
@@ -138,11 +138,11 @@ static void trim_measure(struct mpd *d, struct mpd_action *a)
 		snprintf(at_reply, sizeof(at_reply), " (%llu at the reply)",
 			 (unsigned long long)a->rss_replied);
 	log_action(d, "trim %llu: %s (pid %d) %s%llu bytes; measured: rss %llu -> %llu%s, %s memory.current %llu -> %llu",
-		   (unsigned long long)a->id, a->app, a->pid,
+		   (unsigned long long)a->id, LOG_ESC(a->app), a->pid,
 		   a->replied ? "claims " : "timed out, claims ",
 		   (unsigned long long)(a->replied ? a->freed_bytes : 0),
 		   (unsigned long long)a->rss_before, (unsigned long long)rss, at_reply,
-		   a->cgroup, (unsigned long long)a->cg_before, (unsigned long long)cur);
+		   LOG_ESC(a->cgroup), (unsigned long long)a->cg_before, (unsigned long long)cur);
 	mpd_action_free(d, a);
 }
 
@@ -175,12 +175,15 @@ static void target_measure(struct mpd *d, struct mpd_action *a)
 			   a->cg_before, cur);
 	if (a->pid > 0)
 		log_action(d, "%s: measured: %s (pid %d) rss %llu -> %llu, %s memory.current %llu -> %llu",
-			   a->app, a->comm, a->pid, (unsigned long long)a->rss_before,
-			   (unsigned long long)rss, a->cgroup, (unsigned long long)a->cg_before,
+			   LOG_ESC(a->app), LOG_ESC(a->comm), a->pid,
+			   (unsigned long long)a->rss_before,
+			   (unsigned long long)rss, LOG_ESC(a->cgroup),
+			   (unsigned long long)a->cg_before,
 			   (unsigned long long)cur);
 	else
-		log_action(d, "%s: measured: %s memory.current %llu -> %llu", a->app, a->cgroup,
-			   (unsigned long long)a->cg_before, (unsigned long long)cur);
+		log_action(d, "%s: measured: %s memory.current %llu -> %llu", LOG_ESC(a->app),
+			   LOG_ESC(a->cgroup), (unsigned long long)a->cg_before,
+			   (unsigned long long)cur);
 	mpd_action_free(d, a);
 }
 
@@ -213,11 +216,12 @@ static void action_due(struct mpd *d, struct mpd_action *a)
 	case MPD_ACT_SIGNAL:
 		r = mpd_signal_process(&d->sys, a->pid, a->comm, NULL, a->signo);
 		if (r < 0)
-			log_warn("signal %s: %s (pid %d): %s, ignoring", a->hook_name, a->comm,
-				 a->pid, strerror(-r));
+			log_warn("signal %s: %s (pid %d): %s, ignoring", LOG_ESC(a->hook_name),
+				 LOG_ESC(a->comm), a->pid, strerror(-r));
 		else
 			log_action(d, "signal %s: sent signal %d to %s (pid %d) in %s (level %s, reason %s)",
-				   a->hook_name, a->signo, a->comm, a->pid, a->cgroup,
+				   LOG_ESC(a->hook_name), a->signo, LOG_ESC(a->comm), a->pid,
+				   LOG_ESC(a->cgroup),
 				   mpd_level_name(a->level), mp_trim_reason_names[a->reason]);
 		d->counters.callbacks[MPD_CB_SIGNAL] += r == 0;
 		if (r == 0) {
@@ -262,7 +266,8 @@ unsigned int mpd_schedule_targets(struct mpd *d, const char *cgroup, pid_t only_
 				continue;
 			if (dry) {
 				log_action(d, "would send signal %d to %s (pid %d) in %s (level %s, reason %s)",
-					   s->signo, rows[j].comm, rows[j].pid, cgroup,
+					   s->signo, LOG_ESC(rows[j].comm), rows[j].pid,
+					   LOG_ESC(cgroup),
 					   mpd_level_name(level), mp_trim_reason_names[reason]);
 				d->counters.dry_callbacks[MPD_CB_SIGNAL]++;
 				nr++;
@@ -288,9 +293,9 @@ unsigned int mpd_schedule_targets(struct mpd *d, const char *cgroup, pid_t only_
 		if (h->level <= from_level || h->level > level || strcmp(h->cgroup, cgroup))
 			continue;
 		if (dry) {
-			log_action(d, "would run hook %s (%s) for %s (level %s, reason %s)", h->name,
-				   h->command, cgroup, mpd_level_name(level),
-				   mp_trim_reason_names[reason]);
+			log_action(d, "would run hook %s (%s) for %s (level %s, reason %s)",
+				   LOG_ESC(h->name), LOG_ESC(h->command), LOG_ESC(cgroup),
+				   mpd_level_name(level), mp_trim_reason_names[reason]);
 			d->counters.dry_callbacks[MPD_CB_HOOK]++;
 			nr++;
 			continue;
@@ -348,7 +353,8 @@ unsigned int mpd_schedule_callbacks(struct mpd *d, const char *cgroup, pid_t onl
 
 		if (dry) {
 			log_action(d, "would ask %s (pid %d) in %s for %llu bytes (reason %s)",
-				   subs[i]->name, subs[i]->pid, cgroup, (unsigned long long)share,
+				   LOG_ESC(subs[i]->name), subs[i]->pid, LOG_ESC(cgroup),
+				   (unsigned long long)share,
 				   mp_trim_reason_names[reason]);
 			d->counters.dry_callbacks[MPD_CB_TRIM]++;
 			nr++;
@@ -365,7 +371,7 @@ unsigned int mpd_schedule_callbacks(struct mpd *d, const char *cgroup, pid_t onl
 		if (when[i] > a->at) {
 			a->at = when[i];
 			log_info("trim %llu: %s (pid %d) has a trim of another reason unanswered: asking (reason %s) at its deadline, in %llu ms",
-				 (unsigned long long)a->id, a->app, a->pid,
+				 (unsigned long long)a->id, LOG_ESC(a->app), a->pid,
 				 mp_trim_reason_names[reason], (unsigned long long)(when[i] - t));
 		}
 		nr++;

@@ -22,14 +22,14 @@ int mpd_client_send(struct mpd_client *c, struct mp_msg_out *o)
 	int len = mp_msg_end(o);
 
 	if (len < 0) {
-		log_warn("message to %s (pid %d) too long, ignoring", c->name, c->pid);
+		log_warn("message to %s (pid %d) too long, ignoring", LOG_ESC(c->name), c->pid);
 		return len;
 	}
 	if (send(c->io.fd, o->buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (!c->dropped++)
 				log_warn("%s (pid %d) is not reading: dropping its messages",
-					 c->name, c->pid);
+					 LOG_ESC(c->name), c->pid);
 			return -EAGAIN;
 		}
 		return -errno;
@@ -61,7 +61,7 @@ void mpd_client_free(struct mpd_client *c)
 
 void mpd_client_drop(struct mpd_client *c, const char *reason)
 {
-	log_info("dropping client %s (pid %d): %s", c->hello ? c->name : "?", c->pid,
+	log_info("dropping client %s (pid %d): %s", LOG_ESC(c->hello ? c->name : "?"), c->pid,
 		 reason ? reason : "connection error");
 	if (reason)
 		client_error(c, reason);
@@ -117,7 +117,7 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 	mp_msg_add_u64(&o, MEMPRESSURED_KEY_SOFT_LIMIT, row.soft);
 	mpd_client_send(c, &o);
 	mpd_app_get(d, c->name);
-	log_info("subscriber %s: pid %d, cgroup %s%s", c->name, c->pid, c->cgroup,
+	log_info("subscriber %s: pid %d, cgroup %s%s", LOG_ESC(c->name), c->pid, LOG_ESC(c->cgroup),
 		 c->scope_all ? ", every cgroup" : "");
 }
 
@@ -214,7 +214,7 @@ static void client_readable(struct mpd_io *io, uint32_t events)
 			return;
 		}
 		if (n <= 0) {
-			log_debug("client %s (pid %d) left", c->name, c->pid);
+			log_debug("client %s (pid %d) left", LOG_ESC(c->name), c->pid);
 			mpd_client_free(c);
 			return;
 		}
@@ -317,7 +317,7 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 	c->next = d->clients;
 	d->clients = c;
 	if (sd)
-		log_info("systemd client: pid %d, cgroup %s", c->pid, c->cgroup);
+		log_info("systemd client: pid %d, cgroup %s", c->pid, LOG_ESC(c->cgroup));
 	else
 		log_debug("client connected: pid %d uid %u", c->pid, c->uid);
 	return c;
@@ -469,7 +469,7 @@ void mpd_sd_wake(struct mpd *d, const char *cgroup, pid_t only_pid, int level, i
 			continue;
 		if (dry) {
 			log_action(d, "would wake systemd client (pid %d) in %s (level %s, reason %s)",
-				   c->pid, cgroup, mpd_level_name(level),
+				   c->pid, LOG_ESC(cgroup), mpd_level_name(level),
 				   mp_trim_reason_names[reason]);
 			d->counters.dry_callbacks[MPD_CB_SYSTEMD]++;
 			continue;
@@ -482,7 +482,7 @@ void mpd_sd_wake(struct mpd *d, const char *cgroup, pid_t only_pid, int level, i
 			continue;
 		}
 		log_action(d, "woke systemd client (pid %d) in %s (level %s, reason %s)", c->pid,
-			   cgroup, mpd_level_name(level), mp_trim_reason_names[reason]);
+			   LOG_ESC(cgroup), mpd_level_name(level), mp_trim_reason_names[reason]);
 		d->counters.callbacks[MPD_CB_SYSTEMD]++;
 		/* Measured like a signal's target, under its command's name. */
 		a = mpd_action_new(d, MPD_ACT_WAKE, 0, cgroup, level, reason, 0);

@@ -56,19 +56,21 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 		nr = mpd_schedule_callbacks(d, cgroup, 0, level > row.level ? level : row.level,
 					    reason, want, mpd_dry_run(d, &e->pol));
 		log_info("%s: pressure again during %s (usage %llu): %u more callbacks",
-			 cgroup, mp_stage_names[e->stage], (unsigned long long)row.current, nr);
+			 LOG_ESC(cgroup), mp_stage_names[e->stage], (unsigned long long)row.current,
+			 nr);
 		return;
 	}
 	r = mpd_module_cgroup(&d->sys, cgroup, &row);
 	if (r < 0) {
-		log_warn("%s: not in the cgroups table (%s), ignoring", cgroup, strerror(-r));
+		log_warn("%s: not in the cgroups table (%s), ignoring", LOG_ESC(cgroup),
+			 strerror(-r));
 		return;
 	}
 	mpd_config_policy(&d->cfg, cgroup, &pol);
 	if (!e) {
 		e = calloc(1, sizeof(*e));
 		if (!e) {
-			log_err("out of memory, ignoring pressure in %s", cgroup);
+			log_err("out of memory, ignoring pressure in %s", LOG_ESC(cgroup));
 			return;
 		}
 		snprintf(e->cgroup, sizeof(e->cgroup), "%s", cgroup);
@@ -83,7 +85,8 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 	want = want_bytes(d, row.current, e->soft_bytes);
 	nr = mpd_schedule_callbacks(d, cgroup, 0, e->level, reason, want, mpd_dry_run(d, &pol));
 	log_action(d, "%s: %s (usage %llu, soft limit %llu, level %s): %u callbacks for %llu bytes",
-		   cgroup, reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
+		   LOG_ESC(cgroup),
+		   reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
 		   (unsigned long long)row.current, (unsigned long long)e->soft_bytes,
 		   mpd_level_name(e->level), nr, (unsigned long long)want);
 	st = mpd_episode_start(mpd_now(d), nr, d->cfg.stagger_ms, &pol, !strcmp(cgroup, "/"));
@@ -97,12 +100,13 @@ static int still_over(struct mpd *d, struct mpd_episode *e, struct mpd_cg_row *r
 	int r = mpd_module_cgroup(&d->sys, e->cgroup, row);
 
 	if (r < 0) {
-		log_info("%s: gone from the cgroups table, ending its escalation", e->cgroup);
+		log_info("%s: gone from the cgroups table, ending its escalation",
+			 LOG_ESC(e->cgroup));
 		return r;
 	}
 	if (row->current <= e->soft_bytes) {
 		log_action(d, "%s: back under its soft limit (usage %llu, soft limit %llu) after %s",
-			   e->cgroup, (unsigned long long)row->current,
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, mp_stage_names[e->stage]);
 		return 0;
 	}
@@ -120,7 +124,7 @@ static void reclaim_done(struct mpd *d, const struct mpd_child *c, int status)
 	d->counters.step_errors[MPD_STEP_RECLAIM] += err && err != EAGAIN;
 	mpd_log(err && err != EAGAIN ? MPD_LOG_WARNING : MPD_LOG_INFO,
 		"%s: memory.reclaim of %llu bytes %s after %llu ms; memory.current %llu -> %llu",
-		c->name, (unsigned long long)c->bytes,
+		LOG_ESC(c->name), (unsigned long long)c->bytes,
 		!err ? "done" : err == EAGAIN ? "fell short" :
 		err == EINTR ? "stopped at its timeout" : strerror(err),
 		(unsigned long long)(mpd_now(d) - c->started), (unsigned long long)c->before,
@@ -141,7 +145,7 @@ static void step_reclaim(struct mpd *d, struct mpd_episode *e, const struct mpd_
 
 	if (!perform) {
 		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): would reclaim %llu bytes through memory.reclaim",
-			   e->cgroup, (unsigned long long)row->current,
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, (unsigned long long)excess);
 		return;
 	}
@@ -150,7 +154,8 @@ static void step_reclaim(struct mpd *d, struct mpd_episode *e, const struct mpd_
 	if (pid < 0)
 		return;
 	log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): reclaiming %llu bytes through memory.reclaim (pid %d)",
-		   e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
+		   LOG_ESC(e->cgroup), (unsigned long long)row->current,
+		   (unsigned long long)e->soft_bytes,
 		   (unsigned long long)excess, pid);
 }
 
@@ -163,7 +168,7 @@ static void clamp_done(struct mpd *d, const struct mpd_child *c, int status)
 
 	mpd_cg_read_u64(&d->sys, c->name, "memory.current", &after);
 	if (err && err != EINTR) {
-		log_err("%s: clamp of memory.high at %llu failed: %s", c->name,
+		log_err("%s: clamp of memory.high at %llu failed: %s", LOG_ESC(c->name),
 			(unsigned long long)c->bytes, strerror(err));
 		d->counters.step_errors[MPD_STEP_CLAMP]++;
 		if (e)
@@ -171,7 +176,7 @@ static void clamp_done(struct mpd *d, const struct mpd_child *c, int status)
 		return;
 	}
 	log_action(d, "%s: memory.high at %llu %s after %llu ms; memory.current %llu -> %llu",
-		   c->name, (unsigned long long)c->bytes,
+		   LOG_ESC(c->name), (unsigned long long)c->bytes,
 		   err ? "set, its reclaim stopped at the timeout" : "set and reclaimed to",
 		   (unsigned long long)(mpd_now(d) - c->started), (unsigned long long)c->before,
 		   (unsigned long long)after);
@@ -196,7 +201,7 @@ static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg
 
 	r = mpd_cg_read(&d->sys, e->cgroup, "memory.high", old, sizeof(old));
 	if (r < 0) {
-		log_warn("%s: cannot read memory.high: %s, clamp skipped", e->cgroup,
+		log_warn("%s: cannot read memory.high: %s, clamp skipped", LOG_ESC(e->cgroup),
 			 strerror(-r));
 		d->counters.step_errors[MPD_STEP_CLAMP] += perform;
 		return true;
@@ -204,7 +209,7 @@ static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg
 	if (!strcmp(old, "max"))
 		high = UINT64_MAX;
 	else if (mp_parse_u64(old, &high) < 0) {
-		log_warn("%s: memory.high reads \"%s\", clamp skipped", e->cgroup, old);
+		log_warn("%s: memory.high reads \"%s\", clamp skipped", LOG_ESC(e->cgroup), old);
 		d->counters.step_errors[MPD_STEP_CLAMP] += perform;
 		return true;
 	}
@@ -212,21 +217,21 @@ static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg
 		/* Still ours from an earlier episode: it holds another clamp_ms. */
 		e->clamp_until = mpd_now(d) + e->pol.clamp_ms;
 		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): memory.high stays clamped at %s for %llu ms",
-			   e->cgroup, (unsigned long long)row->current,
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, old,
 			   (unsigned long long)e->pol.clamp_ms);
 		return true;
 	}
 	if (!mpd_clamp_at(high, e->soft_bytes, d->sys.page_size, &at)) {
 		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it already: %s",
-			   e->cgroup, (unsigned long long)row->current,
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, old,
 			   perform ? "clamp skipped" : "would skip the clamp");
 		return false;
 	}
 	if (!perform) {
 		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
-			   e->cgroup, (unsigned long long)row->current,
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, (unsigned long long)at, old,
 			   (unsigned long long)e->pol.clamp_ms);
 		return true;
@@ -241,7 +246,8 @@ static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg
 	e->clamped = true;
 	e->clamp_until = mpd_now(d) + e->pol.clamp_ms;
 	log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): clamped memory.high at %llu (was %s) for %llu ms (pid %d)",
-		   e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
+		   LOG_ESC(e->cgroup), (unsigned long long)row->current,
+		   (unsigned long long)e->soft_bytes,
 		   (unsigned long long)at, e->old_high, (unsigned long long)e->pol.clamp_ms, pid);
 	return true;
 }
@@ -256,10 +262,11 @@ static void clamp_restore(struct mpd *d, struct mpd_episode *e, const char *why)
 	mpd_child_stop_clamp(d, e->cgroup);
 	r = mpd_cg_write(&d->sys, e->cgroup, "memory.high", e->old_high);
 	if (r < 0)
-		log_err("%s: restoring memory.high to %s failed: %s", e->cgroup, e->old_high,
-			strerror(-r));
+		log_err("%s: restoring memory.high to %s failed: %s", LOG_ESC(e->cgroup),
+			e->old_high, strerror(-r));
 	else
-		log_action(d, "%s: memory.high restored to %s (%s)", e->cgroup, e->old_high, why);
+		log_action(d, "%s: memory.high restored to %s (%s)", LOG_ESC(e->cgroup),
+			   e->old_high, why);
 	e->clamped = false;
 }
 
@@ -310,23 +317,24 @@ static void step_kill(struct mpd *d, struct mpd_episode *e, const struct mpd_pro
 
 	if (!perform) {
 		log_action(d, "%s: would kill leak suspect %s (pid %d, growth %lld bytes/s)",
-			   e->cgroup, victim->comm, victim->pid, (long long)victim->growth);
+			   LOG_ESC(e->cgroup), LOG_ESC(victim->comm), victim->pid,
+			   (long long)victim->growth);
 		return;
 	}
 	r = mpd_signal_process(&d->sys, victim->pid, victim->comm, e->cgroup, SIGKILL);
 	d->counters.step_errors[MPD_STEP_KILL] += r < 0;
 	if (r < 0) {
-		log_err("%s: killing leak suspect %s (pid %d) failed: %s", e->cgroup,
-			victim->comm, victim->pid, strerror(-r));
+		log_err("%s: killing leak suspect %s (pid %d) failed: %s", LOG_ESC(e->cgroup),
+			LOG_ESC(victim->comm), victim->pid, strerror(-r));
 		return;
 	}
 	log_action_warn(d, "%s: killed leak suspect %s (pid %d, rss %llu, growth %lld bytes/s): still over its soft limit",
-			e->cgroup, victim->comm, victim->pid,
+			LOG_ESC(e->cgroup), LOG_ESC(victim->comm), victim->pid,
 			(unsigned long long)victim->rss, (long long)victim->growth);
 	e->effect_at = mpd_now(d) + e->pol.grace_ms;
 	e->effect_before = before;
-	snprintf(e->effect_what, sizeof(e->effect_what), "killing %s (pid %d)",
-		 victim->comm, victim->pid);
+	snprintf(e->killed_comm, sizeof(e->killed_comm), "%s", victim->comm);
+	e->killed_pid = victim->pid;
 }
 
 /* An escalation step counted, taken or, in a dry run, only logged. */
@@ -378,11 +386,11 @@ static void escalate(struct mpd *d, struct mpd_episode *e, uint64_t now)
 		break;
 	case MPD_ACT_NONE:
 		if (r > 0 && e->stage == MEMPRESSURED_STAGE_CALLBACKS)
-			log_debug("%s: reclaim step %s, skipped", e->cgroup,
+			log_debug("%s: reclaim step %s, skipped", LOG_ESC(e->cgroup),
 				  e->pol.reclaim ? "unavailable (no memory.reclaim)" : "disabled");
 		else if (r > 0 && e->stage == MEMPRESSURED_STAGE_CLAMPED && looked)
 			log_info("%s: still over its soft limit, but no leak suspect to kill",
-				 e->cgroup);
+				 LOG_ESC(e->cgroup));
 		break;
 	}
 	count_step(d, st.act, st.perform);
@@ -399,8 +407,9 @@ static void episode_due(struct mpd *d, struct mpd_episode *e, uint64_t now)
 		uint64_t cur = 0;
 
 		mpd_cg_read_u64(&d->sys, e->cgroup, "memory.current", &cur);
-		log_action(d, "%s: %llu ms after %s: memory.current %llu -> %llu", e->cgroup,
-			   (unsigned long long)e->pol.grace_ms, e->effect_what,
+		log_action(d, "%s: %llu ms after killing %s (pid %d): memory.current %llu -> %llu",
+			   LOG_ESC(e->cgroup), (unsigned long long)e->pol.grace_ms,
+			   LOG_ESC(e->killed_comm), e->killed_pid,
 			   (unsigned long long)e->effect_before, (unsigned long long)cur);
 		e->effect_at = 0;
 	}

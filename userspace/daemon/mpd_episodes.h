@@ -40,7 +40,8 @@ struct mpd_episode {
 	uint64_t clamp_until;
 	uint64_t effect_at;		/* when to log a kill's effect; 0: none due */
 	uint64_t effect_before;		/* memory.current at the kill */
-	char effect_what[MPD_NAME_LEN + 32];	/* "killing COMM (pid N)" */
+	char killed_comm[MPD_NAME_LEN];	/* whom the kill killed */
+	pid_t killed_pid;
 	struct mpd_episode *next;
 };
 

@@ -153,13 +153,17 @@ int mpd_proc_cgroup(const struct mpd_sys *s, pid_t pid, char *out, size_t size)
 int mpd_proc_comm(const struct mpd_sys *s, pid_t pid, char *out, size_t size)
 {
 	char path[MPD_PATH_LEN + 64];
+	size_t len;
 	int r;
 
 	proc_file(s, pid, "comm", path, sizeof(path));
 	r = read_small(path, out, size);
 	if (r < 0)
 		return r;
-	out[strcspn(out, "\n")] = '\0';
+	/* The name may hold a newline of its own: only the last one is the file's. */
+	len = strlen(out);
+	if (len && out[len - 1] == '\n')
+		out[len - 1] = '\0';
 	return 0;
 }
 
