@@ -49,7 +49,7 @@ struct mpd_action {
 	int signo;
 	char hook_name[MPD_NAME_LEN];	/* MPD_ACT_HOOK, _SIGNAL: its section */
 	char app[MPD_NAME_LEN];		/* whose figures it adds to */
-	char cgroup[MPD_PATH_LEN];
+	char cgroup[MPD_CGROUP_LEN];
 	int level;
 	int reason;			/* MEMPRESSURED_TRIM_* */
 	uint64_t want_bytes;

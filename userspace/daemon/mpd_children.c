@@ -43,7 +43,7 @@ static void hook_done(struct mpd *d, const struct mpd_child *c, int status)
 int mpd_child_hook(struct mpd *d, const struct mpd_hook_cfg *h, const char *cgroup,
 		   int level, const char *reason, uint64_t want)
 {
-	char env_level[64], env_cg[MPD_PATH_LEN + 32], env_reason[64], env_want[64];
+	char env_level[64], env_cg[MPD_CGROUP_LEN + 32], env_reason[64], env_want[64];
 	char *envp[] = { env_level, env_cg, env_reason, env_want,
 			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			 NULL };

@@ -56,6 +56,7 @@ void mpd_client_free(struct mpd_client *c)
 			break;
 		}
 	close(mpd_loop_del(&d->loop, &c->io));
+	free(c->cgroup);
 	free(c);
 }
 
@@ -74,6 +75,19 @@ struct mpd_client *mpd_client_by_cid(const struct mpd *d, uint64_t cid)
 		if (c->cid == cid)
 			return c;
 	return NULL;
+}
+
+/* The cgroup of @c's process, from /proc: 0, or -errno. */
+static int client_cgroup(struct mpd_client *c)
+{
+	char cg[MPD_CGROUP_LEN];
+	int r = mpd_proc_cgroup(&c->d->sys, c->pid, cg, sizeof(cg));
+
+	if (r < 0)
+		return r;
+	free(c->cgroup);
+	c->cgroup = strdup(cg);
+	return c->cgroup ? 0 : -ENOMEM;
 }
 
 static void on_hello(struct mpd_client *c, const struct mp_msg *m)
@@ -101,12 +115,10 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 		mpd_client_drop(c, "permission");
 		return;
 	}
-	if (mpd_proc_cgroup(&d->sys, c->pid, c->cgroup, sizeof(c->cgroup)) < 0) {
+	if (client_cgroup(c) < 0) {
 		mpd_client_drop(c, "cgroup");
 		return;
 	}
-	c->hello = true;
-	c->scope_all = scope != NULL;
 	snprintf(c->name, sizeof(c->name), "%s", name && *name ? name : "?");
 	mpd_module_cgroup(&d->sys, c->cgroup, &row);
 	mp_msg_begin(&o, MEMPRESSURED_MSG_WELCOME);
@@ -115,6 +127,18 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 	mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, c->cgroup);
 	mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(row.level));
 	mp_msg_add_u64(&o, MEMPRESSURED_KEY_SOFT_LIMIT, row.soft);
+	/*
+	 * Every message to it names its cgroup: a path that does not fit in
+	 * one (MEMPRESSURED_MSG_MAX) cannot be served, and is refused.
+	 */
+	if (mp_msg_end(&o) < 0) {
+		log_warn("subscriber %s (pid %d): its cgroup path (%zu bytes) does not fit in a message of the protocol (%d bytes): refused",
+			 LOG_ESC(c->name), c->pid, strlen(c->cgroup), MEMPRESSURED_MSG_MAX);
+		mpd_client_drop(c, "cgroup");
+		return;
+	}
+	c->hello = true;
+	c->scope_all = scope != NULL;
 	mpd_client_send(c, &o);
 	mpd_app_get(d, c->name);
 	log_info("subscriber %s: pid %d, cgroup %s%s", LOG_ESC(c->name), c->pid, LOG_ESC(c->cgroup),
@@ -301,7 +325,7 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 	c->pid = pid;
 	c->uid = uid;
 	c->sd = sd;
-	if (sd && mpd_proc_cgroup(&d->sys, c->pid, c->cgroup, sizeof(c->cgroup)) < 0) {
+	if (sd && client_cgroup(c) < 0) {
 		log_warn("systemd client (pid %d): no cgroup, closing", c->pid);
 		close(fd);
 		free(c);
@@ -311,6 +335,7 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 	if (r < 0) {
 		log_warn("epoll: %s, ignoring client", strerror(-r));
 		close(fd);
+		free(c->cgroup);
 		free(c);
 		return NULL;
 	}

@@ -39,7 +39,7 @@ struct mpd_client {
 	bool hello, scope_all;
 	bool sd;			/* on the systemd socket: never says hello */
 	char name[MPD_NAME_LEN];
-	char cgroup[MPD_PATH_LEN];
+	char *cgroup;			/* NULL until known */
 	uint64_t dropped;		/* messages it had no room for */
 	uint64_t last_freed;		/* its answer to its last trim; 0 if none */
 	struct mpd_client *next;

@@ -29,7 +29,7 @@
 struct mpd;
 
 struct mpd_episode {
-	char cgroup[MPD_PATH_LEN];
+	char cgroup[MPD_CGROUP_LEN];
 	enum mempressured_stage stage;	/* the last step behind it */
 	uint64_t next_at;		/* of the next escalation step */
 	uint64_t soft_bytes;		/* the goal, as at the start */
