@@ -41,8 +41,11 @@ COMMON_SRC := userspace/common/mp_table.c userspace/common/mp_event.c $(PURE_SRC
 COMMON_HDR := userspace/common/mp_table.h userspace/common/mp_event.h \
 	      include/uapi/linux/mempressure.h $(PURE_HDR)
 
-SELFTESTS := load processes cgroups signals events control access faults
-SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(SELFTESTS))
+# NAME@ARGS: NAME runs in a guest of its own booted with ARGS (commas for
+# spaces) on its command line (scripts/check).
+SELFTESTS := load processes cgroups signals events control access faults \
+	     psi_off@psi=0
+SELFTEST_BINS = $(addprefix $(BUILD)/selftests/,$(foreach t,$(SELFTESTS),$(firstword $(subst @, ,$(t)))))
 # Not tests: the benchmarks (make bench) and memhog, a process with a planned RSS.
 TOOL_BINS := $(BUILD)/selftests/bench_sampling $(BUILD)/selftests/bench_events \
 	     $(BUILD)/selftests/memhog $(BUILD)/selftests/bench_overhead

@@ -15,6 +15,8 @@
 #define _MP_COMPAT_H
 
 #include <linux/cgroup.h>
+#include <linux/kernfs.h>
+#include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/psi_types.h>
 
@@ -55,6 +57,24 @@ static inline unsigned long mp_mm_counter_exact(struct mm_struct *mm,
 	return get_mm_counter(mm, member);
 }
 #endif
+
+/*
+ * A cgroup's absolute path into @buf, of MP_CGROUP_PATH_SIZE bytes: its
+ * length, or -ENAMETOOLONG for a path longer than PATH_MAX allows (the
+ * kernel allows it: names of NAME_MAX at any depth), never a path cut
+ * short.  kernfs_path() cuts what does not fit and says so differently:
+ * 6.1 returns the length the whole path needs (strlcpy()), 6.12 the length
+ * it wrote (scnprintf()).  With one byte more than PATH_MAX, a path that
+ * fills the buffer is too long on both.
+ */
+#define MP_CGROUP_PATH_SIZE	(PATH_MAX + 1)
+
+static inline int mp_whole_cgroup_path(struct cgroup *cgrp, char *buf)
+{
+	int len = kernfs_path(cgrp->kn, buf, MP_CGROUP_PATH_SIZE);
+
+	return len >= MP_CGROUP_PATH_SIZE - 1 ? -ENAMETOOLONG : len;
+}
 
 /*
  * The rss_stat tracepoint's probe arguments: the counter's new value went

@@ -13,7 +13,7 @@
 
 #include "config.h"
 #include "control_parse.h"
-#include "sampler.h"
+#include "sample.h"
 
 /* Serializes changes; see config.h. */
 DEFINE_MUTEX(mp_config_lock);

@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "config.h"
 #include "control.h"
 #include "control_parse.h"
@@ -161,7 +162,7 @@ struct mp_show {
 	struct mp_soft_visitor visit;
 	struct seq_file *m;
 	struct mp_view view;
-	char *path, *line;		/* PATH_MAX, 4 * PATH_MAX + 64 */
+	char *path, *line;		/* MP_CGROUP_PATH_SIZE, 4 * PATH_MAX + 64 */
 };
 
 static void mp_show_cgroup(struct mp_soft_visitor *v, u64 id,
@@ -178,10 +179,10 @@ static void mp_show_cgroup(struct mp_soft_visitor *v, u64 id,
 
 	if (IS_ERR(cgrp))
 		return;		/* removed; the next sample forgets it */
-	len = kernfs_path_from_node(cgrp->kn, NULL, sh->path, PATH_MAX);
+	len = mp_whole_cgroup_path(cgrp, sh->path);
 	cgroup_put(cgrp);
-	if (len < 0 || len >= PATH_MAX)
-		return;
+	if (len < 0)
+		return;		/* longer than PATH_MAX: no command can name it */
 	cmd.path = mp_view_path(&sh->view, sh->path);
 	if (cmd.path && mp_ctl_format_cmd(sh->line, 4 * PATH_MAX + 64, &cmd) > 0)
 		seq_puts(sh->m, sh->line);
@@ -217,8 +218,9 @@ static int mp_control_show(struct seq_file *m, void *v)
 					  mp_tunable(t)) > 0)
 			seq_puts(m, line);
 	}
-	sh.path = kmalloc(PATH_MAX, GFP_KERNEL);
-	sh.line = kmalloc(4 * PATH_MAX + 64, GFP_KERNEL);
+	/* The reader's, for as long as this read (docs/security.md). */
+	sh.path = kmalloc(MP_CGROUP_PATH_SIZE, GFP_KERNEL_ACCOUNT);
+	sh.line = kmalloc(4 * PATH_MAX + 64, GFP_KERNEL_ACCOUNT);
 	err = sh.path && sh.line ? mp_view_init(&sh.view, m->file) : -ENOMEM;
 	if (!err) {
 		mutex_lock(&mp_config_lock);

@@ -10,24 +10,28 @@
 /* Events kept for readers that fall behind (docs/events.md). */
 #define MP_EVENTS_BUFFER	4096
 
-/* v[] of each kind; U64_MAX in time_to_limit is "-". */
+/* The values in mp_record.v[] of each kind; U64_MAX in TTL is "-". */
 enum {
-	MP_EV_USAGE = 0, MP_EV_LIMIT = 1,		/* level, soft_* */
-	MP_EV_SOFT = 2,					/* limit */
-	MP_EV_RSS = 0, MP_EV_GROWTH = 1, MP_EV_TTL = 2,	/* leak_* */
-	MP_EV_COUNT = 0, MP_EV_DELTA = 1,		/* high, max, oom, ... */
+	MP_VAL_USAGE = 0, MP_VAL_LIMIT = 1,			/* level, soft_* */
+	MP_VAL_SOFT = 2,					/* limit */
+	MP_VAL_RSS = 0, MP_VAL_GROWTH = 1, MP_VAL_TTL = 2,	/* leak_* */
+	MP_VAL_COUNT = 0, MP_VAL_DELTA = 1,			/* high, max, ... */
 };
 
+struct mp_event_path;
+
 /*
- * One event as raised.  mp_event_emit() takes over @path (kmalloc'ed,
- * the cgroup's absolute path) and the reference on @pid.
+ * One event as raised, a record of the ring: the module's own, not the
+ * parsed line of userspace's struct mp_event.  mp_event_emit() takes over
+ * @path (the cgroup's absolute path, from mp_event_path_alloc()) and the
+ * reference on @pid.
  */
-struct mp_event {
+struct mp_record {
 	u64 seq, time_ns;			/* set by mp_event_emit() */
 	u8 kind, level, old_level, reason;	/* enum mempressure_* */
 	struct pid *pid;			/* process events only */
 	char comm[TASK_COMM_LEN];
-	char *path;
+	struct mp_event_path *path;
 	u64 v[3];
 };
 
@@ -36,7 +40,8 @@ int mp_events_create_file(struct proc_dir_entry *dir);
 void mp_events_shutdown(void);
 void mp_events_exit(void);
 
-void mp_event_emit(struct mp_event *ev);
+struct mp_event_path *mp_event_path_alloc(const char *path);
+void mp_event_emit(struct mp_record *ev);
 void mp_events_hold(void);
 void mp_events_publish(void);
 void mp_events_stats(u64 *raised, u64 *buffered);

@@ -6,13 +6,15 @@
  * at memory.max; mark_victim fires when the OOM killer picks a victim.
  * Neither is exported to modules, so they are found by name.  Their probes
  * run in the reclaiming or killing task, with locks held and preemption
- * off: they only queue signals.c's pass (mp_signals_kick()).
+ * off: they only queue signals.c's pass (mp_signals_kick()), naming the
+ * cgroup concerned, which may be too young to be in the sample.
  *
  * A kernel built without them still works, at the sampling interval; the
  * load says so once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/memcontrol.h>
 #include <trace/events/oom.h>
 #include <trace/events/vmscan.h>
 
@@ -20,14 +22,19 @@
 #include "probes.h"
 #include "signals.h"
 
+/* Reclaim runs in the charging task: its cgroup, or an ancestor, is short. */
 static void mp_reclaim_probe(void *data, int order, gfp_t gfp_flags)
 {
-	mp_signals_kick();
+	rcu_read_lock();
+	mp_signals_kick(mem_cgroup_from_task(current));
+	rcu_read_unlock();
 }
 
 static void mp_victim_probe(void *data, struct task_struct *task, uid_t uid)
 {
-	mp_signals_kick();
+	rcu_read_lock();
+	mp_signals_kick(mem_cgroup_from_task(task));
+	rcu_read_unlock();
 }
 
 /*

@@ -31,8 +31,8 @@ enum mempressure_level mp_raw_level(const struct mp_level_input *in,
 					MEMPRESSURE_REASON_MAX;
 		return MEMPRESSURE_LEVEL_CRITICAL;
 	}
-	if (in->usage >= mp_percent_of(in->hard,
-				       t[MEMPRESSURE_TUNABLE_CRITICAL_PCT])) {
+	if (in->usage_bytes >= mp_percent_of(in->hard_bytes,
+					     t[MEMPRESSURE_TUNABLE_CRITICAL_PCT])) {
 		*reason = MEMPRESSURE_REASON_USAGE;
 		return MEMPRESSURE_LEVEL_CRITICAL;
 	}
@@ -44,7 +44,7 @@ enum mempressure_level mp_raw_level(const struct mp_level_input *in,
 		*reason = MEMPRESSURE_REASON_HIGH;
 		return MEMPRESSURE_LEVEL_MEDIUM;
 	}
-	if (in->usage >= in->soft) {
+	if (in->usage_bytes >= in->soft_bytes) {
 		*reason = MEMPRESSURE_REASON_USAGE;
 		return MEMPRESSURE_LEVEL_MEDIUM;
 	}
@@ -52,8 +52,8 @@ enum mempressure_level mp_raw_level(const struct mp_level_input *in,
 		*reason = MEMPRESSURE_REASON_PSI;
 		return MEMPRESSURE_LEVEL_MEDIUM;
 	}
-	if (in->usage >= mp_percent_of(in->limit,
-				       t[MEMPRESSURE_TUNABLE_LOW_PCT])) {
+	if (in->usage_bytes >= mp_percent_of(in->limit_bytes,
+					     t[MEMPRESSURE_TUNABLE_LOW_PCT])) {
 		*reason = MEMPRESSURE_REASON_USAGE;
 		return MEMPRESSURE_LEVEL_LOW;
 	}

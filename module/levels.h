@@ -16,7 +16,8 @@
 
 /* What one evaluation of a cgroup (or the system) looks at. */
 struct mp_level_input {
-	u64 usage, limit, hard, soft;	/* bytes; see docs/signals.md */
+	u64 usage_bytes, limit_bytes;	/* see docs/signals.md */
+	u64 hard_bytes, soft_bytes;
 	u32 psi_some, psi_full;		/* avg10, percent x 100, or MP_PSI_NONE */
 	bool new_high;			/* memory.events high grew */
 	bool new_max;			/* max grew: reclaim at memory.max */

@@ -56,8 +56,8 @@ struct mp_param_range {
  * Why these bounds: under 100 ms a sample's cost stops being negligible
  * and windows of 10 s need no finer grain; over 60 s a 10 s window is
  * meaningless.  Processes cannot exceed PID_MAX_LIMIT.  A million cgroups
- * is beyond any host seen, and each costs 328 bytes (struct mp_cgroup) in
- * each of the two samples.
+ * is beyond any host seen, and each costs 2 x 384 bytes at most (two
+ * samples of struct mp_cgroup).
  */
 static int __init mp_check_params(struct mp_params *params)
 {

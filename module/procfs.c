@@ -3,8 +3,9 @@
  * /proc/mempressure: the status file and the processes and cgroups tables.
  *
  * The tables are seq_files over the current sample.  Each read(2) holds the
- * RCU read lock from ->start to ->stop and prints from the sample published
- * at ->start, so it never waits for the sampler.  A table read across
+ * RCU read lock from ->start to ->stop (dropping it a moment only while it
+ * skips many rows a reader in a namespace may not see) and prints from the
+ * sample published then, so it never waits for the sampler.  A table read across
  * several read(2) calls may combine two consecutive samples; rows stay
  * sorted by their key and none is printed twice, because the seq_file
  * position is the key (pid, cgroup id) to resume from, not a row index.
@@ -27,6 +28,7 @@
 #include <linux/seq_file.h>
 #include <linux/threads.h>
 
+#include "compat.h"
 #include "config.h"
 #include "control.h"
 #include "events.h"
@@ -38,11 +40,14 @@
 
 static struct proc_dir_entry *mp_proc_dir;
 
-/* Per open table file. */
+/*
+ * Per open table file.  The path buffer is the reader's for one read(2):
+ * an open file costs the opener little (docs/security.md).
+ */
 struct mp_table_iter {
 	const struct mp_sample *sample;	/* the one ->start found */
 	struct mp_view view;		/* the opener's namespaces */
-	char path[PATH_MAX];
+	char *path;			/* MP_CGROUP_PATH_SIZE, ->start to ->stop */
 };
 
 /* --- value printers ------------------------------------------------------ */
@@ -103,15 +108,16 @@ static void mp_put_percent(struct seq_file *m, u32 pct100)
 
 /*
  * The path of cgroup @idx as the reader sees it, or NULL if it is not in
- * the sample or outside the reader's cgroup namespace.
+ * the sample, is longer than PATH_MAX or is outside the reader's cgroup
+ * namespace.
  */
 static const char *mp_cgroup_path(struct mp_table_iter *it, u32 idx)
 {
 	if (idx == MP_NO_CGROUP)
 		return NULL;
 	/* The sample pins the css; kernfs_path() takes only a spinlock. */
-	if (cgroup_path(it->sample->cgroups[idx].css->cgroup, it->path,
-			sizeof(it->path)) < 0)
+	if (mp_whole_cgroup_path(it->sample->cgroups[idx].css->cgroup,
+				 it->path) < 0)
 		return NULL;
 	return mp_view_path(&it->view, it->path);
 }
@@ -136,6 +142,23 @@ static void mp_put_bytes_or_na(struct seq_file *m, u64 bytes)
 		seq_puts(m, MEMPRESSURE_NA);
 }
 
+/*
+ * A reader in a namespace skips the rows it may not see, which may be
+ * nearly all of a large host's.  Every MP_SKIP_BATCH of them, the RCU read
+ * lock is dropped for a moment, and the skip goes on by key in the sample
+ * current then: a later one, as between two read(2) calls.
+ */
+#define MP_SKIP_BATCH	256
+
+static void mp_table_pause(struct mp_table_iter *it)
+	__releases(RCU) __acquires(RCU)
+{
+	rcu_read_unlock();
+	cond_resched();
+	rcu_read_lock();
+	it->sample = mp_sampler_current();
+}
+
 /* --- processes ------------------------------------------------------------ */
 
 /*
@@ -148,22 +171,46 @@ static const struct mp_proc *mp_proc_from(struct mp_table_iter *it,
 	const struct mp_sample *s = it->sample;
 	u32 lo = pos > PID_MAX_LIMIT ? s->nr_procs :
 				       mp_sample_proc_from(s, 0, pos);
+	u32 skipped = 0;
 
-	if (!mp_view_is_init(&it->view)) {
-		while (lo < s->nr_procs &&
-		       !mp_view_pid_nr(&it->view, s->procs[lo].pid))
+	if (mp_view_is_init(&it->view))
+		return lo < s->nr_procs ? &s->procs[lo] : NULL;
+	while (lo < s->nr_procs &&
+	       !mp_view_pid_nr(&it->view, s->procs[lo].pid)) {
+		if (++skipped % MP_SKIP_BATCH == 0) {
+			pid_t next = s->procs[lo].pid + 1;
+
+			mp_table_pause(it);
+			s = it->sample;
+			lo = mp_sample_proc_from(s, 0, next);
+		} else {
 			lo++;
+		}
 	}
 	return lo < s->nr_procs ? &s->procs[lo] : NULL;
+}
+
+/*
+ * The start of one read(2) of a table: the path buffer, then the RCU read
+ * lock, which ->stop drops whatever ->start returned.
+ */
+static int mp_table_start(struct mp_table_iter *it)
+	__acquires(RCU)
+{
+	it->path = kmalloc(MP_CGROUP_PATH_SIZE, GFP_KERNEL_ACCOUNT);
+	rcu_read_lock();
+	it->sample = mp_sampler_current();
+	return it->path ? 0 : -ENOMEM;
 }
 
 static void *mp_procs_start(struct seq_file *m, loff_t *pos)
 	__acquires(RCU)
 {
 	struct mp_table_iter *it = m->private;
+	int err = mp_table_start(it);
 
-	rcu_read_lock();
-	it->sample = mp_sampler_current();
+	if (err)
+		return ERR_PTR(err);
 	if (!*pos)
 		return SEQ_START_TOKEN;
 	return (void *)mp_proc_from(it, *pos);
@@ -181,7 +228,11 @@ static void *mp_procs_next(struct seq_file *m, void *v, loff_t *pos)
 static void mp_table_stop(struct seq_file *m, void *v)
 	__releases(RCU)
 {
+	struct mp_table_iter *it = m->private;
+
 	rcu_read_unlock();
+	kfree(it->path);
+	it->path = NULL;
 }
 
 static void mp_put_process_column(struct seq_file *m, struct mp_table_iter *it,
@@ -199,22 +250,22 @@ static void mp_put_process_column(struct seq_file *m, struct mp_table_iter *it,
 		mp_put_cgroup_path(m, it, pr->cgroup_idx);
 		break;
 	case MEMPRESSURE_PROC_RSS:
-		mp_put_pages(m, (unsigned long)pr->anon + pr->file + pr->shmem);
+		mp_put_pages(m, mp_proc_rss_pages(pr));
 		break;
 	case MEMPRESSURE_PROC_ANON:
-		mp_put_pages(m, pr->anon);
+		mp_put_pages(m, pr->anon_pages);
 		break;
 	case MEMPRESSURE_PROC_FILE:
-		mp_put_pages(m, pr->file);
+		mp_put_pages(m, pr->file_pages);
 		break;
 	case MEMPRESSURE_PROC_SHMEM:
-		mp_put_pages(m, pr->shmem);
+		mp_put_pages(m, pr->shmem_pages);
 		break;
 	case MEMPRESSURE_PROC_SWAP:
-		mp_put_pages(m, pr->swap);
+		mp_put_pages(m, pr->swap_pages);
 		break;
 	case MEMPRESSURE_PROC_PEAK_RSS:
-		mp_put_pages(m, pr->peak_rss);
+		mp_put_pages(m, pr->peak_rss_pages);
 		break;
 	case MEMPRESSURE_PROC_GROWTH10:
 		mp_put_s64(m, mp_proc_growth(it->sample, pr, MP_WIN_10S));
@@ -287,19 +338,20 @@ static const struct mp_cgroup *mp_cgroup_from(struct mp_table_iter *it,
 					      loff_t pos)
 {
 	const struct mp_sample *s = it->sample;
-	u32 lo = 0, hi = s->nr_cgroups;
+	u32 lo = mp_sample_cgroup_from(s, pos), skipped = 0;
 
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
+	if (mp_view_is_init(&it->view))
+		return lo < s->nr_cgroups ? &s->cgroups[lo] : NULL;
+	while (lo < s->nr_cgroups && !mp_cgroup_path(it, lo)) {
+		if (++skipped % MP_SKIP_BATCH == 0) {
+			u64 next = s->cgroups[lo].id + 1;
 
-		if (s->cgroups[mid].id < (u64)pos)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!mp_view_is_init(&it->view)) {
-		while (lo < s->nr_cgroups && !mp_cgroup_path(it, lo))
+			mp_table_pause(it);
+			s = it->sample;
+			lo = mp_sample_cgroup_from(s, next);
+		} else {
 			lo++;
+		}
 	}
 	return lo < s->nr_cgroups ? &s->cgroups[lo] : NULL;
 }
@@ -308,9 +360,10 @@ static void *mp_cgroups_start(struct seq_file *m, loff_t *pos)
 	__acquires(RCU)
 {
 	struct mp_table_iter *it = m->private;
+	int err = mp_table_start(it);
 
-	rcu_read_lock();
-	it->sample = mp_sampler_current();
+	if (err)
+		return ERR_PTR(err);
 	if (!*pos)
 		return SEQ_START_TOKEN;
 	return (void *)mp_cgroup_from(it, *pos);
@@ -370,40 +423,40 @@ static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
 		mp_put_u64(m, cg->id);
 		break;
 	case MEMPRESSURE_CG_CURRENT:
-		mp_put_pages(m, cg->usage);
+		mp_put_pages(m, cg->usage_pages);
 		break;
 	case MEMPRESSURE_CG_MIN:
-		mp_put_pages(m, cg->min);
+		mp_put_pages(m, cg->min_pages);
 		break;
 	case MEMPRESSURE_CG_LOW:
-		mp_put_limit(m, cg->low);
+		mp_put_limit(m, cg->low_pages);
 		break;
 	case MEMPRESSURE_CG_HIGH:
-		mp_put_limit(m, cg->high);
+		mp_put_limit(m, cg->high_pages);
 		break;
 	case MEMPRESSURE_CG_MAX:
-		mp_put_limit(m, cg->max);
+		mp_put_limit(m, cg->max_pages);
 		break;
 	case MEMPRESSURE_CG_SWAP_CURRENT:
-		mp_put_pages(m, cg->swap_current);
+		mp_put_pages(m, cg->swap_current_pages);
 		break;
 	case MEMPRESSURE_CG_SWAP_MAX:
-		mp_put_limit(m, cg->swap_max);
+		mp_put_limit(m, cg->swap_max_pages);
 		break;
 	case MEMPRESSURE_CG_EV_LOW:
-		mp_put_u64(m, cg->events[MP_EV_LOW]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_LOW]);
 		break;
 	case MEMPRESSURE_CG_EV_HIGH:
-		mp_put_u64(m, cg->events[MP_EV_HIGH]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_HIGH]);
 		break;
 	case MEMPRESSURE_CG_EV_MAX:
-		mp_put_u64(m, cg->events[MP_EV_MAX]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_MAX]);
 		break;
 	case MEMPRESSURE_CG_EV_OOM:
-		mp_put_u64(m, cg->events[MP_EV_OOM]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_OOM]);
 		break;
 	case MEMPRESSURE_CG_EV_OOM_KILL:
-		mp_put_u64(m, cg->events[MP_EV_OOM_KILL]);
+		mp_put_u64(m, cg->events[MP_MEMCG_EV_OOM_KILL]);
 		break;
 	case MEMPRESSURE_CG_PSI_SOME_AVG10:
 		mp_put_percent(m, mp_cgroup_psi_avg10(it->sample, cg, MP_PSI_SOME));
@@ -434,13 +487,13 @@ static void mp_put_cgroup_column(struct seq_file *m, struct mp_table_iter *it,
 						 MEMPRESSURE_LEVEL_NR - 1)]);
 		break;
 	case MEMPRESSURE_CG_LIMIT:
-		mp_put_u64(m, cg->limit);
+		mp_put_u64(m, cg->limit_bytes);
 		break;
 	case MEMPRESSURE_CG_HARD_LIMIT:
-		mp_put_u64(m, cg->hard);
+		mp_put_u64(m, cg->hard_bytes);
 		break;
 	case MEMPRESSURE_CG_SOFT_LIMIT:
-		mp_put_u64(m, cg->soft);
+		mp_put_u64(m, cg->soft_bytes);
 		break;
 	case MEMPRESSURE_CG_SOFT_OVER:
 		mp_put_u64(m, READ_ONCE(cg->sig.soft_over));

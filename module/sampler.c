@@ -90,8 +90,13 @@ struct mp_sampler {
 
 static struct mp_sampler *mp_sampler;
 
+/* See sampler.h. */
+DEFINE_MUTEX(mp_sample_lock);
+
 static_assert(sizeof(struct mp_proc) <= 104,
 	      "two samples must hold a process in under 256 bytes");
+static_assert(sizeof(struct mp_cgroup) <= 384,
+	      "main.c says what a cgroup costs");
 
 /* Only the work item writes mp_sampler->published. */
 static struct mp_sample *mp_published(struct mp_sampler *s)
@@ -207,24 +212,6 @@ static int mp_cgroup_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-struct mp_cgroup *mp_sample_cgroup(const struct mp_sample *sample, u64 id)
-{
-	u32 lo = 0, hi = sample->nr_cgroups;
-
-	while (lo < hi) {
-		u32 mid = lo + (hi - lo) / 2;
-		struct mp_cgroup *cg = &sample->cgroups[mid];
-
-		if (cg->id == id)
-			return cg;
-		if (cg->id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
 static u32 mp_cgroup_index(const struct mp_sample *sample, u64 id)
 {
 	struct mp_cgroup *cg = mp_sample_cgroup(sample, id);
@@ -235,17 +222,21 @@ static u32 mp_cgroup_index(const struct mp_sample *sample, u64 id)
 /*
  * psi_system is not exported, but it is the root of every cgroup's chain of
  * psi groups (psi_cgroup_alloc() links each to its parent's, the top level
- * to psi_system).  It is static, so once found it is found for good.
+ * to psi_system).  It is static, so once found it is found for good.  Every
+ * cgroup has psi or none has (psi=0, cgroup_disable=pressure: decided at
+ * boot), so the first cgroup below the root tells: NULL while there is none
+ * or psi is off for cgroups, and each sample looks at that one only.
  */
 static struct psi_group *mp_find_psi_system(void)
 {
 	struct cgroup_subsys_state *root = &cgrp_dfl_root.cgrp.self;
-	struct cgroup_subsys_state *pos = root;
+	struct cgroup_subsys_state *first;
 	struct psi_group *psi = NULL, *parent;
 
 	rcu_read_lock();
-	while (!psi && (pos = css_next_descendant_pre(pos, root)))
-		psi = mp_cgroup_psi(pos->cgroup);
+	first = css_next_descendant_pre(root, root);
+	if (first)
+		psi = mp_cgroup_psi(first->cgroup);
 	rcu_read_unlock();
 
 	while ((parent = mp_psi_parent(psi)))
@@ -268,24 +259,24 @@ static bool mp_read_psi(struct psi_group *psi, u64 *total_us)
 /* The hierarchical counts, as memory.events shows them. */
 void mp_read_memcg_events(struct mem_cgroup *memcg, u64 *counts)
 {
-	counts[MP_EV_LOW] = atomic_long_read(&memcg->memory_events[MEMCG_LOW]);
-	counts[MP_EV_HIGH] = atomic_long_read(&memcg->memory_events[MEMCG_HIGH]);
-	counts[MP_EV_MAX] = atomic_long_read(&memcg->memory_events[MEMCG_MAX]);
-	counts[MP_EV_OOM] = atomic_long_read(&memcg->memory_events[MEMCG_OOM]);
-	counts[MP_EV_OOM_KILL] =
+	counts[MP_MEMCG_EV_LOW] = atomic_long_read(&memcg->memory_events[MEMCG_LOW]);
+	counts[MP_MEMCG_EV_HIGH] = atomic_long_read(&memcg->memory_events[MEMCG_HIGH]);
+	counts[MP_MEMCG_EV_MAX] = atomic_long_read(&memcg->memory_events[MEMCG_MAX]);
+	counts[MP_MEMCG_EV_OOM] = atomic_long_read(&memcg->memory_events[MEMCG_OOM]);
+	counts[MP_MEMCG_EV_OOM_KILL] =
 		atomic_long_read(&memcg->memory_events[MEMCG_OOM_KILL]);
 }
 
 static void mp_read_memcg(struct mp_cgroup *cg, struct mem_cgroup *memcg)
 {
 	/* Limits change under us; any value read is a value the file showed. */
-	cg->usage = page_counter_read(&memcg->memory);
-	cg->min = READ_ONCE(memcg->memory.min);
-	cg->low = READ_ONCE(memcg->memory.low);
-	cg->high = READ_ONCE(memcg->memory.high);
-	cg->max = READ_ONCE(memcg->memory.max);
-	cg->swap_current = page_counter_read(&memcg->swap);
-	cg->swap_max = READ_ONCE(memcg->swap.max);
+	cg->usage_pages = page_counter_read(&memcg->memory);
+	cg->min_pages = READ_ONCE(memcg->memory.min);
+	cg->low_pages = READ_ONCE(memcg->memory.low);
+	cg->high_pages = READ_ONCE(memcg->memory.high);
+	cg->max_pages = READ_ONCE(memcg->memory.max);
+	cg->swap_current_pages = page_counter_read(&memcg->swap);
+	cg->swap_max_pages = READ_ONCE(memcg->swap.max);
 	mp_read_memcg_events(memcg, cg->events);
 }
 
@@ -295,13 +286,13 @@ static void mp_read_system(struct mp_sampler *s, struct mp_cgroup *cg)
 	unsigned long total = totalram_pages();
 	long available = si_mem_available();
 
-	cg->max = total;
-	cg->usage = total - clamp_t(long, available, 0, total);
-	cg->min = 0;
-	cg->low = 0;
-	cg->high = PAGE_COUNTER_MAX;
-	cg->swap_current = 0;
-	cg->swap_max = 0;
+	cg->max_pages = total;
+	cg->usage_pages = total - clamp_t(long, available, 0, total);
+	cg->min_pages = 0;
+	cg->low_pages = 0;
+	cg->high_pages = PAGE_COUNTER_MAX;
+	cg->swap_current_pages = 0;
+	cg->swap_max_pages = 0;
 	memset(cg->events, 0, sizeof(cg->events));
 	if (!s->psi_system)
 		s->psi_system = mp_find_psi_system();
@@ -309,62 +300,80 @@ static void mp_read_system(struct mp_sampler *s, struct mp_cgroup *cg)
 		cg->flags |= MP_CG_PSI;
 }
 
-/* Fill the next cgroup slot from @css, which the caller has pinned. */
-static void mp_record_cgroup(struct mp_sampler *s, struct mp_sample *next,
+/*
+ * Room in @next for one more cgroup, growing its array (with the RCU read
+ * lock dropped: @css is pinned, and the walk resumes from it); false at
+ * max_cgroups or when memory is short.
+ */
+static bool mp_room_for_cgroup(struct mp_sampler *s, struct mp_sample *next)
+{
+	u32 cap;
+	int err;
+
+	if (next->nr_cgroups < next->cap_cgroups)
+		return true;
+	cap = mp_grow_cap(next->cap_cgroups, s->params.max_cgroups);
+	if (!cap)
+		return false;
+	rcu_read_unlock();
+	err = mp_resize((void **)&next->cgroups, next->nr_cgroups,
+			&next->cap_cgroups, cap, sizeof(*next->cgroups));
+	rcu_read_lock();
+	return !err;
+}
+
+/*
+ * Fill the next cgroup slot from @css, whose reference the sample takes
+ * over; false if there is no room.
+ */
+static bool mp_record_cgroup(struct mp_sampler *s, struct mp_sample *next,
 			     struct cgroup_subsys_state *css)
 {
-	struct mp_cgroup *cg = &next->cgroups[next->nr_cgroups++];
+	struct mp_cgroup *cg;
 
-	memset(cg, 0, offsetof(struct mp_cgroup, usage_hist));
+	if (!mp_room_for_cgroup(s, next))
+		return false;
+	cg = &next->cgroups[next->nr_cgroups++];
+
+	memset(cg, 0, offsetof(struct mp_cgroup, usage_pages_hist));
 	cg->css = css;
 	cg->id = cgroup_id(css->cgroup);
 	cg->parent_idx = MP_NO_CGROUP;
 	if (css == s->root_css) {
 		cg->flags = MP_CG_SYSTEM;
 		mp_read_system(s, cg);
-		return;
+		return true;
 	}
 	mp_read_memcg(cg, mem_cgroup_from_css(css));
 	if (mp_read_psi(mp_cgroup_psi(css->cgroup), cg->psi_total_us))
 		cg->flags |= MP_CG_PSI;
+	return true;
 }
 
 static void mp_walk_cgroups(struct mp_sampler *s, struct mp_sample *next)
 {
 	struct cgroup_subsys_state *pos = NULL;
-	unsigned int visited = 0;
+	unsigned int visited = 0, batch = MP_WALK_BATCH;
 
 	rcu_read_lock();
 	while ((pos = css_next_descendant_pre(pos, s->root_css))) {
 		/* Removed cgroups have no files left to compare with. */
-		if (!css_tryget_online(pos))
-			continue;
-
-		if (next->nr_cgroups == next->cap_cgroups) {
-			u32 cap = mp_grow_cap(next->cap_cgroups,
-					      s->params.max_cgroups);
-			int err;
-
-			/* @pos is pinned, so the walk can resume from it. */
-			rcu_read_unlock();
-			err = cap ? mp_resize((void **)&next->cgroups,
-					      next->nr_cgroups,
-					      &next->cap_cgroups, cap,
-					      sizeof(*next->cgroups)) :
-				    -ENOSPC;
-			rcu_read_lock();
-			if (err) {
-				next->cgroups_skipped++;
-				css_put(pos);
-				continue;
-			}
+		if (css_tryget_online(pos) && !mp_record_cgroup(s, next, pos)) {
+			next->cgroups_skipped++;
+			css_put(pos);
 		}
-		mp_record_cgroup(s, next, pos);
-
-		if (++visited % MP_WALK_BATCH == 0) {
+		/*
+		 * Every cgroup visited counts, removed (a host may keep many,
+		 * pinned by their page cache) or left out ones too.  The walk
+		 * resumes from @pos, pinned across the unlock; one already
+		 * being freed cannot be, and the next one is tried.
+		 */
+		if (++visited >= batch && css_tryget(pos)) {
 			rcu_read_unlock();
 			cond_resched();
 			rcu_read_lock();
+			css_put(pos);
+			batch = visited + MP_WALK_BATCH;
 		}
 	}
 	rcu_read_unlock();
@@ -382,10 +391,10 @@ static u64 mp_inherited_limit(const struct mp_sample *s, u32 idx, bool hard)
 	for (; idx != MP_NO_CGROUP; idx = s->cgroups[idx].parent_idx) {
 		const struct mp_cgroup *cg = &s->cgroups[idx];
 
-		if (!hard && cg->high < PAGE_COUNTER_MAX)
-			return (u64)cg->high << PAGE_SHIFT;
-		if (cg->max < PAGE_COUNTER_MAX)
-			return (u64)cg->max << PAGE_SHIFT;
+		if (!hard && cg->high_pages < PAGE_COUNTER_MAX)
+			return (u64)cg->high_pages << PAGE_SHIFT;
+		if (cg->max_pages < PAGE_COUNTER_MAX)
+			return (u64)cg->max_pages << PAGE_SHIFT;
 	}
 	return (u64)totalram_pages() << PAGE_SHIFT;
 }
@@ -411,24 +420,26 @@ static void mp_finish_cgroups(struct mp_sampler *s, struct mp_sample *next,
 		struct mp_cgroup *cg = &next->cgroups[i];
 		const struct mp_cgroup *old = mp_sample_cgroup(prev, cg->id);
 
-		cg->limit = mp_inherited_limit(next, i, false);
-		cg->hard = mp_inherited_limit(next, i, true);
+		cg->limit_bytes = mp_inherited_limit(next, i, false);
+		cg->hard_bytes = mp_inherited_limit(next, i, true);
 
 		if (old) {
 			cg->first_seen_ns = old->first_seen_ns;
-			memcpy(cg->usage_hist, old->usage_hist,
-			       sizeof(cg->usage_hist));
+			memcpy(cg->usage_pages_hist, old->usage_pages_hist,
+			       sizeof(cg->usage_pages_hist));
 			memcpy(cg->psi_hist, old->psi_hist, sizeof(cg->psi_hist));
 		} else {
 			cg->first_seen_ns = c->now_ns;
 			for (w = 0; w < MP_NR_WINDOWS; w++)
-				mp_ring_init(&cg->usage_hist[w], cg->usage);
+				mp_ring_init(&cg->usage_pages_hist[w],
+					     cg->usage_pages);
 			for (p = 0; p < MP_NR_PSI; p++)
 				mp_ring_init(&cg->psi_hist[p],
 					     (u32)cg->psi_total_us[p]);
 		}
 		for (w = 0; w < MP_NR_WINDOWS; w++)
-			mp_ring_record(&cg->usage_hist[w], c, w, cg->usage);
+			mp_ring_record(&cg->usage_pages_hist[w], c, w,
+				       cg->usage_pages);
 		for (p = 0; p < MP_NR_PSI; p++)
 			mp_ring_record(&cg->psi_hist[p], c, MP_WIN_10S,
 				       (u32)cg->psi_total_us[p]);
@@ -488,30 +499,30 @@ struct mp_proc_walk {
 /* The cheap counters into @pr; their sum tells whether they moved. */
 static u32 mp_read_approx(struct mm_struct *mm, struct mp_proc *pr)
 {
-	pr->anon = get_mm_counter(mm, MM_ANONPAGES);
-	pr->file = get_mm_counter(mm, MM_FILEPAGES);
-	pr->shmem = get_mm_counter(mm, MM_SHMEMPAGES);
-	pr->swap = get_mm_counter(mm, MM_SWAPENTS);
-	return pr->anon + pr->file + pr->shmem + pr->swap;
+	pr->anon_pages = get_mm_counter(mm, MM_ANONPAGES);
+	pr->file_pages = get_mm_counter(mm, MM_FILEPAGES);
+	pr->shmem_pages = get_mm_counter(mm, MM_SHMEMPAGES);
+	pr->swap_pages = get_mm_counter(mm, MM_SWAPENTS);
+	return pr->anon_pages + pr->file_pages + pr->shmem_pages + pr->swap_pages;
 }
 
 static void mp_read_counters(struct mm_struct *mm, struct mp_proc *pr,
 			     const struct mp_proc *old, bool exact)
 {
-	pr->approx_sum = mp_read_approx(mm, pr);
+	pr->approx_pages = mp_read_approx(mm, pr);
 	if (!mp_mm_counters_percpu())
 		return;		/* the cheap counters are the exact ones */
-	if (old && !exact && old->approx_sum == pr->approx_sum) {
-		pr->anon = old->anon;
-		pr->file = old->file;
-		pr->shmem = old->shmem;
-		pr->swap = old->swap;
+	if (old && !exact && old->approx_pages == pr->approx_pages) {
+		pr->anon_pages = old->anon_pages;
+		pr->file_pages = old->file_pages;
+		pr->shmem_pages = old->shmem_pages;
+		pr->swap_pages = old->swap_pages;
 		return;
 	}
-	pr->anon = mp_mm_counter_exact(mm, MM_ANONPAGES);
-	pr->file = mp_mm_counter_exact(mm, MM_FILEPAGES);
-	pr->shmem = mp_mm_counter_exact(mm, MM_SHMEMPAGES);
-	pr->swap = mp_mm_counter_exact(mm, MM_SWAPENTS);
+	pr->anon_pages = mp_mm_counter_exact(mm, MM_ANONPAGES);
+	pr->file_pages = mp_mm_counter_exact(mm, MM_FILEPAGES);
+	pr->shmem_pages = mp_mm_counter_exact(mm, MM_SHMEMPAGES);
+	pr->swap_pages = mp_mm_counter_exact(mm, MM_SWAPENTS);
 }
 
 /*
@@ -633,21 +644,22 @@ static u32 mp_carry_run(struct mp_proc_walk *w, u32 i, u32 end)
 static void mp_record_history(struct mp_proc *pr, const struct mp_proc *old,
 			      const struct mp_clock *c)
 {
-	u32 rss = mp_proc_rss(pr);
+	u32 rss = mp_proc_rss_pages(pr);
 	int w;
 
 	if (old) {
 		pr->flags = old->flags;
-		pr->peak_rss = max(old->peak_rss, rss);
-		memcpy(pr->rss_hist, old->rss_hist, sizeof(pr->rss_hist));
+		pr->peak_rss_pages = max(old->peak_rss_pages, rss);
+		memcpy(pr->rss_pages_hist, old->rss_pages_hist,
+		       sizeof(pr->rss_pages_hist));
 	} else {
 		pr->flags = 0;
-		pr->peak_rss = rss;
+		pr->peak_rss_pages = rss;
 		for (w = 0; w < MP_NR_WINDOWS; w++)
-			mp_ring_init(&pr->rss_hist[w], rss);
+			mp_ring_init(&pr->rss_pages_hist[w], rss);
 	}
 	for (w = 0; w < MP_NR_WINDOWS; w++)
-		mp_ring_record(&pr->rss_hist[w], c, w, rss);
+		mp_ring_record(&pr->rss_pages_hist[w], c, w, rss);
 }
 
 /*
@@ -698,8 +710,8 @@ static void mp_carry_processes(struct mp_proc_walk *w,
 	for (win = 0; win < MP_NR_WINDOWS; win++)
 		if (c->pushed[win])
 			for (k = 0; k < n; k++)
-				mp_ring_record(&pr[k].rss_hist[win], c, win,
-					       mp_proc_rss(&pr[k]));
+				mp_ring_record(&pr[k].rss_pages_hist[win], c, win,
+					       mp_proc_rss_pages(&pr[k]));
 }
 
 /* Did a process a full walk read change with no mark? */
@@ -712,7 +724,7 @@ static bool mp_changed_unmarked(const struct mp_proc_walk *w,
 	u64 id = pr->cgroup_idx == MP_NO_CGROUP ? 0 :
 		 w->next->cgroups[pr->cgroup_idx].id;
 
-	return pr->approx_sum != old->approx_sum || old_id != id ||
+	return pr->approx_pages != old->approx_pages || old_id != id ||
 	       memcmp(pr->comm, old->comm, sizeof(pr->comm));
 }
 
@@ -896,46 +908,15 @@ void mp_sampler_mark(pid_t tgid)
 	rcu_read_unlock();
 }
 
-/* --- derived values ---------------------------------------------------- */
-
-/*
- * RSS bytes per second over window @w.  A process started since the
- * window's oldest checkpoint is measured over its life: its start time
- * stands in for when it was first seen, at most one interval earlier.
- */
-s64 mp_proc_growth(const struct mp_sample *s, const struct mp_proc *pr,
-		   enum mp_window w)
+/* From the fast path's probes, in any context: is cgroup @id sampled? */
+bool mp_sampler_has_cgroup(u64 id)
 {
-	u64 span;
-	s64 delta = mp_ring_level_delta(&pr->rss_hist[w], &s->clock, w,
-					mp_proc_rss(pr), pr->start_ns, &span);
+	bool has;
 
-	return mp_per_sec(delta * PAGE_SIZE, span);
-}
-
-/* memory.current bytes per second over window @w. */
-s64 mp_cgroup_growth(const struct mp_sample *s, const struct mp_cgroup *cg,
-		     enum mp_window w)
-{
-	u64 span;
-	s64 delta = mp_ring_level_delta(&cg->usage_hist[w], &s->clock, w,
-					cg->usage, cg->first_seen_ns, &span);
-
-	return mp_per_sec(delta * PAGE_SIZE, span);
-}
-
-/* Share of the last 10 s stalled on memory, in percent x 100. */
-u32 mp_cgroup_psi_avg10(const struct mp_sample *s, const struct mp_cgroup *cg,
-			enum mp_psi_state state)
-{
-	u64 span;
-	s64 stalled = mp_ring_counter_delta(&cg->psi_hist[state], &s->clock,
-					    MP_WIN_10S,
-					    (u32)cg->psi_total_us[state],
-					    cg->first_seen_ns, &span);
-
-	/* usec stalled per second / 100 = percent x 100 */
-	return min_t(s64, mp_per_sec(stalled, span) / 100, 10000);
+	rcu_read_lock();
+	has = mp_sample_cgroup(rcu_dereference(mp_sampler->published), id);
+	rcu_read_unlock();
+	return has;
 }
 
 /* --- the sample --------------------------------------------------------- */
@@ -1049,7 +1030,7 @@ static void mp_take_sample(struct mp_sampler *s)
 	bool full;
 	u32 cap;
 
-	mutex_lock(&mp_signal_lock);
+	mutex_lock(&mp_sample_lock);
 	start = ktime_get_ns();
 	/* @next was retired a grace period ago, references dropped. */
 	next->nr_procs = 0;
@@ -1104,7 +1085,7 @@ static void mp_take_sample(struct mp_sampler *s)
 	if (s->tracking)
 		mp_carry_marks(prev, next);
 	mp_put_cgroups(prev);
-	mutex_unlock(&mp_signal_lock);
+	mutex_unlock(&mp_sample_lock);
 	mp_config_prune(next);
 }
 
@@ -1138,50 +1119,7 @@ static void mp_sample_work(struct work_struct *work)
 struct mp_sample *mp_sampler_published(void)
 {
 	return rcu_dereference_protected(mp_sampler->published,
-					 lockdep_is_held(&mp_signal_lock));
-}
-
-/* The index of the first process from index @i on whose pid is >= @pid. */
-u32 mp_sample_proc_from(const struct mp_sample *s, u32 i, pid_t pid)
-{
-	u32 hi = s->nr_procs;
-
-	while (i < hi) {
-		u32 mid = i + (hi - i) / 2;
-
-		if (s->procs[mid].pid < pid)
-			i = mid + 1;
-		else
-			hi = mid;
-	}
-	return i;
-}
-
-/* The process with @pid, or NULL. */
-const struct mp_proc *mp_sample_proc(const struct mp_sample *s, pid_t pid)
-{
-	u32 i = mp_sample_proc_from(s, 0, pid);
-
-	return i < s->nr_procs && s->procs[i].pid == pid ? &s->procs[i] : NULL;
-}
-
-/*
- * Seconds until the process's cgroup reaches its effective limit if the
- * process keeps growing at its rate over @w; U64_MAX for never.
- */
-u64 mp_proc_time_to_limit(const struct mp_sample *s, const struct mp_proc *pr,
-			  enum mp_window w)
-{
-	const struct mp_cgroup *cg;
-	u64 seconds;
-
-	if (pr->cgroup_idx == MP_NO_CGROUP)
-		return U64_MAX;
-	cg = &s->cgroups[pr->cgroup_idx];
-	if (!mp_time_to_limit((u64)cg->usage << PAGE_SHIFT, cg->limit,
-			      mp_proc_growth(s, pr, w), &seconds))
-		return U64_MAX;
-	return seconds;
+					 lockdep_is_held(&mp_sample_lock));
 }
 
 /* Under rcu_read_lock(); valid until rcu_read_unlock(). */

@@ -2,24 +2,16 @@
 #ifndef _MP_SIGNALS_H
 #define _MP_SIGNALS_H
 
-#include <linux/mutex.h>
-
 #include "window.h"
 
+struct mem_cgroup;
 struct mp_sample;
 
-/*
- * Held by the sampler for a whole sample and by the fast path for a whole
- * pass: either sees the published sample stable, and they take turns at
- * each cgroup's signal state.
- */
-extern struct mutex mp_signal_lock;
-
-void mp_signals_sample(struct mp_sample *next, const struct mp_sample *prev);
+void mp_signals_sample(struct mp_sample *next, struct mp_sample *prev);
 
 int mp_signals_start(void);
 void mp_signals_stop(void);
-void mp_signals_kick(void);
+void mp_signals_kick(struct mem_cgroup *memcg);
 u64 mp_signals_fast_runs(void);
 enum mp_window mp_leak_window(void);
 

@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 
+#include "compat.h"
 #include "view.h"
 
 /* The absolute path of the opener's cgroup namespace root. */
@@ -25,27 +26,35 @@ static int mp_view_root(struct mp_view *view)
 
 	if (root == &cgrp_dfl_root.cgrp)
 		return 0;
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	/* The opener's, as the rest of what it opens (docs/security.md). */
+	buf = kmalloc(MP_CGROUP_PATH_SIZE, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	/* From the hierarchy's root: the init_cgroup_ns symbol does not link. */
-	len = kernfs_path_from_node(root->kn, NULL, buf, PATH_MAX);
-	if (len < 0 || len >= PATH_MAX) {
-		kfree(buf);
-		return len < 0 ? len : -ENAMETOOLONG;
+	len = mp_whole_cgroup_path(root, buf);
+	if (len >= 0) {
+		/* Kept for as long as the file is open: no larger than it is. */
+		view->root = kmemdup(buf, len + 1, GFP_KERNEL_ACCOUNT);
+		view->root_len = len;
+		if (!view->root)
+			len = -ENOMEM;
 	}
-	view->root = buf;
-	view->root_len = len;
-	return 0;
+	kfree(buf);
+	return len < 0 ? len : 0;
 }
 
-/* hidepid= of the proc mount @file was opened through, as /proc/PID has it. */
+/*
+ * hidepid= of the proc mount @file was opened through, as /proc/PID has it
+ * (has_pid_permissions()): the gid= group is exempt, except from
+ * hidepid=ptraceable, which asks ptrace whatever the group.
+ */
 static void mp_view_hidepid(struct mp_view *view, const struct file *file)
 {
 	struct proc_fs_info *fs_info = proc_sb_info(file_inode(file)->i_sb);
+	bool exempt = fs_info->hide_pid != HIDEPID_NOT_PTRACEABLE &&
+		      in_group_p(fs_info->pid_gid);
 
-	view->own_only = fs_info->hide_pid != HIDEPID_OFF &&
-			 !in_group_p(fs_info->pid_gid) &&
+	view->own_only = fs_info->hide_pid != HIDEPID_OFF && !exempt &&
 			 !ns_capable_noaudit(&init_user_ns, CAP_SYS_PTRACE);
 	view->fsuid = current_fsuid();
 	view->fsgid = current_fsgid();

@@ -4,9 +4,10 @@
  * and the cgroups below its cgroup namespace's root, with paths relative to
  * it.  Taken from the opener at open(), as /proc/PID files do.  Where the
  * file was opened through a proc mount with hidepid= (proc(5)), a reader
- * outside its gid= group and without CAP_SYS_PTRACE sees only its own
- * processes: those whose every uid and gid are its filesystem ones, the
- * credential test of ptrace_may_access(), which /proc/PID applies there.
+ * outside its gid= group (in it too, with hidepid=ptraceable) and without
+ * CAP_SYS_PTRACE sees only its own processes: those whose every uid and
+ * gid are its filesystem ones, the credential test of ptrace_may_access(),
+ * which /proc/PID applies there.
  */
 #ifndef _MP_VIEW_H
 #define _MP_VIEW_H

@@ -19,8 +19,8 @@ static const u64 defaults[MEMPRESSURE_TUNABLE_NR] = {
 static struct mp_level_input at(u64 usage)
 {
 	struct mp_level_input in = {
-		.usage = usage, .limit = 100 * MiB, .hard = 100 * MiB,
-		.soft = mp_percent_of(100 * MiB, 85),
+		.usage_bytes = usage, .limit_bytes = 100 * MiB,
+		.hard_bytes = 100 * MiB, .soft_bytes = mp_percent_of(100 * MiB, 85),
 		.psi_some = MP_PSI_NONE, .psi_full = MP_PSI_NONE,
 	};
 	return in;
@@ -53,16 +53,16 @@ TEST(limits_apply_where_the_table_says)
 	struct mp_level_input in = at(70 * MiB);
 
 	/* memory.high 80 MiB under a 200 MiB max: low at 75% of high... */
-	in.limit = 80 * MiB;
-	in.hard = 200 * MiB;
-	in.soft = mp_percent_of(in.limit, 85);
+	in.limit_bytes = 80 * MiB;
+	in.hard_bytes = 200 * MiB;
+	in.soft_bytes = mp_percent_of(in.limit_bytes, 85);
 	ASSERT_EQ(MEMPRESSURE_LEVEL_MEDIUM, raw(in, NULL));	/* >= 68 MiB */
-	in.usage = 60 * MiB;
+	in.usage_bytes = 60 * MiB;
 	ASSERT_EQ(MEMPRESSURE_LEVEL_LOW, raw(in, NULL));	/* >= 60 MiB */
 	/* ...and critical at 95% of max, not of high. */
-	in.usage = 150 * MiB;
+	in.usage_bytes = 150 * MiB;
 	ASSERT_EQ(MEMPRESSURE_LEVEL_MEDIUM, raw(in, NULL));
-	in.usage = 190 * MiB;
+	in.usage_bytes = 190 * MiB;
 	ASSERT_EQ(MEMPRESSURE_LEVEL_CRITICAL, raw(in, NULL));
 }
 

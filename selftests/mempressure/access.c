@@ -389,6 +389,49 @@ static const char *cell_of(const struct mp_table *t, const char *key_col,
 }
 
 /*
+ * CROWD idle processes outside any test namespace: rows a reader in a
+ * namespace skips, more than the module skips in one go (MP_SKIP_BATCH,
+ * 256).  Their parent says when they are all there, and ends them and
+ * itself when @hold_fd's other end is closed (by the test, or its exit).
+ */
+#define CROWD	300
+
+static pid_t start_crowd(int *hold_fd)
+{
+	pid_t pids[CROWD], pid;
+	int hold[2], ready[2], i, err;
+	char c;
+
+	if (pipe2(hold, O_CLOEXEC) || pipe2(ready, O_CLOEXEC))
+		return -1;
+	pid = mp_fork();
+	if (pid > 0) {
+		close(hold[0]);
+		close(ready[1]);
+		err = mp_pipe_wait(ready[0], 1, 10 * MP_WAIT_MS);
+		close(ready[0]);
+		*hold_fd = hold[1];
+		return err ? -1 : pid;
+	}
+	if (pid < 0)
+		return -1;
+	close(hold[1]);
+	close(ready[0]);
+	for (i = 0; i < CROWD; i++) {
+		pids[i] = mp_fork_idle();
+		if (pids[i] < 0)
+			break;
+	}
+	if (i == CROWD && write(ready[1], "r", 1) != 1)
+		i = 0;
+	while (read(hold[0], &c, 1) < 0 && errno == EINTR)
+		;
+	while (i-- > 0)
+		mp_kill_child(pids[i]);
+	_exit(0);
+}
+
+/*
  * Read by the init of a new pid namespace, the processes table lists
  * exactly the namespace's two processes, by the pids they have there:
  * 1 (the init itself, getpid() there) and its child, whose pid here ends
@@ -396,14 +439,14 @@ static const char *cell_of(const struct mp_table *t, const char *key_col,
  * processes (this one, the real init) is there.  The two views agree on
  * what the processes hold.
  */
-TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 60)
+TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 300)
 {
 	char key[16], hkey[16];
 	const char *comm, *c1, *c2;
 	struct mp_table t, h;
-	pid_t init, child;
+	pid_t init, child, crowd;
 	int64_t res;
-	int col;
+	int col, hold;
 
 	init = start_pidns_agent(self);
 	ASSERT_LT(0, init);
@@ -414,6 +457,9 @@ TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 60)
 			usleep(20000);
 	}
 	ASSERT_LT(0, child);
+	/* Last: nothing forked after it holds @hold. */
+	crowd = start_crowd(&hold);
+	ASSERT_LT(0, crowd);
 	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
 
 	ASSERT_EQ(0, agent_call(&self->a, 'p', &res));
@@ -455,9 +501,11 @@ TEST_F_TIMEOUT(access, pid_namespace_sees_its_own, 60)
 	comm = cell_of(&h, MP_PCOL(PID), hkey, MP_PCOL(COMM));
 	ASSERT_NE(NULL, comm);
 	EXPECT_STREQ("mp-ns-child", comm);
-	EXPECT_LT(2, h.nr_rows);
+	EXPECT_LT(2 + CROWD, h.nr_rows);
 	mp_table_free(&h);
 	mp_table_free(&t);
+	close(hold);
+	EXPECT_EQ(0, mp_wait_child(crowd, &col, MP_WAIT_MS));
 }
 
 /*
@@ -750,12 +798,13 @@ TEST_F_TIMEOUT(access, cgroup_namespace_sees_its_subtree, 60)
 
 #define HIDE_MNT	"/tmp/mp-proc-hidepid"		/* hidepid=invisible */
 #define HIDE_GID_MNT	"/tmp/mp-proc-hidepid-gid"	/* and gid=HIDE_GID */
+#define HIDE_PTRACE_MNT	"/tmp/mp-proc-hidepid-ptrace"	/* ptraceable, gid= */
 #define HIDE_GID	4242
 #define NOBODY		65534
 
 /* What the unprivileged reader read, each file through each mount. */
 struct hide_out {
-	char procs[3][64 * 1024];	/* via HIDE_MNT, HIDE_GID_MNT, /proc */
+	char procs[4][64 * 1024];	/* via HIDE_MNT, HIDE_GID_MNT, /proc, HIDE_PTRACE_MNT */
 	char events[2][64 * 1024];	/* via HIDE_MNT, /proc */
 	char control[2][16 * 1024];	/* via HIDE_MNT, /proc */
 	int err;
@@ -787,7 +836,7 @@ static int hide_reader(struct hide_out *o, int ready_fd, int go_fd)
 {
 	static const char *const procs[] = {
 		HIDE_MNT "/mempressure/processes", HIDE_GID_MNT "/mempressure/processes",
-		"/proc/mempressure/processes",
+		"/proc/mempressure/processes", HIDE_PTRACE_MNT "/mempressure/processes",
 	};
 	int ev[2], err;
 	char c;
@@ -801,7 +850,7 @@ static int hide_reader(struct hide_out *o, int ready_fd, int go_fd)
 		return errno;
 	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) != 1)
 		return EPIPE;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (read_into(procs[i], o->procs[i], sizeof(o->procs[i])) < 0)
 			return EIO;
 	for (int i = 0; i < 2; i++)
@@ -857,7 +906,8 @@ static bool soft_pid_line(const char *text, pid_t pid)
  * sees only its own processes, in the processes table, the events and
  * the control file's soft-pid lines, as /proc/PID shows it only them;
  * through the same mount with gid= its group, and through /proc, it sees
- * them all.  docs/security.md.
+ * them all; with hidepid=ptraceable, gid= does not matter: its own only.
+ * docs/security.md.
  */
 TEST_F_TIMEOUT(access, hidepid_hides_other_users, 60)
 {
@@ -870,8 +920,10 @@ TEST_F_TIMEOUT(access, hidepid_hides_other_users, 60)
 	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
 	mkdir(HIDE_MNT, 0755);
 	mkdir(HIDE_GID_MNT, 0755);
+	mkdir(HIDE_PTRACE_MNT, 0755);
 	ASSERT_EQ(0, mount("proc", HIDE_MNT, "proc", 0, "hidepid=2"));
 	ASSERT_EQ(0, mount("proc", HIDE_GID_MNT, "proc", 0, "hidepid=2,gid=4242"));
+	ASSERT_EQ(0, mount("proc", HIDE_PTRACE_MNT, "proc", 0, "hidepid=4,gid=4242"));
 	o = mmap(NULL, sizeof(*o), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, o);
 	ASSERT_EQ(0, pipe(ready));
@@ -919,6 +971,13 @@ TEST_F_TIMEOUT(access, hidepid_hides_other_users, 60)
 	/* gid= its group: everything. */
 	EXPECT_TRUE(row_of(o->procs[1], root_kid)) TH_LOG("%s", o->procs[1]);
 	EXPECT_TRUE(row_of(o->procs[1], getpid()));
+	/*
+	 * hidepid=ptraceable: what ptrace allows, gid= or not, as
+	 * has_pid_permissions() in fs/proc/base.c decides.
+	 */
+	EXPECT_TRUE(row_of(o->procs[3], nobody_kid)) TH_LOG("%s", o->procs[3]);
+	EXPECT_FALSE(row_of(o->procs[3], root_kid)) TH_LOG("%s", o->procs[3]);
+	EXPECT_FALSE(row_of(o->procs[3], getpid()));
 	/* /proc, without hidepid: everything. */
 	EXPECT_TRUE(row_of(o->procs[2], root_kid));
 	EXPECT_TRUE(row_of(o->procs[2], nobody_kid));

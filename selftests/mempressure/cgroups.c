@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,8 +26,8 @@
 #include "kselftest_harness.h"
 #include "mp_util.h"
 
-#define MAX_CGROUPS	8
-#define MAX_CHILDREN	8
+#define MAX_CGROUPS	12
+#define MAX_CHILDREN	12
 
 /*
  * The OOM test's child is throttled above memory.high on its way to
@@ -602,6 +603,243 @@ TEST_F_TIMEOUT(cgroups, psi_columns, 120)
 	EXPECT_GE(file_total + 1, total);
 	EXPECT_LE(0.0, avg10);
 	EXPECT_GE(100.0, avg10);
+}
+
+/*
+ * Short-lived cgroups (the commonest memory incident in Kubernetes: a
+ * container OOM-killed as it starts).  Right after a sample (the one taken
+ * at load), SL_CHILDREN cgroups, memory.max SL_MAX each, are made, each
+ * runs a process growing to SL_HOG, and the OOM killer ends it at once;
+ * the sampling interval is long enough for all of that to happen before
+ * the next sample, even on the debug kernel under emulation, and is made
+ * short again after it.  Half the
+ * cgroups are removed as soon as their process is reaped: no sample ever
+ * holds them.  Half live until a sample has seen them, after their OOM,
+ * then go.  Each one's max, oom and oom_kill must be reported under its
+ * own path, adding up to what its memory.events said before it went:
+ * every increment since its creation, whether the module first hears of it
+ * on the fast path or at a sample, and whether a sample holds it or not.
+ */
+#define SL_CHILDREN	8
+#define SL_MAX		(8 * MiB)
+#define SL_HOG		(32 * MiB)
+#define SL_INTERVAL_MS	30000
+
+struct sl_counts {
+	uint64_t file[3];	/* memory.events max, oom, oom_kill */
+	uint64_t sum[3], last[3];
+	unsigned int records[3];
+};
+
+TEST_F_TIMEOUT(cgroups, short_lived_cgroups_are_reported, 300)
+{
+	static const char *const keys[3] = { "max", "oom", "oom_kill" };
+	static const int kinds[3] = {
+		MEMPRESSURE_EVENT_MAX, MEMPRESSURE_EVENT_OOM,
+		MEMPRESSURE_EVENT_OOM_KILL,
+	};
+	struct child_arg arg = { .touch = SL_HOG, .ready_fd = -1 };
+	struct sl_counts c[SL_CHILDREN] = { 0 };
+	char parent[64], names[SL_CHILDREN][64], paths[SL_CHILDREN][128];
+	struct mp_events *r = malloc(sizeof(*r));
+	uint64_t v, t0, samples0, samples1;
+	pid_t pids[SL_CHILDREN];
+	char value[32];
+	struct mp_event ev;
+	int i, j, status, err;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, make_cgroup(self, NULL, false, parent, sizeof(parent)));
+	snprintf(value, sizeof(value), "interval_ms=%d", SL_INTERVAL_MS);
+	ASSERT_EQ(0, mp_load(value));
+	ASSERT_EQ(0, mp_events_open(r, 0));
+
+	/* Born after a sample, OOM-killed before the next. */
+	ASSERT_EQ(0, mp_status_u64(MP_STATUS(SAMPLES), &samples0));
+	t0 = mp_now_ms();
+	for (i = 0; i < SL_CHILDREN; i++) {
+		ASSERT_EQ(0, make_cgroup(self, parent, true, names[i], sizeof(names[i])));
+		mp_cg_path(names[i], paths[i], sizeof(paths[i]));
+		snprintf(value, sizeof(value), "%llu", (unsigned long long)SL_MAX);
+		ASSERT_EQ(0, cg_write(names[i], "memory.max", value));
+		if (cg_read_u64(names[i], "memory.swap.max", &v) == 0)
+			ASSERT_EQ(0, cg_write(names[i], "memory.swap.max", "0"));
+	}
+	for (i = 0; i < SL_CHILDREN; i++) {
+		pids[i] = run_in(self, names[i], hog_child, &arg);
+		ASSERT_LT(0, pids[i]);
+	}
+	for (i = 0; i < SL_CHILDREN; i++) {
+		err = mp_wait_child(pids[i], &status, OOM_WAIT_MS);
+		ASSERT_EQ(0, err) TH_LOG("child %d was not killed", i);
+		forget_child(self, pids[i]);
+		EXPECT_TRUE(WIFSIGNALED(status));
+		for (j = 0; j < 3; j++)
+			ASSERT_EQ(0, cg_read_key_u64(names[i], "memory.events",
+						     keys[j], &c[i].file[j]));
+		if (i < SL_CHILDREN / 2)
+			ASSERT_EQ(0, cg_destroy(names[i]));
+	}
+	ASSERT_EQ(0, mp_status_u64(MP_STATUS(SAMPLES), &samples1));
+	TH_LOG("%d children killed, half removed, %llu ms after their birth, %llu samples later",
+	       SL_CHILDREN, (unsigned long long)(mp_now_ms() - t0),
+	       (unsigned long long)(samples1 - samples0));
+	/* Else some were sampled before their OOM: a weaker test. */
+	EXPECT_EQ(samples0, samples1);
+
+	/*
+	 * The others once a sample has seen them, after their OOM; the
+	 * samples after that one come at the usual interval.
+	 */
+	ASSERT_EQ(0, mp_control_set(MEMPRESSURE_TUNABLE_INTERVAL_MS,
+				    MP_TEST_INTERVAL_MS));
+	ASSERT_EQ(0, mp_wait_more_samples(1, 2 * SL_INTERVAL_MS));
+	for (i = SL_CHILDREN / 2; i < SL_CHILDREN; i++)
+		ASSERT_EQ(0, cg_destroy(names[i]));
+	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+
+	while ((err = mp_events_next(r, &ev, 0)) == 0 || err == -EINVAL) {
+		if (err)
+			continue;
+		for (i = 0; i < SL_CHILDREN; i++) {
+			if (strcmp(ev.cgroup, paths[i]))
+				continue;
+			for (j = 0; j < 3; j++) {
+				if (ev.kind != kinds[j])
+					continue;
+				c[i].records[j]++;
+				c[i].sum[j] += ev.delta;
+				c[i].last[j] = ev.count;
+			}
+		}
+	}
+	for (i = 0; i < SL_CHILDREN; i++) {
+		TH_LOG("%s (%s): max %llu in %u records (deltas %llu), oom %llu in %u, oom_kill %llu in %u",
+		       paths[i], i < SL_CHILDREN / 2 ? "never sampled" : "sampled once",
+		       (unsigned long long)c[i].file[0], c[i].records[0],
+		       (unsigned long long)c[i].sum[0],
+		       (unsigned long long)c[i].file[1], c[i].records[1],
+		       (unsigned long long)c[i].file[2], c[i].records[2]);
+		EXPECT_LE(1, c[i].file[0]);
+		EXPECT_EQ(1, c[i].file[2]);
+		for (j = 0; j < 3; j++) {
+			EXPECT_EQ(c[i].file[j], c[i].sum[j]) {
+				TH_LOG("%s %s: memory.events %llu, deltas %llu",
+				       paths[i], keys[j],
+				       (unsigned long long)c[i].file[j],
+				       (unsigned long long)c[i].sum[j]);
+			}
+			EXPECT_EQ(c[i].file[j], c[i].last[j]);
+		}
+	}
+	mp_events_close(r);
+	free(r);
+}
+
+/*
+ * A cgroup whose path is longer than PATH_MAX, which the kernel allows
+ * (each name up to NAME_MAX, any depth), cannot be printed whole: the
+ * module must say "-" for its path, never a path cut short, which would
+ * name another cgroup or none.  Made with mkdirat() one level at a time,
+ * DEEP_LEVELS names of DEEP_NAME bytes; an idle process in the deepest
+ * gives it a row in the processes table, and being new, a limit event.
+ */
+#define DEEP_LEVELS	17
+#define DEEP_NAME	250
+
+static int deep_remove(int *fds, int n, const char *name)
+{
+	int i, err = 0;
+
+	for (i = n - 1; i >= 0; i--) {
+		if (i > 0 && unlinkat(fds[i - 1], name, AT_REMOVEDIR) && !err)
+			err = -errno;
+		close(fds[i]);
+	}
+	return err;
+}
+
+TEST_F_TIMEOUT(cgroups, path_longer_than_path_max, 120)
+{
+	struct child_arg arg = { .touch = 0, .ready_fd = -1 };
+	int fds[DEEP_LEVELS + 1], n = 0, fd, err;
+	char name[DEEP_NAME + 1], id[32], pidbuf[16], cell[8192];
+	int unnamed = 0;
+	struct mp_events *r = malloc(sizeof(*r));
+	struct mp_table t;
+	const char *raw;
+	struct mp_event ev;
+	struct stat st;
+	pid_t pid;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_EQ(0, mp_events_open(r, 0));
+	memset(name, 'd', DEEP_NAME);
+	name[DEEP_NAME] = '\0';
+	fds[n++] = open(MP_CGROUP_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ASSERT_LE(0, fds[0]);
+	for (; n <= DEEP_LEVELS; n++) {
+		err = mkdirat(fds[n - 1], name, 0755) ? -errno : 0;
+		if (!err) {
+			fds[n] = openat(fds[n - 1], name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			err = fds[n] < 0 ? -errno : 0;
+		}
+		if (!err && n < DEEP_LEVELS) {
+			fd = openat(fds[n], "cgroup.subtree_control", O_WRONLY | O_CLOEXEC);
+			err = fd < 0 || write(fd, "+memory", 7) != 7 ? -errno : 0;
+			if (fd >= 0)
+				close(fd);
+		}
+		if (err) {
+			deep_remove(fds, n, name);
+			ASSERT_EQ(0, err) TH_LOG("level %d: %s", n, strerror(-err));
+		}
+	}
+	ASSERT_EQ(0, fstat(fds[DEEP_LEVELS], &st));
+	snprintf(id, sizeof(id), "%llu", (unsigned long long)st.st_ino);
+
+	pid = run_in(self, NULL, idle_child, &arg);
+	ASSERT_LT(0, pid);
+	snprintf(pidbuf, sizeof(pidbuf), "%d", pid);
+	fd = openat(fds[DEEP_LEVELS], "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	err = fd < 0 || write(fd, pidbuf, strlen(pidbuf)) < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (!err)
+		err = mp_wait_more_samples(2, MP_WAIT_MS);
+	if (err) {
+		mp_kill_child(pid);
+		forget_child(self, pid);
+		deep_remove(fds, n, name);
+		ASSERT_EQ(0, err);
+	}
+
+	/* Both tables: "-" for the path, as for a cgroup not in the sample. */
+	ASSERT_EQ(0, mp_table_read(MEMPRESSURE_PROC_PATH, MEMPRESSURE_FILE_CGROUPS, &t));
+	EXPECT_EQ(0, mp_row_raw(&t, "id", id, MP_CGCOL(PATH), &raw));
+	EXPECT_STREQ(MEMPRESSURE_NA, raw);
+	mp_table_free(&t);
+	err = mp_proc_cell(pid, MP_PCOL(CGROUP), cell, sizeof(cell));
+	EXPECT_EQ(-ENODATA, err) TH_LOG("the process's cgroup: %.100s... (%zu bytes)",
+					 cell, strlen(cell));
+	/*
+	 * Events: the new cgroups' limit events, the deepest one's with "-"
+	 * for its path; none with a path longer than the one above it.
+	 */
+	while (mp_events_next(r, &ev, 0) == 0) {
+		if (ev.kind != MEMPRESSURE_EVENT_LIMIT)
+			continue;
+		unnamed += !strcmp(ev.cgroup, MEMPRESSURE_NA);
+		EXPECT_GE((DEEP_LEVELS - 1) * (DEEP_NAME + 1), strlen(ev.cgroup))
+			TH_LOG("a limit event for a %zu-byte path", strlen(ev.cgroup));
+	}
+	EXPECT_EQ(1, unnamed);
+
+	mp_kill_child(pid);
+	forget_child(self, pid);
+	EXPECT_EQ(0, deep_remove(fds, n, name));
+	mp_events_close(r);
+	free(r);
 }
 
 TEST_HARNESS_MAIN

@@ -32,6 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,9 +57,11 @@
 FIXTURE(events) {
 	pid_t subjects[MAX_SUBJECTS];
 	int nr_subjects;
-	pid_t others[4];
+	pid_t others[8];
 	int nr_others;
 	bool over;		/* the subjects' soft limits: 1 byte */
+	char cgroups[8][96];	/* removed by the teardown, last first */
+	int nr_cgroups;
 };
 
 FIXTURE_SETUP(events)
@@ -64,6 +69,7 @@ FIXTURE_SETUP(events)
 	self->nr_subjects = 0;
 	self->nr_others = 0;
 	self->over = false;
+	self->nr_cgroups = 0;
 	ASSERT_EQ(0, mp_load("interval_ms=200"));
 }
 
@@ -77,7 +83,35 @@ FIXTURE_TEARDOWN(events)
 		mp_kill_child(self->subjects[i]);
 	for (i = 0; i < self->nr_others; i++)
 		mp_kill_child(self->others[i]);
+	for (i = self->nr_cgroups - 1; i >= 0; i--)
+		EXPECT_EQ(0, cg_destroy(self->cgroups[i]));
 	EXPECT_EQ(0, mp_unload());
+}
+
+/*
+ * A cgroup the teardown removes: "mptest-<pid>-@what", or @parent/@what;
+ * its name in @name.
+ */
+static int make_cgroup(FIXTURE_DATA(events) *self, const char *parent,
+		       const char *what, bool leaf, const char **name)
+{
+	char *slot = self->cgroups[self->nr_cgroups];
+	char buf[sizeof(self->cgroups[0])];
+	int err;
+
+	if (self->nr_cgroups == (int)ARRAY_SIZE(self->cgroups))
+		return -ENOSPC;
+	if (parent)
+		snprintf(buf, sizeof(buf), "%s/%s", parent, what);
+	else
+		snprintf(buf, sizeof(buf), "mptest-%d-%s", getpid(), what);
+	memcpy(slot, buf, sizeof(buf));
+	err = leaf ? cg_create_leaf(slot) : cg_create(slot);
+	if (err)
+		return err;
+	self->nr_cgroups++;
+	*name = slot;
+	return 0;
 }
 
 static int add_subjects(FIXTURE_DATA(events) *self, int n)
@@ -853,21 +887,38 @@ static int pin_to(int cpu)
  * A task in poll() leaves the wait queue only when it runs again: here it
  * cannot for a while.  The poller sleeps in poll() on CPU 0 at SCHED_IDLE;
  * as the unload starts on CPU 1, a SCHED_FIFO task spins on CPU 0 for
- * HOG_MS.  The unload must wait for the poller rather than free the queue
- * under it (the kernel's __wake_up_pollfree() warns when a waiter is left,
- * which the host's check of the kernel log fails), then the poller wakes,
- * with revents set, and reads EIO.
+ * HOG_MS.  The unload must not free the queue under the poller (it waits
+ * for it, or leaves the queue to it: KASAN on the debug kernel would see
+ * a use after free), then the poller wakes, with revents set, and reads
+ * EIO.
  */
 #define HOG_MS	500
 
+/* A task that takes CPU 0 at SCHED_FIFO for HOG_MS once @go_fd is written. */
+static pid_t start_cpu_hog(int go_fd)
+{
+	struct sched_param fifo = { .sched_priority = 1 };
+	pid_t pid = mp_fork();
+	uint64_t end;
+	char c;
+
+	if (pid)
+		return pid;
+	if (pin_to(0) || read(go_fd, &c, 1) != 1 ||
+	    sched_setscheduler(0, SCHED_FIFO, &fifo))
+		_exit(2);
+	for (end = mp_now_ms() + HOG_MS; mp_now_ms() < end;)
+		;
+	_exit(0);
+}
+
 TEST_F_TIMEOUT(events, unload_waits_for_a_late_poller, 60)
 {
-	struct sched_param fifo = { .sched_priority = 1 }, none = { 0 };
+	struct sched_param none = { 0 };
 	struct wake_report rep;
 	uint64_t deadline, t0, took;
 	int ready[2], res[2], go[2], err;
 	pid_t poller, hog;
-	char c;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs");
@@ -882,18 +933,8 @@ TEST_F_TIMEOUT(events, unload_waits_for_a_late_poller, 60)
 		blocked_child(true, ready[1], res[1]);
 	}
 	self->others[self->nr_others++] = poller;
-	hog = mp_fork();
+	hog = start_cpu_hog(go[0]);
 	ASSERT_LE(0, hog);
-	if (!hog) {
-		uint64_t end;
-
-		if (pin_to(0) || read(go[0], &c, 1) != 1 ||
-		    sched_setscheduler(0, SCHED_FIFO, &fifo))
-			_exit(2);
-		for (end = mp_now_ms() + HOG_MS; mp_now_ms() < end;)
-			;
-		_exit(0);
-	}
 	self->others[self->nr_others++] = hog;
 	close(ready[1]);
 	close(res[1]);
@@ -921,6 +962,533 @@ TEST_F_TIMEOUT(events, unload_waits_for_a_late_poller, 60)
 	close(ready[0]);
 	close(res[0]);
 	close(go[1]);
+}
+
+/*
+ * Waiters the unload cannot wake for good.  A task in select() with the
+ * file in exceptfds only waits for EPOLLPRI, which the file never
+ * reports, and poll() with events 0 or POLLPRI only is woken by nothing
+ * but POLLERR or POLLHUP.  Woken at the unload, each looks at the file
+ * again; once the file is gone (proc_remove()), procfs answers for the
+ * module with DEFAULT_POLLMASK, which holds none of what they wait for,
+ * so they sleep again, on the module's wait queue, until a signal.  Here
+ * the select() waiter always does so, and the two pollers are made to by
+ * starving them (as in unload_waits_for_a_late_poller) until the file is
+ * gone.  The unload must still succeed and, when the waiters are killed
+ * afterwards and leave the queue, nothing may touch freed memory: the
+ * kernel log stays clean (KASAN on the debug kernel; an Oops elsewhere),
+ * which this test checks as well as the host.
+ */
+enum { WAIT_SELECT_EX, WAIT_POLL_NONE, WAIT_POLL_PRI, NR_WAITERS };
+
+static const char *const waiter_names[NR_WAITERS] = {
+	"select() in exceptfds", "poll() with events 0",
+	"poll() with POLLPRI",
+};
+
+static void never_woken_child(int how, int ready_fd, int res_fd)
+{
+	struct wake_report rep = { 0 };
+	int fd = open(MP_EVENTS_PATH, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(ready_fd, "r", 1) != 1)
+		_exit(1);
+	if (how == WAIT_SELECT_EX) {
+		fd_set ex;
+
+		FD_ZERO(&ex);
+		FD_SET(fd, &ex);
+		rep.first = select(fd + 1, NULL, NULL, &ex, NULL);
+		rep.first_errno = errno;
+		rep.revents = rep.first > 0 && FD_ISSET(fd, &ex);
+	} else {
+		struct pollfd pfd = {
+			.fd = fd,
+			.events = how == WAIT_POLL_PRI ? POLLPRI : 0,
+		};
+
+		rep.first = poll(&pfd, 1, -1);
+		rep.first_errno = errno;
+		rep.revents = pfd.revents;
+	}
+	if (write(res_fd, &rep, sizeof(rep)) != sizeof(rep))
+		_exit(1);
+	_exit(0);
+}
+
+static bool waiting(pid_t pid, int how)
+{
+	return how == WAIT_SELECT_EX ?
+	       in_syscall(pid, SYS_select, SYS_pselect6) :
+	       in_syscall(pid, SYS_poll, SYS_ppoll);
+}
+
+TEST_F_TIMEOUT(events, unload_with_waiters_it_cannot_wake, 90)
+{
+	struct sched_param none = { 0 };
+	struct wake_report rep;
+	pid_t pid[NR_WAITERS], hog;
+	int ready[2], res[NR_WAITERS][2], go[2], kmsg, i, err;
+	bool asleep[NR_WAITERS];
+	uint64_t deadline;
+	char log[8192] = "";
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	ASSERT_EQ(0, pipe2(ready, O_CLOEXEC));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	for (i = 0; i < NR_WAITERS; i++) {
+		ASSERT_EQ(0, pipe2(res[i], O_CLOEXEC));
+		pid[i] = mp_fork();
+		ASSERT_LE(0, pid[i]);
+		if (!pid[i]) {
+			if (i != WAIT_SELECT_EX &&
+			    (pin_to(0) || sched_setscheduler(0, SCHED_IDLE, &none)))
+				_exit(2);
+			never_woken_child(i, ready[1], res[i][1]);
+		}
+		self->others[self->nr_others++] = pid[i];
+		close(res[i][1]);
+	}
+	hog = start_cpu_hog(go[0]);
+	ASSERT_LE(0, hog);
+	self->others[self->nr_others++] = hog;
+	close(ready[1]);
+	close(go[0]);
+	ASSERT_EQ(0, pin_to(1));
+	ASSERT_EQ(0, mp_pipe_wait(ready[0], NR_WAITERS, MP_WAIT_MS));
+	close(ready[0]);
+	deadline = mp_now_ms() + MP_WAIT_MS;
+	for (i = 0; i < NR_WAITERS; i++) {
+		while (mp_now_ms() < deadline && !waiting(pid[i], i))
+			usleep(20000);
+		ASSERT_TRUE(waiting(pid[i], i)) {
+			TH_LOG("the child in %s is not waiting", waiter_names[i]);
+		}
+	}
+
+	/* The pollers wake at the unload, but run only once it is done. */
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	usleep(50000);
+	err = mp_unload();
+	ASSERT_EQ(0, err) TH_LOG("unload: %s", strerror(-err));
+	EXPECT_FALSE(mp_loaded());
+	usleep(2 * HOG_MS * 1000);
+
+	/*
+	 * Each has left with POLLERR | POLLHUP (if it looked at the file
+	 * before it went away) or sleeps on; the select() waiter sleeps.
+	 */
+	for (i = 0; i < NR_WAITERS; i++) {
+		asleep[i] = read_report(res[i][0], &rep, 0) == -ETIMEDOUT;
+		TH_LOG("%s: %s", waiter_names[i],
+		       asleep[i] ? "still waiting" : "returned");
+		if (asleep[i]) {
+			EXPECT_TRUE(waiting(pid[i], i));
+		} else if (i == WAIT_SELECT_EX) {
+			EXPECT_TRUE(asleep[i]);
+		} else {
+			EXPECT_EQ(1, rep.first);
+			EXPECT_EQ(POLLERR | POLLHUP, rep.revents);
+		}
+	}
+	EXPECT_TRUE(asleep[WAIT_SELECT_EX]);
+
+	/* Killed, they leave the wait queue: it must still be there. */
+	for (i = 0; i < NR_WAITERS; i++) {
+		EXPECT_EQ(0, mp_kill_child(pid[i]));
+		close(res[i][0]);
+	}
+	self->nr_others = 0;
+	mp_kill_child(hog);
+	usleep(200000);
+	kmsg_read_new(kmsg, log, sizeof(log));
+	close(kmsg);
+	close(go[1]);
+	EXPECT_EQ(NULL, strstr(log, "BUG:"));
+	EXPECT_EQ(NULL, strstr(log, "KASAN"));
+	EXPECT_EQ(NULL, strstr(log, "Oops"));
+	EXPECT_EQ(NULL, strstr(log, "general protection"));
+	if (_metadata->exit_code)
+		TH_LOG("kernel log:\n%s", log);
+}
+
+/*
+ * Opening the file costs the opener, not the host.  A child in a cgroup
+ * whose memory.max is @limit, in a cgroup namespace of its own (where a
+ * reader also keeps its namespace's root path), raises RLIMIT_NOFILE as
+ * far as fs.nr_open allows and opens @path until something stops it.
+ * What stops it must be its cgroup's limit: an open failing with ENOMEM,
+ * or the OOM killer of its cgroup.  And the host must not pay for it:
+ * what MemAvailable loses beyond what the cgroup was charged (memory.peak)
+ * must stay under OPEN_UNCHARGED bytes an open.  The module's own part is
+ * all charged; the kernel's debug builds add their own bookkeeping of
+ * each allocation (kmemleak's, about 2 KiB an open on the debug kernel),
+ * which nobody is charged for.  Before, an open of events cost the host
+ * 32 KiB; at OPEN_GIVE_UP the child stops, the VM's memory being finite.
+ */
+#define OPEN_UNCHARGED	(4 * KiB)
+#define OPEN_GIVE_UP	(128 * MiB)
+
+struct open_report {
+	uint64_t opened;
+	uint64_t worst_drop;	/* MemAvailable, bytes */
+	int err;		/* of the open that failed */
+	bool gave_up;		/* the host lost too much: stopped */
+};
+
+struct open_arg {
+	const char *path;
+	uint64_t avail;		/* MemAvailable before, bytes */
+	uint64_t limit;
+	struct open_report *rep;
+};
+
+static void note_drop(struct open_report *rep, uint64_t avail)
+{
+	uint64_t kb;
+
+	if (meminfo_kb("MemAvailable", &kb))
+		return;
+	if (avail > kb * KiB && avail - kb * KiB > rep->worst_drop)
+		rep->worst_drop = avail - kb * KiB;
+}
+
+static int open_until_refused(void *varg)
+{
+	struct open_arg *arg = varg;
+	struct open_report *rep = arg->rep;
+	unsigned long long nr_open;
+	struct rlimit rl;
+	FILE *f;
+
+	f = fopen("/proc/sys/fs/nr_open", "re");
+	if (!f || fscanf(f, "%llu", &nr_open) != 1)
+		return 2;
+	fclose(f);
+	rl.rlim_cur = rl.rlim_max = nr_open;
+	if (setrlimit(RLIMIT_NOFILE, &rl) || unshare(CLONE_NEWCGROUP))
+		return 2;
+	for (;;) {
+		if (open(arg->path, O_RDONLY | O_CLOEXEC) < 0) {
+			rep->err = errno;
+			return 0;
+		}
+		if (++rep->opened % 256)
+			continue;
+		note_drop(rep, arg->avail);
+		if (rep->worst_drop > arg->limit + OPEN_GIVE_UP) {
+			rep->gave_up = true;
+			return 0;
+		}
+	}
+}
+
+static void opens_are_charged(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(events) *self, const char *path,
+			      const char *what, uint64_t limit)
+{
+	struct open_report *rep;
+	struct open_arg arg = { .path = path, .limit = limit };
+	uint64_t kb, v, ev[3] = { 0 }, peak = 0, deadline, uncharged = 0;
+	const char *cg;
+	char value[32];
+	int status = 0, err;
+	pid_t pid;
+
+	rep = mmap(NULL, sizeof(*rep), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rep);
+	memset(rep, 0, sizeof(*rep));
+	arg.rep = rep;
+	ASSERT_EQ(0, make_cgroup(self, NULL, what, true, &cg));
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)limit);
+	ASSERT_EQ(0, cg_write(cg, "memory.max", value));
+	if (cg_read_u64(cg, "memory.swap.max", &v) == 0)
+		ASSERT_EQ(0, cg_write(cg, "memory.swap.max", "0"));
+	ASSERT_EQ(0, meminfo_kb("MemAvailable", &kb));
+	arg.avail = kb * KiB;
+
+	pid = cg_run_nowait(cg, open_until_refused, &arg);
+	ASSERT_LT(0, pid);
+	self->others[self->nr_others++] = pid;
+	/* Watched from outside too: the child may be killed mid-count. */
+	deadline = mp_now_ms() + 20 * MP_WAIT_MS;
+	do {
+		note_drop(rep, arg.avail);
+		err = mp_wait_child(pid, &status, 200);
+	} while (err == -ETIMEDOUT && mp_now_ms() < deadline);
+	ASSERT_EQ(0, err) TH_LOG("the opener still runs after %d s", 20 * MP_WAIT_MS / 1000);
+	self->nr_others--;
+
+	cg_read_key_u64(cg, "memory.events", "max", &ev[0]);
+	cg_read_key_u64(cg, "memory.events", "oom", &ev[1]);
+	cg_read_key_u64(cg, "memory.events", "oom_kill", &ev[2]);
+	cg_read_u64(cg, "memory.peak", &peak);
+	if (rep->worst_drop > peak)
+		uncharged = rep->worst_drop - peak;
+	TH_LOG("%s: %llu opens, then %s; memory.events max %llu oom %llu oom_kill %llu; "
+	       "memory.peak %llu (%llu bytes an open); MemAvailable fell by at most %llu KiB, "
+	       "%llu bytes an open more than charged",
+	       what, (unsigned long long)rep->opened,
+	       WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) :
+	       rep->gave_up ? "gave up" : strerror(rep->err),
+	       (unsigned long long)ev[0], (unsigned long long)ev[1],
+	       (unsigned long long)ev[2], (unsigned long long)peak,
+	       (unsigned long long)(rep->opened ? peak / rep->opened : 0),
+	       (unsigned long long)(rep->worst_drop / KiB),
+	       (unsigned long long)(rep->opened ? uncharged / rep->opened : 0));
+	ASSERT_LT(1000, rep->opened);
+	EXPECT_FALSE(rep->gave_up);
+	EXPECT_GT(OPEN_UNCHARGED, uncharged / rep->opened);
+	/* Stopped by its cgroup: the OOM killer, or an open refused. */
+	if (WIFSIGNALED(status)) {
+		EXPECT_EQ(SIGKILL, WTERMSIG(status));
+		EXPECT_LE(1, ev[2]);
+	} else {
+		EXPECT_EQ(0, WEXITSTATUS(status));
+		if (!rep->gave_up)
+			EXPECT_EQ(ENOMEM, rep->err);
+		EXPECT_LE(1, ev[0]);
+	}
+	munmap(rep, sizeof(*rep));
+}
+
+/* The events file at the 32M; a table, quicker, at 8M. */
+TEST_F_TIMEOUT(events, opens_are_charged_to_the_opener, 900)
+{
+	opens_are_charged(_metadata, self, MP_EVENTS_PATH, "events", 32 * MiB);
+	opens_are_charged(_metadata, self,
+			  MEMPRESSURE_PROC_PATH "/" MEMPRESSURE_FILE_CGROUPS,
+			  "cgroups", 8 * MiB);
+}
+
+/*
+ * One tenant cannot push another's events out of the buffer.  The tenant
+ * FLOOD has FLOOD_LEAVES cgroups, each held at its memory.max (8M) for
+ * FLOOD_MS by a loop that starts a process growing to 32 MiB, which the
+ * OOM killer ends, then the next: every charge over the limit counts a
+ * memory.events max and runs reclaim, which the fast path hears, in the
+ * leaf and, hierarchically, in the tenant, and each kill an oom and an
+ * oom_kill.  Meanwhile a process in another cgroup grows over its soft
+ * limit.  A reader that reads once a second must receive that cgroup's
+ * soft_over and level events and lose nothing (no lost line), which
+ * holds if the tenant's limit events are coalesced: at most two records
+ * per cgroup and kind per sampling interval (one from the fast path, one
+ * at the sample), their deltas adding up to memory.events all the same.
+ */
+#define FLOOD_LEAVES	4
+#define FLOOD_MS	30000
+#define FLOOD_INTERVAL_MS	1000
+#define FLOOD_LEAF_MAX	(8 * MiB)
+#define FLOOD_HOG	(32 * MiB)
+#define SOFT_MAX	(64 * MiB)
+#define SOFT_LIMIT	(16 * MiB)
+#define SOFT_GROW	(24 * MiB)
+
+static void touch_anon(size_t bytes)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t off;
+
+	if (p == MAP_FAILED)
+		return;
+	for (off = 0; off < bytes; off += (size_t)page)
+		p[off] = 1;
+}
+
+static int hog(void *arg __attribute__((unused)))
+{
+	touch_anon(FLOOD_HOG);
+	return 1;		/* not killed: the limit did not hold */
+}
+
+/* Start hogs in cgroup @arg, one after another, until killed. */
+static int flood_loop(void *arg)
+{
+	for (;;) {
+		int status;
+		pid_t pid = cg_run_nowait(arg, hog, NULL);
+
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			return 1;
+	}
+}
+
+/* Grow to SOFT_GROW when told, then hold. */
+static int soft_grower(void *arg)
+{
+	int *go = arg;
+	char c;
+
+	if (read(*go, &c, 1) != 1)
+		return 1;
+	touch_anon(SOFT_GROW);
+	for (;;)
+		pause();
+}
+
+/* What the once-a-second reader saw of the flood. */
+struct flood_kind {
+	char path[128];
+	int kind;
+	unsigned int records;
+	uint64_t sum, last;
+};
+
+struct flood_log {
+	struct flood_kind k[(FLOOD_LEAVES + 1) * 4];
+	int nr;
+	unsigned int lost, soft_over, level, other;
+	const char *soft_path, *tenant_path;
+};
+
+static void flood_note(struct flood_log *l, const struct mp_event *ev)
+{
+	int i;
+
+	if (ev->kind == MEMPRESSURE_EVENT_LOST) {
+		l->lost++;
+		return;
+	}
+	if (!strcmp(ev->cgroup, l->soft_path)) {
+		l->soft_over += ev->kind == MEMPRESSURE_EVENT_SOFT_OVER;
+		l->level += ev->kind == MEMPRESSURE_EVENT_LEVEL;
+		return;
+	}
+	if ((ev->kind != MEMPRESSURE_EVENT_HIGH &&
+	     ev->kind != MEMPRESSURE_EVENT_MAX &&
+	     ev->kind != MEMPRESSURE_EVENT_OOM &&
+	     ev->kind != MEMPRESSURE_EVENT_OOM_KILL) ||
+	    strncmp(ev->cgroup, l->tenant_path, strlen(l->tenant_path))) {
+		l->other++;
+		return;
+	}
+	for (i = 0; i < l->nr; i++)
+		if (l->k[i].kind == ev->kind && !strcmp(l->k[i].path, ev->cgroup))
+			break;
+	if (i == l->nr) {
+		if (l->nr == (int)ARRAY_SIZE(l->k))
+			return;
+		if (strlen(ev->cgroup) >= sizeof(l->k[i].path))
+			return;
+		strcpy(l->k[i].path, ev->cgroup);
+		l->k[i].kind = ev->kind;
+		l->nr++;
+	}
+	l->k[i].records++;
+	l->k[i].sum += ev->delta;
+	l->k[i].last = ev->count;
+}
+
+TEST_F_TIMEOUT(events, one_flooding_cgroup_loses_no_other_event, 180)
+{
+	static const char *const keys[] = { "high", "max", "oom", "oom_kill" };
+	static const int kinds[] = {
+		MEMPRESSURE_EVENT_HIGH, MEMPRESSURE_EVENT_MAX,
+		MEMPRESSURE_EVENT_OOM, MEMPRESSURE_EVENT_OOM_KILL,
+	};
+	struct mp_events *r = malloc(sizeof(*r));
+	struct flood_log *l = calloc(1, sizeof(*l));
+	const char *leaves[FLOOD_LEAVES], *tenant, *soft;
+	char soft_path[128], tenant_path[128], value[32], cmd[192], path[128];
+	uint64_t start, elapsed_ms, v, bound;
+	struct mp_event ev;
+	int go[2], i, j, k, err;
+	pid_t pid;
+
+	ASSERT_NE(NULL, r);
+	ASSERT_NE(NULL, l);
+	snprintf(value, sizeof(value), "interval_ms=%d", FLOOD_INTERVAL_MS);
+	ASSERT_EQ(0, mp_load(value));
+	ASSERT_EQ(0, make_cgroup(self, NULL, "flood", false, &tenant));
+	for (i = 0; i < FLOOD_LEAVES; i++) {
+		snprintf(value, sizeof(value), "f%d", i);
+		ASSERT_EQ(0, make_cgroup(self, tenant, value, true, &leaves[i]));
+		snprintf(value, sizeof(value), "%llu", (unsigned long long)FLOOD_LEAF_MAX);
+		ASSERT_EQ(0, cg_write(leaves[i], "memory.max", value));
+		if (cg_read_u64(leaves[i], "memory.swap.max", &v) == 0)
+			ASSERT_EQ(0, cg_write(leaves[i], "memory.swap.max", "0"));
+	}
+	ASSERT_EQ(0, make_cgroup(self, NULL, "soft", true, &soft));
+	snprintf(value, sizeof(value), "%llu", (unsigned long long)SOFT_MAX);
+	ASSERT_EQ(0, cg_write(soft, "memory.max", value));
+	mp_cg_path(soft, soft_path, sizeof(soft_path));
+	mp_cg_path(tenant, tenant_path, sizeof(tenant_path));
+	l->soft_path = soft_path;
+	l->tenant_path = tenant_path;
+	snprintf(cmd, sizeof(cmd), "%s %s %llu\n", MEMPRESSURE_CTL_SOFT, soft_path,
+		 (unsigned long long)SOFT_LIMIT);
+	ASSERT_EQ(0, mp_control_cmd(cmd));
+	ASSERT_EQ(0, pipe2(go, O_CLOEXEC));
+	pid = cg_run_nowait(soft, soft_grower, &go[0]);
+	ASSERT_LT(0, pid);
+	self->others[self->nr_others++] = pid;
+	ASSERT_EQ(0, mp_wait_more_samples(2, MP_WAIT_MS));
+
+	ASSERT_EQ(0, mp_events_open(r, O_NONBLOCK));
+	start = mp_now_ms();
+	for (i = 0; i < FLOOD_LEAVES; i++) {
+		pid = mp_fork();
+		ASSERT_LE(0, pid);
+		if (!pid)
+			_exit(flood_loop((void *)leaves[i]));
+		self->others[self->nr_others++] = pid;
+	}
+	/* A reader that reads once a second; the soft cgroup grows at 10 s. */
+	for (k = 0; mp_now_ms() - start < FLOOD_MS; k++) {
+		sleep(1);
+		if (k == 10)
+			ASSERT_EQ(1, write(go[1], "g", 1));
+		while ((err = mp_events_next(r, &ev, 0)) == 0 || err == -EINVAL)
+			if (!err)
+				flood_note(l, &ev);
+	}
+	for (i = 0; i < FLOOD_LEAVES; i++)
+		mp_kill_child(self->others[--self->nr_others]);
+	elapsed_ms = mp_now_ms() - start;
+	ASSERT_EQ(0, mp_wait_more_samples(2, 10 * FLOOD_INTERVAL_MS));
+	while ((err = mp_events_next(r, &ev, 0)) == 0 || err == -EINVAL)
+		if (!err)
+			flood_note(l, &ev);
+
+	TH_LOG("%llu ms of flood: soft_over %u, level %u, lost %u, other %u events",
+	       (unsigned long long)elapsed_ms, l->soft_over, l->level, l->lost,
+	       l->other);
+	EXPECT_EQ(0, l->lost);
+	EXPECT_LE(1, l->soft_over);
+	EXPECT_LE(1, l->level);
+
+	/* Per cgroup and kind: few records, adding up to memory.events. */
+	bound = 2 * (elapsed_ms / FLOOD_INTERVAL_MS + 4);
+	for (i = -1; i < FLOOD_LEAVES; i++) {
+		const char *cg = i < 0 ? tenant : leaves[i];
+
+		mp_cg_path(cg, path, sizeof(path));
+		for (j = 0; j < (int)ARRAY_SIZE(keys); j++) {
+			struct flood_kind none = { 0 }, *fk = &none;
+
+			ASSERT_EQ(0, cg_read_key_u64(cg, "memory.events", keys[j], &v));
+			for (k = 0; k < l->nr; k++)
+				if (l->k[k].kind == kinds[j] && !strcmp(l->k[k].path, path))
+					fk = &l->k[k];
+			TH_LOG("%s %s: memory.events %llu; %u records, deltas %llu, last count %llu",
+			       path, keys[j], (unsigned long long)v, fk->records,
+			       (unsigned long long)fk->sum, (unsigned long long)fk->last);
+			EXPECT_GE(bound, fk->records);
+			EXPECT_EQ(v, fk->last);
+			EXPECT_EQ(v, fk->sum);
+		}
+	}
+	mp_events_close(r);
+	close(go[0]);
+	close(go[1]);
+	free(l);
+	free(r);
 }
 
 TEST_HARNESS_MAIN
