@@ -596,6 +596,47 @@ TEST_F(daemon, back_under_ends_the_episode)
 	ASSERT_STREQ("", fx_read(self, "sys/fs/cgroup/a/memory.reclaim"));
 }
 
+/*
+ * The log says what an episode did, not the stage it reached: with reclaim
+ * and the clamp off, their stages pass and nothing is reclaimed or clamped.
+ */
+TEST_F(daemon, the_log_says_which_steps_were_taken)
+{
+	const char *log;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nreclaim = no\nclamp = no\n"
+					 "[cgroup /b]\nreclaim = yes\nclamp = no\n")));
+	fx_cgroups(self, (const struct cg[]){ over[0], over[1],
+					      { "/b", 200 * MiB, 100 * MiB, 256 * MiB, "medium" } },
+		   3);
+	fx_write(self, "sys/fs/cgroup/b/memory.reclaim", "");
+	fx_over(self);
+	fx_event(self, "kind=soft_over cgroup=/b usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_advance(self, 1000);
+	ASSERT_TRUE(fx_reap(self));
+	fx_advance(self, 1000);
+	ASSERT_EQ(MEMPRESSURED_STAGE_CLAMPED, mpd_episode_find(self->d, "/a")->stage);
+	fx_over(self);
+	fx_event(self, "kind=soft_over cgroup=/b usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_cgroups(self, (const struct cg[]){ under[0], under[1],
+					      { "/b", 90 * MiB, 100 * MiB, 256 * MiB, "none" } },
+		   3);
+	fx_advance(self, 1000);
+	log = fx_log(self);
+	ASSERT_EQ(NULL, strstr(log, "during reclaimed")) TH_LOG("%s", log);
+	ASSERT_EQ(NULL, strstr(log, "during clamped"));
+	ASSERT_EQ(NULL, strstr(log, "after reclaimed"));
+	ASSERT_EQ(NULL, strstr(log, "after clamped"));
+	ASSERT_NE(NULL, strstr(log, "/a: pressure again during its episode, after callbacks (usage"));
+	ASSERT_NE(NULL, strstr(log, "/a: back under its soft limit (usage 94371840, soft limit 104857600) after callbacks\n"));
+	ASSERT_NE(NULL, strstr(log, "/b: pressure again during its episode, after callbacks, reclaim (usage"));
+	ASSERT_NE(NULL, strstr(log, "after callbacks, reclaim\n"));
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_RECLAIM]);
+	ASSERT_EQ(0, self->d->counters.steps[MPD_STEP_CLAMP]);
+}
+
 /* The system row gets callbacks and no step. */
 TEST_F(daemon, the_root_gets_callbacks_only)
 {

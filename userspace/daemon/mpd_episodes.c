@@ -38,12 +38,28 @@ static uint64_t want_bytes(const struct mpd *d, uint64_t usage, uint64_t soft)
 	return mpd_page_round(mpd_excess_now(d, usage, soft), d->sys.page_size);
 }
 
+/*
+ * What @e has done so far, for the log: the stage says only which step
+ * came last, and a disabled or unavailable step is skipped, not taken.
+ */
+static const char *steps_so_far(const struct mpd *d, const struct mpd_episode *e, char *buf,
+				size_t size)
+{
+	snprintf(buf, size, "callbacks%s%s%s%s",
+		 e->steps & (1U << MPD_ACT_RECLAIM) ? ", reclaim" : "",
+		 e->steps & (1U << MPD_ACT_CLAMP) ? ", clamp" : "",
+		 e->steps & (1U << MPD_ACT_KILL) ? ", kill" : "",
+		 e->steps && mpd_dry_run(d, &e->pol) ? " (dry run: logged only)" : "");
+	return buf;
+}
+
 void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reason)
 {
 	struct mpd_episode *e = mpd_episode_find(d, cgroup);
 	struct mpd_policy pol;
 	struct mpd_cg_row row;
 	struct mpd_step st;
+	char done[64];
 	unsigned int nr;
 	uint64_t want;
 	int r;
@@ -55,9 +71,9 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 		want = want_bytes(d, row.current, e->soft_bytes);
 		nr = mpd_schedule_callbacks(d, cgroup, 0, level > row.level ? level : row.level,
 					    reason, want, mpd_dry_run(d, &e->pol));
-		log_info("%s: pressure again during %s (usage %llu): %u more callbacks",
-			 LOG_ESC(cgroup), mp_stage_names[e->stage], (unsigned long long)row.current,
-			 nr);
+		log_info("%s: pressure again during its episode, after %s (usage %llu): %u more callbacks",
+			 LOG_ESC(cgroup), steps_so_far(d, e, done, sizeof(done)),
+			 (unsigned long long)row.current, nr);
 		return;
 	}
 	r = mpd_module_cgroup(&d->sys, cgroup, &row);
@@ -78,6 +94,7 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 		d->episodes = e;
 	}
 	e->pol = pol;
+	e->steps = 0;
 	e->level = level > row.level ? level : row.level;
 	/* While clamped, the table's soft limit follows the clamp: keep the goal. */
 	if (!e->clamped)
@@ -98,6 +115,7 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 static int still_over(struct mpd *d, struct mpd_episode *e, struct mpd_cg_row *row)
 {
 	int r = mpd_module_cgroup(&d->sys, e->cgroup, row);
+	char done[64];
 
 	if (r < 0) {
 		log_info("%s: gone from the cgroups table, ending its escalation",
@@ -107,7 +125,7 @@ static int still_over(struct mpd *d, struct mpd_episode *e, struct mpd_cg_row *r
 	if (row->current <= e->soft_bytes) {
 		log_action(d, "%s: back under its soft limit (usage %llu, soft limit %llu) after %s",
 			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
-			   (unsigned long long)e->soft_bytes, mp_stage_names[e->stage]);
+			   (unsigned long long)e->soft_bytes, steps_so_far(d, e, done, sizeof(done)));
 		return 0;
 	}
 	return 1;
@@ -394,6 +412,8 @@ static void escalate(struct mpd *d, struct mpd_episode *e, uint64_t now)
 		break;
 	}
 	count_step(d, st.act, st.perform);
+	if (st.act != MPD_ACT_NONE)
+		e->steps |= 1U << st.act;
 	free(rows);
 	e->stage = st.stage;
 	e->next_at = st.next_at;

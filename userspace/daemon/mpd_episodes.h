@@ -31,6 +31,7 @@ struct mpd;
 struct mpd_episode {
 	char cgroup[MPD_CGROUP_LEN];
 	enum mempressured_stage stage;	/* the last step behind it */
+	unsigned int steps;		/* 1 << MPD_ACT_*: the steps it took (or, dry, logged) */
 	uint64_t next_at;		/* of the next escalation step */
 	uint64_t soft_bytes;		/* the goal, as at the start */
 	int level;
