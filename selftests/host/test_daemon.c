@@ -470,7 +470,7 @@ TEST_F(daemon, reclaim_then_clamp_then_kill)
 	char buf[64];
 	pid_t leaker, steady;
 
-	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nclamp_ms = 10000\nkill = yes\n")));
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nclamp_ms = 10000\nreclaim = yes\nclamp = yes\nkill = yes\n")));
 	fx_cgroups(self, over, 2);
 	leaker = fx_kid(self, "/a", "leaker", 150 * MiB);
 	steady = fx_kid(self, "/a", "steady", 40 * MiB);
@@ -538,7 +538,7 @@ TEST_F(daemon, dry_run_takes_no_step)
 	const char *log;
 	pid_t leaker;
 
-	ASSERT_EQ(0, fx_start(self, CONF("dry_run = yes\ngrace_ms = 1000\nkill = yes\n")));
+	ASSERT_EQ(0, fx_start(self, CONF("dry_run = yes\ngrace_ms = 1000\nreclaim = yes\nclamp = yes\nkill = yes\n")));
 	fx_cgroups(self, over, 2);
 	leaker = fx_kid(self, "/a", "leaker", 150 * MiB);
 	fx_write(self, "proc/mempressure/processes",
@@ -568,7 +568,7 @@ TEST_F(daemon, dry_run_takes_no_step)
 /* memory.high at or below the soft limit already: the clamp leaves it. */
 TEST_F(daemon, clamp_never_raises_memory_high)
 {
-	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nreclaim = no\n")));
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nreclaim = no\nclamp = yes\n")));
 	fx_cgroups(self, over, 2);
 	fx_write(self, "sys/fs/cgroup/a/memory.high", "50331648\n");
 	fx_over(self);
@@ -635,6 +635,65 @@ TEST_F(daemon, the_log_says_which_steps_were_taken)
 	ASSERT_NE(NULL, strstr(log, "after callbacks, reclaim\n"));
 	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_RECLAIM]);
 	ASSERT_EQ(0, self->d->counters.steps[MPD_STEP_CLAMP]);
+}
+
+/*
+ * At its defaults the daemon only calls back: a cgroup nobody configured
+ * is asked to trim and nothing more, its memory.reclaim and memory.high
+ * untouched.  Where enforcement is on, it never goes below what the
+ * cgroup's memory.low protects: reclaim takes the rest, the clamp stops there.
+ */
+TEST_F(daemon, enforcement_is_opt_in_and_spares_protection)
+{
+	const struct cg cgs[] = { over[0], over[1],
+				  { "/b", 200 * MiB, 100 * MiB, 256 * MiB, "medium" } };
+	char want[64];
+	int fd;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\n[cgroup /b]\nreclaim = yes\nclamp = yes\n")));
+	fx_cgroups(self, cgs, 3);
+	fx_write(self, "sys/fs/cgroup/b/memory.reclaim", "");
+	fx_write(self, "sys/fs/cgroup/b/memory.high", "max\n");
+	fx_write(self, "sys/fs/cgroup/b/memory.min", "0\n");
+	fx_write(self, "sys/fs/cgroup/b/memory.low", "%llu\n", 150 * MiB);
+	fx_proc(self, PID_A, "/a", "app", 10 * MiB);
+	fd = fx_subscriber(self, PID_A, 0, "app");
+	ASSERT_LE(0, fd);
+
+	fx_over(self);
+	fx_event(self, "kind=soft_over cgroup=/b usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(fd), "msg=trim id=1 ", 14));
+	fx_advance(self, 1000);		/* reclaim */
+	ASSERT_TRUE(fx_reap(self));
+	fx_advance(self, 1000);		/* clamp */
+	ASSERT_TRUE(fx_reap(self));
+
+	ASSERT_STREQ("", fx_read(self, "sys/fs/cgroup/a/memory.reclaim")) TH_LOG("%s", fx_log(self));
+	ASSERT_STREQ("max", fx_read(self, "sys/fs/cgroup/a/memory.high"));
+	/* 200 MiB used, 150 MiB of it protected: 50 MiB to take at most. */
+	snprintf(want, sizeof(want), "%llu", 50 * MiB);
+	ASSERT_STREQ(want, fx_read(self, "sys/fs/cgroup/b/memory.reclaim")) TH_LOG("%s", fx_log(self));
+	snprintf(want, sizeof(want), "%llu", 150 * MiB);
+	ASSERT_STREQ(want, fx_read(self, "sys/fs/cgroup/b/memory.high"));
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_RECLAIM]);
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_CLAMP]);
+
+	/* All of it protected: neither step is taken. */
+	fx_write(self, "sys/fs/cgroup/b/memory.high", "max\n");
+	fx_write(self, "sys/fs/cgroup/b/memory.min", "max\n");
+	mpd_episodes_free(self->d);
+	fx_event(self, "kind=soft_over cgroup=/b usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_advance(self, 1000);
+	fx_advance(self, 1000);
+	ASSERT_EQ(NULL, self->d->children);
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_RECLAIM]);
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_CLAMP]);
+	ASSERT_STREQ("max", fx_read(self, "sys/fs/cgroup/b/memory.high"));
+	ASSERT_NE(NULL, strstr(fx_log(self), "memory.low protects 18446744073709551615 bytes of it: reclaim skipped"));
+	close(fd);
 }
 
 /* The system row gets callbacks and no step. */
@@ -997,7 +1056,7 @@ TEST_F(daemon, dry_run_kills_signals_and_runs_nothing)
 	fx_write(self, "hook.sh", "#!/bin/sh\ntouch %s\n", out);
 	ASSERT_EQ(0, chmod(script, 0755));
 	snprintf(conf, sizeof(conf),
-		 CONF("dry_run = yes\ngrace_ms = 1000\nkill = yes\n"
+		 CONF("dry_run = yes\ngrace_ms = 1000\nreclaim = yes\nclamp = yes\nkill = yes\n"
 		      "[signal s]\ncomm = leaker\n[hook h]\ncommand = %s\ncgroup = /a\n"), script);
 	ASSERT_EQ(0, fx_start(self, conf));
 	fx_cgroups(self, over, 2);

@@ -131,6 +131,31 @@ static int still_over(struct mpd *d, struct mpd_episode *e, struct mpd_cg_row *r
 	return 1;
 }
 
+/*
+ * What memory.min and memory.low protect in @cgroup, the larger, in bytes
+ * ("max": all of it): no escalation step pushes the cgroup below that.  The
+ * kernel's effective protection is never above the cgroup's own values.
+ * A file that cannot be read (a kernel without it) protects nothing.
+ */
+static uint64_t protected_bytes(const struct mpd *d, const char *cgroup)
+{
+	static const char *const files[] = { "memory.min", "memory.low" };
+	uint64_t most = 0, v;
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (mpd_cg_read(&d->sys, cgroup, files[i], buf, sizeof(buf)) < 0)
+			continue;
+		if (!strcmp(buf, "max"))
+			v = UINT64_MAX;
+		else if (mp_parse_u64(buf, &v) < 0)
+			continue;
+		if (v > most)
+			most = v;
+	}
+	return most;
+}
+
 /* The write to memory.reclaim ended: what it reclaimed, or its error. */
 static void reclaim_done(struct mpd *d, const struct mpd_child *c, int status)
 {
@@ -154,27 +179,38 @@ static void reclaim_done(struct mpd *d, const struct mpd_child *c, int status)
  * The write to memory.reclaim returns only when the kernel has reclaimed
  * that much or given up, which can take seconds: a child does it, so that
  * the loop goes on serving callbacks; reclaim_done() logs the result.
+ * It never takes what memory.min or memory.low protect: false when that
+ * leaves nothing to take, the step skipped.
  */
-static void step_reclaim(struct mpd *d, struct mpd_episode *e, const struct mpd_cg_row *row,
+static bool step_reclaim(struct mpd *d, struct mpd_episode *e, const struct mpd_cg_row *row,
 			 bool perform)
 {
-	uint64_t excess = want_bytes(d, row->current, e->soft_bytes);
+	uint64_t protect = protected_bytes(d, e->cgroup);
+	uint64_t excess = mpd_reclaim_bytes(want_bytes(d, row->current, e->soft_bytes),
+					    row->current, protect);
 	pid_t pid;
 
+	if (!excess) {
+		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu), but memory.min or memory.low protects %llu bytes of it: reclaim skipped",
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
+			   (unsigned long long)e->soft_bytes, (unsigned long long)protect);
+		return false;
+	}
 	if (!perform) {
 		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): would reclaim %llu bytes through memory.reclaim",
 			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, (unsigned long long)excess);
-		return;
+		return true;
 	}
 	pid = mpd_child_write(d, MPD_CHILD_RECLAIM, e->cgroup, "memory.reclaim", excess,
 			      row->current, e->pol.grace_ms, reclaim_done);
 	if (pid < 0)
-		return;
+		return true;
 	log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): reclaiming %llu bytes through memory.reclaim (pid %d)",
 		   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 		   (unsigned long long)e->soft_bytes,
 		   (unsigned long long)excess, pid);
+	return true;
 }
 
 /* The clamp's write ended: its effect, or its error (then nothing holds). */
@@ -212,7 +248,7 @@ static void clamp_done(struct mpd *d, const struct mpd_child *c, int status)
 static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg_row *row,
 		       bool perform)
 {
-	uint64_t high, at;
+	uint64_t high, at, protect;
 	char old[32];
 	pid_t pid;
 	int r;
@@ -240,10 +276,12 @@ static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg
 			   (unsigned long long)e->pol.clamp_ms);
 		return true;
 	}
-	if (!mpd_clamp_at(high, e->soft_bytes, d->sys.page_size, &at)) {
-		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it already: %s",
+	protect = protected_bytes(d, e->cgroup);
+	if (!mpd_clamp_at(high, e->soft_bytes, protect, d->sys.page_size, &at)) {
+		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it%s already: %s",
 			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, old,
+			   protect > e->soft_bytes ? " or what memory.min or memory.low protect" : "",
 			   perform ? "clamp skipped" : "would skip the clamp");
 		return false;
 	}
@@ -392,7 +430,8 @@ static void escalate(struct mpd *d, struct mpd_episode *e, uint64_t now)
 	st = mpd_step_next(e->stage, e->next_at, now, r > 0, &e->pol, &env);
 	switch (st.act) {
 	case MPD_ACT_RECLAIM:
-		step_reclaim(d, e, &row, st.perform);
+		if (!step_reclaim(d, e, &row, st.perform))
+			st.act = MPD_ACT_NONE;	/* skipped: not a step to count */
 		break;
 	case MPD_ACT_CLAMP:
 		if (!step_clamp(d, e, &row, st.perform))
