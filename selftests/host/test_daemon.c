@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -366,6 +367,27 @@ static pid_t fx_kid(FIXTURE_DATA(daemon) *self, const char *cgroup, const char *
 	return pid;
 }
 
+/*
+ * A kid that waits to be killed, forked with pid @pid (clone3's set_tid:
+ * root only), as a recycled pid would be; -1 and errno if it cannot be.
+ */
+static pid_t fx_kid_as(FIXTURE_DATA(daemon) *self, pid_t pid)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+		uint64_t stack, stack_size, tls, set_tid, set_tid_size;
+	} args = { .exit_signal = SIGCHLD, .set_tid = (uintptr_t)&pid, .set_tid_size = 1 };
+	pid_t r = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+
+	if (r == 0) {
+		for (;;)
+			pause();
+	}
+	if (r > 0)
+		self->kids[self->nr_kids++] = r;
+	return r;
+}
+
 /* How the kid @pid ended: its signal, 0 if it has not, -1 if unknown. */
 static int fx_kid_signal(pid_t pid, int timeout_ms)
 {
@@ -694,6 +716,41 @@ TEST_F(daemon, enforcement_is_opt_in_and_spares_protection)
 	ASSERT_STREQ("max", fx_read(self, "sys/fs/cgroup/b/memory.high"));
 	ASSERT_NE(NULL, strstr(fx_log(self), "memory.low protects 18446744073709551615 bytes of it: reclaim skipped"));
 	close(fd);
+}
+
+/*
+ * A signal target is pinned when it is chosen: the second of two targets,
+ * a stagger_ms later, went away meanwhile and its pid now belongs to a
+ * process of the same name in another cgroup, which is not signalled.
+ */
+TEST_F(daemon, a_staggered_signal_never_hits_a_recycled_pid)
+{
+	pid_t w1, w2, impostor;
+
+	ASSERT_EQ(0, fx_start(self, CONF("stagger_ms = 100\n[signal s]\ncomm = worker\ncgroup = /a\n")));
+	fx_cgroups(self, over, 2);
+	w1 = fx_kid(self, "/a", "worker", 10 * MiB);
+	w2 = fx_kid(self, "/a", "worker", 10 * MiB);
+	ASSERT_LT(0, w1);
+	ASSERT_LT(0, w2);
+	fx_write(self, "proc/mempressure/processes",
+		 "pid comm cgroup rss_bytes leak growth60_bytes_per_sec\n"
+		 "%d worker /a %llu 0 0\n%d worker /a %llu 0 0\n", w1, 10 * MiB, w2, 10 * MiB);
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(SIGUSR1, fx_kid_signal(w1, 5000)) TH_LOG("%s", fx_log(self));
+
+	/* w2 dies before its turn; a same-named process of /b gets its pid. */
+	kill(w2, SIGKILL);
+	ASSERT_EQ(SIGKILL, fx_kid_signal(w2, 5000));
+	impostor = fx_kid_as(self, w2);
+	if (impostor < 0)
+		SKIP(return, "cannot fork with a chosen pid (clone3 set_tid: %s)", strerror(errno));
+	ASSERT_EQ(w2, impostor);
+	fx_proc(self, impostor, "/b", "worker", 10 * MiB);
+	fx_advance(self, 100);
+	ASSERT_EQ(0, fx_kid_signal(impostor, 200)) TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(1, self->d->counters.callbacks[MPD_CB_SIGNAL]);
 }
 
 /* The system row gets callbacks and no step. */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/mempressure.h>
 
@@ -32,6 +33,7 @@ struct mpd_action *mpd_action_new(struct mpd *d, enum mpd_action_kind kind, uint
 	}
 	a->kind = kind;
 	a->at = at;
+	a->pidfd = -1;
 	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
 	a->level = level;
 	a->reason = reason;
@@ -48,6 +50,8 @@ void mpd_action_free(struct mpd *d, struct mpd_action *a)
 			*pp = a->next;
 			break;
 		}
+	if (a->pidfd >= 0)
+		close(a->pidfd);
 	free(a);
 }
 
@@ -214,7 +218,8 @@ static void action_due(struct mpd *d, struct mpd_action *a)
 			trim_send(d, a);
 		return;
 	case MPD_ACT_SIGNAL:
-		r = mpd_signal_process(&d->sys, a->pid, a->comm, NULL, a->signo);
+		/* The process chosen, or nobody: its pid may be another's by now. */
+		r = mpd_signal_pidfd(a->pidfd, a->signo);
 		if (r < 0)
 			log_warn("signal %s: %s (pid %d): %s, ignoring", LOG_ESC(a->hook_name),
 				 LOG_ESC(a->comm), a->pid, strerror(-r));
@@ -260,6 +265,7 @@ unsigned int mpd_schedule_targets(struct mpd *d, const char *cgroup, pid_t only_
 			continue;
 		for (size_t j = 0; j < nrows; j++) {
 			struct mpd_action *a;
+			int fd;
 
 			if ((s->comm && strcmp(s->comm, rows[j].comm)) ||
 			    (only_pid && rows[j].pid != only_pid))
@@ -273,10 +279,24 @@ unsigned int mpd_schedule_targets(struct mpd *d, const char *cgroup, pid_t only_
 				nr++;
 				continue;
 			}
+			/*
+			 * Pinned now, as the row names it (command and
+			 * cgroup): the signal may go a few stagger_ms later.
+			 */
+			fd = mpd_pin_process(&d->sys, rows[j].pid, rows[j].comm, cgroup);
+			if (fd < 0) {
+				log_info("signal %s: %s (pid %d) is no longer the process in %s, skipped",
+					 LOG_ESC(s->name), LOG_ESC(rows[j].comm), rows[j].pid,
+					 LOG_ESC(cgroup));
+				continue;
+			}
 			a = mpd_action_new(d, MPD_ACT_SIGNAL, t + nr * d->cfg.stagger_ms, cgroup,
 					   level, reason, want);
-			if (!a)
+			if (!a) {
+				close(fd);
 				continue;
+			}
+			a->pidfd = fd;
 			a->pid = rows[j].pid;
 			a->signo = s->signo;
 			snprintf(a->comm, sizeof(a->comm), "%s", rows[j].comm);

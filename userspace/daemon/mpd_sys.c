@@ -204,20 +204,34 @@ int mpd_proc_comm(const struct mpd_sys *s, pid_t pid, char *out, size_t size)
 	return 0;
 }
 
-int mpd_signal_process(const struct mpd_sys *s, pid_t pid, const char *comm,
-		       const char *cgroup, int sig)
+int mpd_pin_process(const struct mpd_sys *s, pid_t pid, const char *comm, const char *cgroup)
 {
 	char now[MPD_CGROUP_LEN];
-	int fd = (int)syscall(__NR_pidfd_open, pid, 0), r = 0;
+	int fd = (int)syscall(__NR_pidfd_open, pid, 0);
 
 	if (fd < 0)
 		return -errno;
-	if (comm && comm[0] && (mpd_proc_comm(s, pid, now, sizeof(now)) < 0 || strcmp(now, comm)))
-		r = -ESRCH;
-	if (!r && cgroup && (mpd_proc_cgroup(s, pid, now, sizeof(now)) < 0 || strcmp(now, cgroup)))
-		r = -ESRCH;
-	if (!r && syscall(__NR_pidfd_send_signal, fd, sig, NULL, 0) < 0)
-		r = -errno;
+	if ((comm && comm[0] && (mpd_proc_comm(s, pid, now, sizeof(now)) < 0 || strcmp(now, comm))) ||
+	    (cgroup && (mpd_proc_cgroup(s, pid, now, sizeof(now)) < 0 || strcmp(now, cgroup)))) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+int mpd_signal_pidfd(int fd, int sig)
+{
+	return syscall(__NR_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+int mpd_signal_process(const struct mpd_sys *s, pid_t pid, const char *comm,
+		       const char *cgroup, int sig)
+{
+	int fd = mpd_pin_process(s, pid, comm, cgroup), r;
+
+	if (fd < 0)
+		return fd;
+	r = mpd_signal_pidfd(fd, sig);
 	close(fd);
 	return r;
 }

@@ -65,11 +65,16 @@ int mpd_proc_cgroup(const struct mpd_sys *s, pid_t pid, char *out, size_t size);
 int mpd_proc_comm(const struct mpd_sys *s, pid_t pid, char *out, size_t size);
 
 /*
- * Send @sig to @pid if it is still the process @comm (when given) in
- * @cgroup (when given): a pidfd pins the process, then the checks see that
- * it is the one meant, so that a recycled pid is never signalled.  -ESRCH
- * when it is not.
+ * A pidfd for @pid if it is the process @comm (when given) in @cgroup (when
+ * given): the pidfd pins the process, then the checks see that it is the
+ * one meant.  -ESRCH when it is not.  A signal sent through it later
+ * reaches that process or, once it is gone, nobody: never another that
+ * got its pid.
  */
+int mpd_pin_process(const struct mpd_sys *s, pid_t pid, const char *comm, const char *cgroup);
+/* Send @sig through pidfd @fd: 0, or -errno (-ESRCH once its process is gone). */
+int mpd_signal_pidfd(int fd, int sig);
+/* mpd_pin_process(), and @sig sent at once. */
 int mpd_signal_process(const struct mpd_sys *s, pid_t pid, const char *comm,
 		       const char *cgroup, int sig);
 
