@@ -39,6 +39,7 @@
 /* Pids of subscribers that are not processes of this test. */
 #define PID_A		1001
 #define PID_B		1002
+#define PID_C		1003
 
 static uint64_t fake_now;
 
@@ -751,6 +752,82 @@ TEST_F(daemon, a_staggered_signal_never_hits_a_recycled_pid)
 	fx_advance(self, 100);
 	ASSERT_EQ(0, fx_kid_signal(impostor, 200)) TH_LOG("%s", fx_log(self));
 	ASSERT_EQ(1, self->d->counters.callbacks[MPD_CB_SIGNAL]);
+}
+
+/*
+ * "Helped" is measured: a leak suspect that answers every trim with
+ * freed_bytes=1 while its RSS stays where it was did not help, and is the
+ * one killed, not the other suspect beside it that grows more slowly.
+ */
+TEST_F(daemon, a_claim_without_a_fall_does_not_shield_a_suspect)
+{
+	pid_t liar, other;
+	int fd;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nkill = yes\n")));
+	fx_cgroups(self, over, 2);
+	liar = fx_kid(self, "/a", "liar", 100 * MiB);
+	other = fx_kid(self, "/a", "other", 50 * MiB);
+	ASSERT_LT(0, liar);
+	ASSERT_LT(0, other);
+	fx_write(self, "proc/mempressure/processes",
+		 "pid comm cgroup rss_bytes leak growth60_bytes_per_sec\n"
+		 "%d liar /a %llu 1 2097152\n%d other /a %llu 1 1048576\n",
+		 liar, 100 * MiB, other, 50 * MiB);
+	fd = fx_subscriber(self, liar, 0, "liar");
+	ASSERT_LE(0, fd);
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(fd), "msg=trim id=1 ", 14));
+	fx_say(self, fd, "msg=trimmed id=1 freed_bytes=1");
+	fx_advance(self, 500);		/* its deadline: RSS as it was */
+	for (int i = 0; i < 3; i++)	/* reclaim, clamp: off; then the kill */
+		fx_advance(self, 1000);
+	ASSERT_EQ(SIGKILL, fx_kid_signal(liar, 5000)) TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(0, fx_kid_signal(other, 10));
+	close(fd);
+}
+
+/*
+ * Whom to ask first is each subscriber's own measured yield, not its
+ * name's: a newcomer that says the name of an application that gave
+ * memory back is not asked before another newcomer.
+ */
+TEST_F(daemon, a_borrowed_name_borrows_no_yield)
+{
+	int v, n, w;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 60000\n")));
+	fx_cgroups(self, over, 2);
+	fx_proc(self, PID_A, "/a", "cache", 100 * MiB);
+	v = fx_subscriber(self, PID_A, 0, "cache");
+	ASSERT_LE(0, v);
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(v), "msg=trim id=1 ", 14));
+	fx_proc(self, PID_A, "/a", "cache", 50 * MiB);
+	fx_advance(self, 500);
+	ASSERT_EQ(50 * MiB, mpd_app_get(self->d, "cache")->y.measured_bytes);
+
+	/* The one with the borrowed name came first: ties keep their order. */
+	fx_proc(self, PID_B, "/a", "x", 10 * MiB);
+	n = fx_subscriber(self, PID_B, 1000, "cache");
+	fx_proc(self, PID_C, "/a", "web", 10 * MiB);
+	w = fx_subscriber(self, PID_C, 1000, "web");
+	ASSERT_LE(0, n);
+	ASSERT_LE(0, w);
+	fx_over(self);
+	fx_advance(self, 0);
+	fx_advance(self, 50);
+	/* The one that gave first, then the newcomers as they come. */
+	ASSERT_EQ(0, strncmp(fx_hear(v), "msg=trim ", 9));
+	ASSERT_EQ(0, strncmp(fx_hear(w), "msg=trim ", 9)) TH_LOG("%s", fx_log(self));
+	ASSERT_STREQ("", fx_hear(n));
+	fx_advance(self, 50);
+	ASSERT_EQ(0, strncmp(fx_hear(n), "msg=trim ", 9));
+	close(v);
+	close(n);
+	close(w);
 }
 
 /* The system row gets callbacks and no step. */

@@ -110,7 +110,6 @@ void mpd_trim_replied(struct mpd *d, struct mpd_client *c, uint64_t id, uint64_t
 		a->replied = true;
 		a->rss_replied = mpd_proc_rss(&d->sys, a->pid);
 		a->freed_bytes = freed;
-		c->last_freed = freed;
 		mpd_yield_reply(&mpd_app_get(d, a->app)->y, freed);
 		log_debug("trim %llu: %s says it freed %llu bytes", (unsigned long long)id,
 			  LOG_ESC(c->name), (unsigned long long)freed);
@@ -131,8 +130,10 @@ static void trim_measure(struct mpd *d, struct mpd_action *a)
 			mpd_cg_read_u64(&d->sys, a->cgroup, "memory.current", &cur) == 0;
 
 	mpd_yield_deadline(&st->y, a->replied, a->rss_before, rss, cg_known, a->cg_before, cur);
-	if (c && !a->replied)
-		c->last_freed = 0;
+	if (c) {
+		c->last_measured = mpd_drop(a->rss_before, rss);
+		c->measured_bytes += c->last_measured;
+	}
 	/*
 	 * The yield counts RSS at the deadline: what stayed freed.  RSS at
 	 * the reply is logged too, as what the claim can be held against:
@@ -360,11 +361,11 @@ unsigned int mpd_schedule_callbacks(struct mpd *d, const char *cgroup, pid_t onl
 			continue;
 		subs[n] = c;
 		rss[n] = mpd_proc_rss(&d->sys, c->pid);
-		yield[n] = mpd_app_get(d, c->name)->y.measured_bytes;
+		yield[n] = c->measured_bytes;
 		total_rss += rss[n];
 		n++;
 	}
-	/* Best measured yield first. */
+	/* Best measured yield first: each subscriber's own, not its name's. */
 	mpd_order_targets(yield, n, order);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = order[k];

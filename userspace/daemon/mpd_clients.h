@@ -41,7 +41,13 @@ struct mpd_client {
 	char name[MPD_NAME_LEN];
 	char *cgroup;			/* NULL until known */
 	uint64_t dropped;		/* messages it had no room for */
-	uint64_t last_freed;		/* its answer to its last trim; 0 if none */
+	/*
+	 * What its process's RSS fell by at its trims' deadlines, measured,
+	 * whatever it answered: the last one (did it help?) and all of this
+	 * connection's (whom to ask first).  Its own, not its name's: any
+	 * client may say any name.
+	 */
+	uint64_t last_measured, measured_bytes;
 	struct mpd_client *next;
 };
 

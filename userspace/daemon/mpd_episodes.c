@@ -349,9 +349,12 @@ static const struct mpd_proc_row *kill_victim(struct mpd *d, const struct mpd_ep
 		for (size_t i = 0; i < *n; i++) {
 			leak[i] = (*rows)[i].leak;
 			growth[i] = (*rows)[i].growth;
-			/* A subscriber that gave memory back at its last trim. */
+			/*
+			 * A subscriber whose RSS fell by its last trim's
+			 * deadline: measured, not what it claimed.
+			 */
 			for (struct mpd_client *c = d->clients; c; c = c->next)
-				if (c->hello && c->pid == (*rows)[i].pid && c->last_freed)
+				if (c->hello && c->pid == (*rows)[i].pid && c->last_measured)
 					helped[i] = true;
 		}
 		v = mpd_pick_suspect(leak, growth, helped, *n);

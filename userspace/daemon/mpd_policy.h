@@ -127,7 +127,7 @@ uint64_t mpd_reclaim_bytes(uint64_t want, uint64_t current, uint64_t protect);
 /*
  * Which of @n processes to kill: the leak suspect (@leak[i]) growing
  * fastest (@growth[i]), the first of equals; -1 if none is a suspect.
- * Suspects that @helped (gave memory back at their last trim) come after
+ * Suspects that @helped (whose RSS fell by their last trim's deadline) come after
  * all others: a cache that grows but answers its trims is not the leak to
  * stop while one that ignores them grows beside it.
  */
