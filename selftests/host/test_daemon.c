@@ -21,9 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -828,6 +830,111 @@ TEST_F(daemon, a_borrowed_name_borrows_no_yield)
 	close(v);
 	close(n);
 	close(w);
+}
+
+/*
+ * A local user cannot take the daemon's connections: clients are bounded
+ * per uid and in all, and one that says nothing is dropped after
+ * MPD_HELLO_MS; a subscriber of another user still gets in and is asked
+ * to trim, and stays while the flood is refused again.
+ */
+TEST_F(daemon, connections_are_bounded_and_silent_ones_dropped)
+{
+	int fds[8], legit, i;
+
+	ASSERT_EQ(0, fx_start(self, CONF("")));
+	self->d->limits.per_uid = 4;
+	self->d->limits.max = 8;
+	fx_cgroups(self, over, 2);
+	for (i = 0; i < 8; i++) {
+		fds[i] = fx_client(self, SOCK_SEQPACKET, PID_B, 1000 + i / 4, false);
+		ASSERT_LE(0, fds[i]) TH_LOG("client %d", i);
+		if (i % 4 == 3)		/* its user's cap */
+			ASSERT_EQ(-1, fx_client(self, SOCK_SEQPACKET, PID_B, 1000 + i / 4, false));
+	}
+	ASSERT_EQ(-1, fx_client(self, SOCK_SEQPACKET, PID_A, 1002, false));	/* the cap of all */
+	ASSERT_EQ(8, nr_clients(self->d));
+	ASSERT_EQ(3, self->d->clients_refused);
+	/* A flood is logged at 1, 2, 4... refusals. */
+	ASSERT_NE(NULL, strstr(fx_log(self), "refusing a client (pid 1002, uid 1000): too many clients of its user (1 refused so far)"))
+		TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(2, count(fx_log(self), "refusing a client"));
+
+	/* Silent for MPD_HELLO_MS: gone, and their fds closed. */
+	fx_advance(self, MPD_HELLO_MS - 1);
+	ASSERT_EQ(8, nr_clients(self->d));
+	fx_advance(self, 1);
+	ASSERT_EQ(0, nr_clients(self->d));
+	ASSERT_STREQ("EOF", fx_hear(fds[0]));
+	for (i = 0; i < 8; i++)
+		close(fds[i]);
+
+	fx_proc(self, PID_A, "/a", "legit", 10 * MiB);
+	legit = fx_subscriber(self, PID_A, 1002, "legit");
+	ASSERT_LE(0, legit);
+	for (i = 0; i < 4; i++)
+		fds[i] = fx_client(self, SOCK_SEQPACKET, PID_B, 1000, false);
+	ASSERT_EQ(-1, fx_client(self, SOCK_SEQPACKET, PID_B, 1000, false));
+	fx_advance(self, MPD_HELLO_MS);
+	ASSERT_EQ(1, nr_clients(self->d));
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(legit), "msg=trim id=1 ", 14)) TH_LOG("%s", fx_log(self));
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	close(legit);
+}
+
+/*
+ * Out of fds, accept() fails and the connection stays queued: the daemon
+ * stops watching its socket for MPD_ACCEPT_BACKOFF_MS instead of being
+ * woken, and logging, at once again; then it takes the connection.
+ */
+TEST_F(daemon, accept_out_of_fds_backs_off)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static char conf[512];
+	int socks[256], nr = 0, spare, s, i;
+	struct rlimit rl, low;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s.sock", self->root);
+	snprintf(conf, sizeof(conf), CONF("socket = %s\n"), sa.sun_path);
+	ASSERT_EQ(0, fx_start(self, conf));
+	ASSERT_EQ(0, mpd_clients_open(self->d));
+	self->d->limits.fd_reserve = 0;		/* to reach accept()'s EMFILE */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	spare = dup(0);
+	ASSERT_LE(0, spare);
+	low = rl;
+	low.rlim_cur = (rlim_t)spare + 40;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+
+	/* Fill the table, the test's ends and the daemon's; then one queued. */
+	while (nr < 256 && (s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) >= 0) {
+		socks[nr++] = s;
+		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			break;
+		mpd_loop_run_once(&self->d->loop, 0);
+	}
+	close(spare);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, s);
+	socks[nr++] = s;
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&sa, sizeof(sa)));
+	i = nr_clients(self->d);
+
+	for (int round = 0; round < 200; round++)
+		mpd_loop_run_once(&self->d->loop, 0);
+	ASSERT_EQ(1, count(fx_log(self), "accept: ")) TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(i, nr_clients(self->d));
+
+	/* Room again, and the backoff over: the queued one is taken. */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	fx_advance(self, MPD_ACCEPT_BACKOFF_MS);
+	mpd_loop_run_once(&self->d->loop, 0);
+	ASSERT_EQ(i + 1, nr_clients(self->d));
+	for (i = 0; i < nr; i++)
+		close(socks[i]);
 }
 
 /* The system row gets callbacks and no step. */

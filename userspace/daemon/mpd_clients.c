@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -251,6 +252,7 @@ static void client_readable(struct mpd_io *io, uint32_t events)
 			mpd_client_drop(c, r == -EPROTO ? "unknown" : "malformed");
 			return;
 		}
+		c->silent_until = 0;
 		if (!c->hello && m.type != MEMPRESSURED_MSG_HELLO &&
 		    m.type != MEMPRESSURED_MSG_STATUS) {
 			mpd_client_drop(c, "malformed");
@@ -310,11 +312,42 @@ static void sd_client_readable(struct mpd_io *io, uint32_t events)
 	}
 }
 
+/* Why a new client of @uid on @fd cannot be taken, or NULL if it can. */
+static const char *client_refusal(const struct mpd *d, int fd, uid_t uid)
+{
+	unsigned int all = 0, mine = 0;
+	struct rlimit rl;
+
+	for (const struct mpd_client *c = d->clients; c; c = c->next) {
+		all++;
+		mine += c->uid == uid;
+	}
+	if (mine >= d->limits.per_uid)
+		return "too many clients of its user";
+	if (all >= d->limits.max)
+		return "too many clients";
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)fd + d->limits.fd_reserve >= rl.rlim_cur)
+		return "file descriptors kept for the daemon's own work";
+	return NULL;
+}
+
 struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd)
 {
-	struct mpd_client *c = calloc(1, sizeof(*c));
+	const char *refusal = client_refusal(d, fd, uid);
+	struct mpd_client *c;
 	int r;
 
+	if (refusal) {
+		/* A flood is logged at 1, 2, 4, 8... refusals, not each. */
+		d->clients_refused++;
+		if (!(d->clients_refused & (d->clients_refused - 1)))
+			log_warn("refusing a client (pid %d, uid %u): %s (%llu refused so far)",
+				 pid, uid, refusal, (unsigned long long)d->clients_refused);
+		close(fd);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c) {
 		log_warn("new client: out of memory, ignoring");
 		close(fd);
@@ -325,6 +358,8 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 	c->pid = pid;
 	c->uid = uid;
 	c->sd = sd;
+	/* A systemd client says nothing by design; any other says hello or status. */
+	c->silent_until = sd ? 0 : mpd_now(d) + MPD_HELLO_MS;
 	if (sd && client_cgroup(c) < 0) {
 		log_warn("systemd client (pid %d): no cgroup, closing", c->pid);
 		close(fd);
@@ -348,6 +383,41 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 	return c;
 }
 
+/* Watch both sockets for @events (0: not at all, for a while). */
+static void listeners_watch(struct mpd *d, uint32_t events)
+{
+	if (d->listen.fd >= 0)
+		mpd_loop_mod(&d->loop, &d->listen, events);
+	if (d->sd_listen.fd >= 0)
+		mpd_loop_mod(&d->loop, &d->sd_listen, events);
+}
+
+void mpd_clients_tick(struct mpd *d, uint64_t now)
+{
+	for (struct mpd_client *c = d->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->silent_until && now >= c->silent_until) {
+			log_debug("client (pid %d) said nothing in %d ms, dropping", c->pid,
+				  MPD_HELLO_MS);
+			mpd_client_free(c);
+		}
+	}
+	if (d->accept_again_at && now >= d->accept_again_at) {
+		d->accept_again_at = 0;
+		listeners_watch(d, EPOLLIN);
+	}
+}
+
+uint64_t mpd_clients_next_due(const struct mpd *d)
+{
+	uint64_t next = d->accept_again_at ? d->accept_again_at : UINT64_MAX;
+
+	for (const struct mpd_client *c = d->clients; c; c = c->next)
+		if (c->silent_until && c->silent_until < next)
+			next = c->silent_until;
+	return next;
+}
+
 /* @sd: a client of the systemd socket, identified by its cgroup at once. */
 static void accept_clients(struct mpd *d, int listen_fd, bool sd)
 {
@@ -357,8 +427,18 @@ static void accept_clients(struct mpd *d, int listen_fd, bool sd)
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn("accept: %m, ignoring");
+			if (errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			/*
+			 * Out of fds or memory, the connection stays queued
+			 * and the socket readable: not watched for a while
+			 * rather than tried again at once, for ever.
+			 */
+			log_warn("accept: %m: not accepting for %d ms", MPD_ACCEPT_BACKOFF_MS);
+			d->accept_again_at = mpd_now(d) + MPD_ACCEPT_BACKOFF_MS;
+			listeners_watch(d, 0);
 			return;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {

@@ -30,6 +30,26 @@
 
 struct mpd;
 
+/*
+ * Any local user may connect (the sockets are 0666): what one can hold is
+ * bounded.  Clients per uid and in all, each of the two sockets' together;
+ * a connection that has said nothing (no hello, no status) after
+ * MPD_HELLO_MS is dropped; an accepted fd within MPD_FD_RESERVE of
+ * RLIMIT_NOFILE is closed at once, those fds kept for the daemon's own
+ * work (/proc, cgroup files, pidfds, the events file); and when accept()
+ * itself runs out (EMFILE), the sockets are not watched for
+ * MPD_ACCEPT_BACKOFF_MS rather than found readable again at once.
+ */
+#define MPD_CLIENTS_MAX		4096
+#define MPD_CLIENTS_PER_UID	256
+#define MPD_HELLO_MS		5000
+#define MPD_FD_RESERVE		64
+#define MPD_ACCEPT_BACKOFF_MS	1000
+
+struct mpd_client_limits {
+	unsigned int max, per_uid, fd_reserve;	/* the above; tests lower them */
+};
+
 struct mpd_client {
 	struct mpd_io io;		/* its socket, in the loop */
 	struct mpd *d;
@@ -41,6 +61,7 @@ struct mpd_client {
 	char name[MPD_NAME_LEN];
 	char *cgroup;			/* NULL until known */
 	uint64_t dropped;		/* messages it had no room for */
+	uint64_t silent_until;		/* dropped then if it has said nothing; 0: it spoke */
 	/*
 	 * What its process's RSS fell by at its trims' deadlines, measured,
 	 * whatever it answered: the last one (did it help?) and all of this
@@ -55,6 +76,9 @@ struct mpd_client {
 int mpd_clients_open(struct mpd *d);
 /* Every client dropped, the sockets closed and unlinked. */
 void mpd_clients_close(struct mpd *d);
+/* Drop the silent clients due, watch the sockets again after a backoff. */
+void mpd_clients_tick(struct mpd *d, uint64_t now);
+uint64_t mpd_clients_next_due(const struct mpd *d);
 
 /*
  * A connected socket @fd of the process @pid (user @uid) as a client, in
