@@ -244,7 +244,7 @@ static int fx_client(FIXTURE_DATA(daemon) *self, int type, pid_t pid, uid_t uid,
 	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	if (!mpd_client_add(self->d, sv[0], pid, uid, sd)) {
+	if (!mpd_client_add(self->d, sv[0], pid, uid, sd, -1)) {
 		close(sv[1]);
 		return -1;
 	}
@@ -928,13 +928,60 @@ TEST_F(daemon, accept_out_of_fds_backs_off)
 	ASSERT_EQ(1, count(fx_log(self), "accept: ")) TH_LOG("%s", fx_log(self));
 	ASSERT_EQ(i, nr_clients(self->d));
 
-	/* Room again, and the backoff over: the queued one is taken. */
+	/* Room again, and the backoff over: the queued ones are taken. */
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
 	fx_advance(self, MPD_ACCEPT_BACKOFF_MS);
 	mpd_loop_run_once(&self->d->loop, 0);
-	ASSERT_EQ(i + 1, nr_clients(self->d));
+	ASSERT_LT(i, nr_clients(self->d));
 	for (i = 0; i < nr; i++)
 		close(socks[i]);
+}
+
+/*
+ * A client is its process as pinned at accept: one whose process went
+ * away, its pid now another's in another cgroup, says hello on the socket
+ * (held by whoever it passed it to) and is refused, never welcomed into
+ * the other cgroup.  One still running is welcomed with the cgroup it had
+ * when it connected.
+ */
+TEST_F(daemon, a_hello_on_a_lost_pid_is_refused)
+{
+	int sv[2], sv2[2], pidfd, pidfd2;
+	pid_t gone, live;
+	const char *m;
+
+	ASSERT_EQ(0, fx_start(self, CONF("")));
+	fx_cgroups(self, over, 2);
+	gone = fx_kid(self, "/a", "early", 10 * MiB);
+	live = fx_kid(self, "/a", "steady", 10 * MiB);
+	ASSERT_LT(0, gone);
+	ASSERT_LT(0, live);
+	pidfd = (int)syscall(SYS_pidfd_open, gone, 0);
+	pidfd2 = (int)syscall(SYS_pidfd_open, live, 0);
+	ASSERT_LE(0, pidfd);
+	ASSERT_LE(0, pidfd2);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv2));
+	ASSERT_NE(NULL, mpd_client_add(self->d, sv[0], gone, 0, false, pidfd));
+	ASSERT_NE(NULL, mpd_client_add(self->d, sv2[0], live, 0, false, pidfd2));
+
+	/* It exits; its pid is now a process of /b's (as /proc tells). */
+	kill(gone, SIGKILL);
+	ASSERT_EQ(SIGKILL, fx_kid_signal(gone, 5000));
+	fx_proc(self, gone, "/b", "other", 10 * MiB);
+	fx_say(self, sv[1], "msg=hello version=1 name=thief");
+	m = fx_hear_all(sv[1]);
+	ASSERT_EQ(NULL, strstr(m, "/b")) TH_LOG("%s", m);
+	ASSERT_STREQ("msg=error reason=cgroup\nEOF\n", m);
+
+	/* Moved since it connected: served as what it was then. */
+	fx_proc(self, live, "/b", "steady", 10 * MiB);
+	fx_say(self, sv2[1], "msg=hello version=1 name=steady");
+	m = fx_hear(sv2[1]);
+	ASSERT_EQ(0, strncmp(m, "msg=welcome ", 12));
+	ASSERT_NE(NULL, strstr(m, " cgroup=/a ")) TH_LOG("%s", m);
+	close(sv[1]);
+	close(sv2[1]);
 }
 
 /* The system row gets callbacks and no step. */

@@ -57,8 +57,15 @@ void mpd_client_free(struct mpd_client *c)
 			break;
 		}
 	close(mpd_loop_del(&d->loop, &c->io));
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	free(c->cgroup);
 	free(c);
+}
+
+bool mpd_client_alive(const struct mpd_client *c)
+{
+	return c->pidfd < 0 || mpd_pidfd_alive(c->pidfd);
 }
 
 void mpd_client_drop(struct mpd_client *c, const char *reason)
@@ -116,7 +123,11 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 		mpd_client_drop(c, "permission");
 		return;
 	}
-	if (client_cgroup(c) < 0) {
+	/*
+	 * Its cgroup as read at accept: the pid it connected with may be
+	 * another process's by now, which it must not speak for.
+	 */
+	if (!c->cgroup || !mpd_client_alive(c)) {
 		mpd_client_drop(c, "cgroup");
 		return;
 	}
@@ -332,7 +343,8 @@ static const char *client_refusal(const struct mpd *d, int fd, uid_t uid)
 	return NULL;
 }
 
-struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd)
+struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd,
+				  int pidfd)
 {
 	const char *refusal = client_refusal(d, fd, uid);
 	struct mpd_client *c;
@@ -344,35 +356,38 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 		if (!(d->clients_refused & (d->clients_refused - 1)))
 			log_warn("refusing a client (pid %d, uid %u): %s (%llu refused so far)",
 				 pid, uid, refusal, (unsigned long long)d->clients_refused);
-		close(fd);
-		return NULL;
+		goto out_refused;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		log_warn("new client: out of memory, ignoring");
-		close(fd);
-		return NULL;
+		goto out_refused;
 	}
 	c->d = d;
 	c->cid = ++d->next_cid;
 	c->pid = pid;
 	c->uid = uid;
 	c->sd = sd;
+	c->pidfd = pidfd;
 	/* A systemd client says nothing by design; any other says hello or status. */
 	c->silent_until = sd ? 0 : mpd_now(d) + MPD_HELLO_MS;
-	if (sd && client_cgroup(c) < 0) {
+	/*
+	 * Its cgroup now, while its pidfd shows that the pid is still the
+	 * process that connected (one that says hello on a pid it lost gets
+	 * error reason=cgroup).
+	 */
+	if (client_cgroup(c) < 0 || !mpd_client_alive(c)) {
+		free(c->cgroup);
+		c->cgroup = NULL;
+	}
+	if (sd && !c->cgroup) {
 		log_warn("systemd client (pid %d): no cgroup, closing", c->pid);
-		close(fd);
-		free(c);
-		return NULL;
+		goto out_free;
 	}
 	r = mpd_loop_add(&d->loop, &c->io, fd, EPOLLIN, sd ? sd_client_readable : client_readable);
 	if (r < 0) {
 		log_warn("epoll: %s, ignoring client", strerror(-r));
-		close(fd);
-		free(c->cgroup);
-		free(c);
-		return NULL;
+		goto out_free;
 	}
 	c->next = d->clients;
 	d->clients = c;
@@ -381,6 +396,14 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 	else
 		log_debug("client connected: pid %d uid %u", c->pid, c->uid);
 	return c;
+out_free:
+	free(c->cgroup);
+	free(c);
+out_refused:
+	close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return NULL;
 }
 
 /* Watch both sockets for @events (0: not at all, for a while). */
@@ -424,6 +447,7 @@ static void accept_clients(struct mpd *d, int listen_fd, bool sd)
 	for (;;) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
+		int pidfd;
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
@@ -446,7 +470,13 @@ static void accept_clients(struct mpd *d, int listen_fd, bool sd)
 			close(fd);
 			continue;
 		}
-		mpd_client_add(d, fd, cred.pid, cred.uid, sd);
+		pidfd = mpd_peer_pidfd(fd, cred.pid);
+		if (pidfd < 0) {
+			log_debug("new client (pid %d): %s, ignoring", cred.pid, strerror(-pidfd));
+			close(fd);
+			continue;
+		}
+		mpd_client_add(d, fd, cred.pid, cred.uid, sd, pidfd);
 	}
 }
 

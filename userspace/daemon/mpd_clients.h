@@ -56,6 +56,11 @@ struct mpd_client {
 	uint64_t cid;			/* never reused: actions name it */
 	pid_t pid;
 	uid_t uid;
+	/*
+	 * Its process, pinned at accept: its pid and cgroup are what they
+	 * were then only while it runs.  -1: none (a test's socketpair).
+	 */
+	int pidfd;
 	bool hello, scope_all;
 	bool sd;			/* on the systemd socket: never says hello */
 	char name[MPD_NAME_LEN];
@@ -81,12 +86,16 @@ void mpd_clients_tick(struct mpd *d, uint64_t now);
 uint64_t mpd_clients_next_due(const struct mpd *d);
 
 /*
- * A connected socket @fd of the process @pid (user @uid) as a client, in
- * the loop; @sd: on the systemd socket, known by its cgroup at once.  What
- * accepting a connection ends with, and how tests add one of a
- * socketpair().  NULL if it could not be added (@fd is then closed).
+ * A connected socket @fd of the process @pid (user @uid, pidfd @pidfd or
+ * -1) as a client, in the loop, its cgroup read at once; @sd: on the
+ * systemd socket.  What accepting a connection ends with, and how tests
+ * add one of a socketpair().  NULL if it could not be added (@fd and
+ * @pidfd are then closed).
  */
-struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd);
+struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd,
+				  int pidfd);
+/* Whether the process that connected still runs, so that its pid is still its own. */
+bool mpd_client_alive(const struct mpd_client *c);
 struct mpd_client *mpd_client_by_cid(const struct mpd *d, uint64_t cid);
 /* Never blocks: 0, -EAGAIN (its queue is full: counted), -errno. */
 int mpd_client_send(struct mpd_client *c, struct mp_msg_out *o);

@@ -354,7 +354,8 @@ static const struct mpd_proc_row *kill_victim(struct mpd *d, const struct mpd_ep
 			 * deadline: measured, not what it claimed.
 			 */
 			for (struct mpd_client *c = d->clients; c; c = c->next)
-				if (c->hello && c->pid == (*rows)[i].pid && c->last_measured)
+				if (c->hello && c->pid == (*rows)[i].pid && c->last_measured &&
+				    mpd_client_alive(c))
 					helped[i] = true;
 		}
 		v = mpd_pick_suspect(leak, growth, helped, *n);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -217,6 +218,29 @@ int mpd_pin_process(const struct mpd_sys *s, pid_t pid, const char *comm, const 
 		return -ESRCH;
 	}
 	return fd;
+}
+
+/* Linux 6.5's; asm-generic's value, which every architecture but a few uses. */
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD	77
+#endif
+
+int mpd_peer_pidfd(int sock, pid_t pid)
+{
+	socklen_t len = sizeof(int);
+	int fd;
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &fd, &len) == 0)
+		return fd;
+	if (errno != ENOPROTOOPT && errno != EINVAL)
+		return -errno;
+	fd = (int)syscall(__NR_pidfd_open, pid, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+bool mpd_pidfd_alive(int fd)
+{
+	return syscall(__NR_pidfd_send_signal, fd, 0, NULL, 0) == 0;
 }
 
 int mpd_signal_pidfd(int fd, int sig)

@@ -72,6 +72,14 @@ int mpd_proc_comm(const struct mpd_sys *s, pid_t pid, char *out, size_t size);
  * got its pid.
  */
 int mpd_pin_process(const struct mpd_sys *s, pid_t pid, const char *comm, const char *cgroup);
+/*
+ * A pidfd of the process that connected unix socket @sock (SO_PEERPIDFD,
+ * Linux 6.5); before 6.5, of @pid (SO_PEERCRED's, read at connect) now,
+ * which the caller checks against what it reads of that pid.  -errno.
+ */
+int mpd_peer_pidfd(int sock, pid_t pid);
+/* Whether the process of pidfd @fd is still running (not exited). */
+bool mpd_pidfd_alive(int fd);
 /* Send @sig through pidfd @fd: 0, or -errno (-ESRCH once its process is gone). */
 int mpd_signal_pidfd(int fd, int sig);
 /* mpd_pin_process(), and @sig sent at once. */
