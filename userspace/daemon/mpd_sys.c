@@ -220,20 +220,28 @@ int mpd_pin_process(const struct mpd_sys *s, pid_t pid, const char *comm, const 
 	return fd;
 }
 
-/* Linux 6.5's; asm-generic's value, which every architecture but a few uses. */
-#ifndef SO_PEERPIDFD
+/*
+ * Linux 6.5's, not in older headers: asm-generic's value, which all but
+ * alpha, mips, parisc and sparc use; on those, pidfd_open() alone.
+ */
+#if !defined(SO_PEERPIDFD) && !defined(__alpha__) && !defined(__mips__) && \
+	!defined(__hppa__) && !defined(__sparc__)
 #define SO_PEERPIDFD	77
 #endif
 
 int mpd_peer_pidfd(int sock, pid_t pid)
 {
-	socklen_t len = sizeof(int);
 	int fd;
+#ifdef SO_PEERPIDFD
+	socklen_t len = sizeof(fd);
 
 	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &fd, &len) == 0)
 		return fd;
 	if (errno != ENOPROTOOPT && errno != EINVAL)
 		return -errno;
+#else
+	(void)sock;
+#endif
 	fd = (int)syscall(__NR_pidfd_open, pid, 0);
 	return fd < 0 ? -errno : fd;
 }
