@@ -45,8 +45,9 @@ TEST(defaults)
 	ASSERT_EQ(500, c.deadline_ms);
 	ASSERT_EQ(50, c.stagger_ms);
 	ASSERT_EQ(5000, c.daemon.grace_ms);
-	ASSERT_TRUE(c.daemon.reclaim);
-	ASSERT_TRUE(c.daemon.clamp);
+	/* Enforcement is opt in: a cgroup nobody named gets callbacks only. */
+	ASSERT_FALSE(c.daemon.reclaim);
+	ASSERT_FALSE(c.daemon.clamp);
 	ASSERT_EQ(30000, c.daemon.clamp_ms);
 	ASSERT_FALSE(c.daemon.kill);
 	ASSERT_EQ(0, c.nr_cgroups);

@@ -14,15 +14,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,6 +41,7 @@
 /* Pids of subscribers that are not processes of this test. */
 #define PID_A		1001
 #define PID_B		1002
+#define PID_C		1003
 
 static uint64_t fake_now;
 
@@ -56,52 +60,64 @@ FIXTURE(daemon) {
 	int nr_kids;
 };
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+/*
+ * ROOT/@path opened with @flags, walked a directory at a time so that a
+ * path longer than PATH_MAX opens too; with @mkdirs its directories are
+ * made.  -1 if it cannot be.
+ */
+static int fx_open(FIXTURE_DATA(daemon) *self, const char *path, int flags, bool mkdirs)
 {
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	char part[NAME_MAX + 1];
+	int dfd = open(self->root, O_PATH | O_DIRECTORY | O_CLOEXEC), fd;
+	const char *slash;
+
+	while (dfd >= 0 && (slash = strchr(path, '/'))) {
+		size_t n = (size_t)(slash - path);
+
+		if (n > NAME_MAX) {
+			close(dfd);
+			return -1;
+		}
+		memcpy(part, path, n);
+		part[n] = '\0';
+		if (mkdirs)
+			mkdirat(dfd, part, 0755);
+		fd = openat(dfd, part, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(dfd);
+		dfd = fd;
+		path = slash + 1;
+	}
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, path, flags | O_CLOEXEC, 0644);
+	close(dfd);
+	return fd;
 }
 
 /* Write @fmt to ROOT/@path, its directories made. */
 static void fx_write(FIXTURE_DATA(daemon) *self, const char *path, const char *fmt, ...)
 {
-	char full[256], *slash;
+	int fd = fx_open(self, path, O_WRONLY | O_CREAT | O_TRUNC, true);
 	va_list ap;
-	FILE *f;
 
-	snprintf(full, sizeof(full), "%s/%s", self->root, path);
-	for (slash = strchr(full + strlen(self->root) + 1, '/'); slash;
-	     slash = strchr(slash + 1, '/')) {
-		*slash = '\0';
-		mkdir(full, 0755);
-		*slash = '/';
-	}
-	f = fopen(full, "w");
-	if (!f)
+	if (fd < 0)
 		return;
 	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
+	vdprintf(fd, fmt, ap);
 	va_end(ap);
-	fclose(f);
+	close(fd);
 }
 
 /* ROOT/@path's first line, "" if it cannot be read. */
 static const char *fx_read(FIXTURE_DATA(daemon) *self, const char *path)
 {
 	static char buf[256];
-	char full[256];
-	FILE *f;
+	int fd = fx_open(self, path, O_RDONLY, false);
+	ssize_t n = fd < 0 ? 0 : read(fd, buf, sizeof(buf) - 1);
 
-	snprintf(full, sizeof(full), "%s/%s", self->root, path);
-	buf[0] = '\0';
-	f = fopen(full, "r");
-	if (f) {
-		if (!fgets(buf, sizeof(buf), f))
-			buf[0] = '\0';
-		fclose(f);
-	}
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	return buf;
 }
@@ -125,7 +141,8 @@ struct cg {
 /* The cgroups table with these rows, and each cgroup's memory.current. */
 static void fx_cgroups(FIXTURE_DATA(daemon) *self, const struct cg *cgs, size_t n)
 {
-	char table[4096], file[256];
+	static char table[65536];
+	char file[PATH_MAX];
 	size_t len;
 
 	len = (size_t)snprintf(table, sizeof(table),
@@ -160,7 +177,7 @@ static void fx_proc(FIXTURE_DATA(daemon) *self, pid_t pid, const char *cgroup, c
 /* One event line of the module, "seq=N time_usec=N " and @fmt. */
 static void fx_event(FIXTURE_DATA(daemon) *self, const char *fmt, ...)
 {
-	char line[1024];
+	static char line[MEMPRESSURE_EVENT_LINE_MAX];
 	va_list ap;
 	int n;
 
@@ -227,7 +244,7 @@ static int fx_client(FIXTURE_DATA(daemon) *self, int type, pid_t pid, uid_t uid,
 	if (socketpair(AF_UNIX, type | SOCK_CLOEXEC, 0, sv) < 0)
 		return -1;
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	if (!mpd_client_add(self->d, sv[0], pid, uid, sd)) {
+	if (!mpd_client_add(self->d, sv[0], pid, uid, sd, -1)) {
 		close(sv[1]);
 		return -1;
 	}
@@ -324,6 +341,18 @@ static int count(const char *s, const char *needle)
 	return n;
 }
 
+/*
+ * The first line of @log that does not start with a syslog priority
+ * ("<0>" to "<7>"), as every line of the daemon's must; NULL if none.
+ */
+static const char *unprefixed_line(const char *log)
+{
+	for (const char *l = log; *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : "")
+		if (l[0] != '<' || l[1] < '0' || l[1] > '7' || l[2] != '>')
+			return l;
+	return NULL;
+}
+
 /* A child that waits to be killed, in the tree as @comm in @cgroup. */
 static pid_t fx_kid(FIXTURE_DATA(daemon) *self, const char *cgroup, const char *comm,
 		    uint64_t rss)
@@ -339,6 +368,27 @@ static pid_t fx_kid(FIXTURE_DATA(daemon) *self, const char *cgroup, const char *
 		fx_proc(self, pid, cgroup, comm, rss);
 	}
 	return pid;
+}
+
+/*
+ * A kid that waits to be killed, forked with pid @pid (clone3's set_tid:
+ * root only), as a recycled pid would be; -1 and errno if it cannot be.
+ */
+static pid_t fx_kid_as(FIXTURE_DATA(daemon) *self, pid_t pid)
+{
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal;
+		uint64_t stack, stack_size, tls, set_tid, set_tid_size;
+	} args = { .exit_signal = SIGCHLD, .set_tid = (uintptr_t)&pid, .set_tid_size = 1 };
+	pid_t r = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+
+	if (r == 0) {
+		for (;;)
+			pause();
+	}
+	if (r > 0)
+		self->kids[self->nr_kids++] = r;
+	return r;
 }
 
 /* How the kid @pid ended: its signal, 0 if it has not, -1 if unknown. */
@@ -382,6 +432,8 @@ FIXTURE_SETUP(daemon)
 
 FIXTURE_TEARDOWN(daemon)
 {
+	char cmd[128];
+
 	if (self->d) {
 		mpd_done(self->d);
 		fx_reap(self);
@@ -393,7 +445,10 @@ FIXTURE_TEARDOWN(daemon)
 	}
 	mpd_log_set_fd(STDERR_FILENO);
 	close(self->log_fd);
-	nftw(self->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	/* rm walks a tree deeper than PATH_MAX, which nftw() cannot. */
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->root);
+	if (system(cmd))
+		TH_LOG("%s failed", cmd);
 }
 
 #define CONF(extra) "[daemon]\nsystemd_socket = -\n" extra
@@ -440,7 +495,7 @@ TEST_F(daemon, reclaim_then_clamp_then_kill)
 	char buf[64];
 	pid_t leaker, steady;
 
-	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nclamp_ms = 10000\nkill = yes\n")));
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nclamp_ms = 10000\nreclaim = yes\nclamp = yes\nkill = yes\n")));
 	fx_cgroups(self, over, 2);
 	leaker = fx_kid(self, "/a", "leaker", 150 * MiB);
 	steady = fx_kid(self, "/a", "steady", 40 * MiB);
@@ -512,7 +567,7 @@ TEST_F(daemon, kill_wants_a_leak_suspect)
 {
 	pid_t cache, batch, odd;
 
-	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nkill = yes\n")));
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nreclaim = yes\nclamp = yes\nkill = yes\n")));
 	fx_cgroups(self, over, 2);
 	cache = fx_kid(self, "/a", "cache", 150 * MiB);
 	batch = fx_kid(self, "/a", "batch", 40 * MiB);
@@ -569,7 +624,7 @@ TEST_F(daemon, dry_run_takes_no_step)
 	const char *log;
 	pid_t leaker;
 
-	ASSERT_EQ(0, fx_start(self, CONF("dry_run = yes\ngrace_ms = 1000\nkill = yes\n")));
+	ASSERT_EQ(0, fx_start(self, CONF("dry_run = yes\ngrace_ms = 1000\nreclaim = yes\nclamp = yes\nkill = yes\n")));
 	fx_cgroups(self, over, 2);
 	leaker = fx_kid(self, "/a", "leaker", 150 * MiB);
 	fx_write(self, "proc/mempressure/processes",
@@ -599,7 +654,7 @@ TEST_F(daemon, dry_run_takes_no_step)
 /* memory.high at or below the soft limit already: the clamp leaves it. */
 TEST_F(daemon, clamp_never_raises_memory_high)
 {
-	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nreclaim = no\n")));
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nreclaim = no\nclamp = yes\n")));
 	fx_cgroups(self, over, 2);
 	fx_write(self, "sys/fs/cgroup/a/memory.high", "50331648\n");
 	fx_over(self);
@@ -625,6 +680,369 @@ TEST_F(daemon, back_under_ends_the_episode)
 	fx_advance(self, 0);
 	ASSERT_EQ(NULL, mpd_episode_find(self->d, "/a"));
 	ASSERT_STREQ("", fx_read(self, "sys/fs/cgroup/a/memory.reclaim"));
+}
+
+/*
+ * The log says what an episode did, not the stage it reached: with reclaim
+ * and the clamp off, their stages pass and nothing is reclaimed or clamped.
+ */
+TEST_F(daemon, the_log_says_which_steps_were_taken)
+{
+	const char *log;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nreclaim = no\nclamp = no\n"
+					 "[cgroup /b]\nreclaim = yes\nclamp = no\n")));
+	fx_cgroups(self, (const struct cg[]){ over[0], over[1],
+					      { "/b", 200 * MiB, 100 * MiB, 256 * MiB, "medium" } },
+		   3);
+	fx_write(self, "sys/fs/cgroup/b/memory.reclaim", "");
+	fx_over(self);
+	fx_event(self, "kind=soft_over cgroup=/b usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_advance(self, 1000);
+	ASSERT_TRUE(fx_reap(self));
+	fx_advance(self, 1000);
+	ASSERT_EQ(MEMPRESSURED_STAGE_CLAMPED, mpd_episode_find(self->d, "/a")->stage);
+	fx_over(self);
+	fx_event(self, "kind=soft_over cgroup=/b usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_cgroups(self, (const struct cg[]){ under[0], under[1],
+					      { "/b", 90 * MiB, 100 * MiB, 256 * MiB, "none" } },
+		   3);
+	fx_advance(self, 1000);
+	log = fx_log(self);
+	ASSERT_EQ(NULL, strstr(log, "during reclaimed")) TH_LOG("%s", log);
+	ASSERT_EQ(NULL, strstr(log, "during clamped"));
+	ASSERT_EQ(NULL, strstr(log, "after reclaimed"));
+	ASSERT_EQ(NULL, strstr(log, "after clamped"));
+	ASSERT_NE(NULL, strstr(log, "/a: pressure again during its episode, after callbacks (usage"));
+	ASSERT_NE(NULL, strstr(log, "/a: back under its soft limit (usage 94371840, soft limit 104857600) after callbacks\n"));
+	ASSERT_NE(NULL, strstr(log, "/b: pressure again during its episode, after callbacks, reclaim (usage"));
+	ASSERT_NE(NULL, strstr(log, "after callbacks, reclaim\n"));
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_RECLAIM]);
+	ASSERT_EQ(0, self->d->counters.steps[MPD_STEP_CLAMP]);
+}
+
+/*
+ * At its defaults the daemon only calls back: a cgroup nobody configured
+ * is asked to trim and nothing more, its memory.reclaim and memory.high
+ * untouched.  Where enforcement is on, it never goes below what the
+ * cgroup's memory.low protects: reclaim takes the rest, the clamp stops there.
+ */
+TEST_F(daemon, enforcement_is_opt_in_and_spares_protection)
+{
+	const struct cg cgs[] = { over[0], over[1],
+				  { "/b", 200 * MiB, 100 * MiB, 256 * MiB, "medium" } };
+	char want[64];
+	int fd;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\n[cgroup /b]\nreclaim = yes\nclamp = yes\n")));
+	fx_cgroups(self, cgs, 3);
+	fx_write(self, "sys/fs/cgroup/b/memory.reclaim", "");
+	fx_write(self, "sys/fs/cgroup/b/memory.high", "max\n");
+	fx_write(self, "sys/fs/cgroup/b/memory.min", "0\n");
+	fx_write(self, "sys/fs/cgroup/b/memory.low", "%llu\n", 150 * MiB);
+	fx_proc(self, PID_A, "/a", "app", 10 * MiB);
+	fd = fx_subscriber(self, PID_A, 0, "app");
+	ASSERT_LE(0, fd);
+
+	fx_over(self);
+	fx_event(self, "kind=soft_over cgroup=/b usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(fd), "msg=trim id=1 ", 14));
+	fx_advance(self, 1000);		/* reclaim */
+	ASSERT_TRUE(fx_reap(self));
+	fx_advance(self, 1000);		/* clamp */
+	ASSERT_TRUE(fx_reap(self));
+
+	ASSERT_STREQ("", fx_read(self, "sys/fs/cgroup/a/memory.reclaim")) TH_LOG("%s", fx_log(self));
+	ASSERT_STREQ("max", fx_read(self, "sys/fs/cgroup/a/memory.high"));
+	/* 200 MiB used, 150 MiB of it protected: 50 MiB to take at most. */
+	snprintf(want, sizeof(want), "%llu", 50 * MiB);
+	ASSERT_STREQ(want, fx_read(self, "sys/fs/cgroup/b/memory.reclaim")) TH_LOG("%s", fx_log(self));
+	snprintf(want, sizeof(want), "%llu", 150 * MiB);
+	ASSERT_STREQ(want, fx_read(self, "sys/fs/cgroup/b/memory.high"));
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_RECLAIM]);
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_CLAMP]);
+
+	/* All of it protected: neither step is taken. */
+	fx_write(self, "sys/fs/cgroup/b/memory.high", "max\n");
+	fx_write(self, "sys/fs/cgroup/b/memory.min", "max\n");
+	mpd_episodes_free(self->d);
+	fx_event(self, "kind=soft_over cgroup=/b usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_advance(self, 1000);
+	fx_advance(self, 1000);
+	ASSERT_EQ(NULL, self->d->children);
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_RECLAIM]);
+	ASSERT_EQ(1, self->d->counters.steps[MPD_STEP_CLAMP]);
+	ASSERT_STREQ("max", fx_read(self, "sys/fs/cgroup/b/memory.high"));
+	ASSERT_NE(NULL, strstr(fx_log(self), "memory.low protects 18446744073709551615 bytes of it: reclaim skipped"));
+	close(fd);
+}
+
+/*
+ * A signal target is pinned when it is chosen: the second of two targets,
+ * a stagger_ms later, went away meanwhile and its pid now belongs to a
+ * process of the same name in another cgroup, which is not signalled.
+ */
+TEST_F(daemon, a_staggered_signal_never_hits_a_recycled_pid)
+{
+	pid_t w1, w2, impostor;
+
+	ASSERT_EQ(0, fx_start(self, CONF("stagger_ms = 100\n[signal s]\ncomm = worker\ncgroup = /a\n")));
+	fx_cgroups(self, over, 2);
+	w1 = fx_kid(self, "/a", "worker", 10 * MiB);
+	w2 = fx_kid(self, "/a", "worker", 10 * MiB);
+	ASSERT_LT(0, w1);
+	ASSERT_LT(0, w2);
+	fx_write(self, "proc/mempressure/processes",
+		 "pid comm cgroup rss_bytes leak growth60_bytes_per_sec\n"
+		 "%d worker /a %llu 0 0\n%d worker /a %llu 0 0\n", w1, 10 * MiB, w2, 10 * MiB);
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(SIGUSR1, fx_kid_signal(w1, 5000)) TH_LOG("%s", fx_log(self));
+
+	/* w2 dies before its turn; a same-named process of /b gets its pid. */
+	kill(w2, SIGKILL);
+	ASSERT_EQ(SIGKILL, fx_kid_signal(w2, 5000));
+	impostor = fx_kid_as(self, w2);
+	if (impostor < 0)
+		SKIP(return, "cannot fork with a chosen pid (clone3 set_tid: %s)", strerror(errno));
+	ASSERT_EQ(w2, impostor);
+	fx_proc(self, impostor, "/b", "worker", 10 * MiB);
+	fx_advance(self, 100);
+	ASSERT_EQ(0, fx_kid_signal(impostor, 200)) TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(1, self->d->counters.callbacks[MPD_CB_SIGNAL]);
+}
+
+/*
+ * "Helped" is measured: a leak suspect that answers every trim with
+ * freed_bytes=1 while its RSS stays where it was did not help, and is the
+ * one killed, not the other suspect beside it that grows more slowly.
+ */
+TEST_F(daemon, a_claim_without_a_fall_does_not_shield_a_suspect)
+{
+	pid_t liar, other;
+	int fd;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 1000\nkill = yes\n")));
+	fx_cgroups(self, over, 2);
+	liar = fx_kid(self, "/a", "liar", 100 * MiB);
+	other = fx_kid(self, "/a", "other", 50 * MiB);
+	ASSERT_LT(0, liar);
+	ASSERT_LT(0, other);
+	fx_write(self, "proc/mempressure/processes",
+		 "pid comm cgroup rss_bytes leak growth60_bytes_per_sec\n"
+		 "%d liar /a %llu 1 2097152\n%d other /a %llu 1 1048576\n",
+		 liar, 100 * MiB, other, 50 * MiB);
+	fd = fx_subscriber(self, liar, 0, "liar");
+	ASSERT_LE(0, fd);
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(fd), "msg=trim id=1 ", 14));
+	fx_say(self, fd, "msg=trimmed id=1 freed_bytes=1");
+	fx_advance(self, 500);		/* its deadline: RSS as it was */
+	for (int i = 0; i < 3; i++)	/* reclaim, clamp: off; then the kill */
+		fx_advance(self, 1000);
+	ASSERT_EQ(SIGKILL, fx_kid_signal(liar, 5000)) TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(0, fx_kid_signal(other, 10));
+	close(fd);
+}
+
+/*
+ * Whom to ask first is each subscriber's own measured yield, not its
+ * name's: a newcomer that says the name of an application that gave
+ * memory back is not asked before another newcomer.
+ */
+TEST_F(daemon, a_borrowed_name_borrows_no_yield)
+{
+	int v, n, w;
+
+	ASSERT_EQ(0, fx_start(self, CONF("grace_ms = 60000\n")));
+	fx_cgroups(self, over, 2);
+	fx_proc(self, PID_A, "/a", "cache", 100 * MiB);
+	v = fx_subscriber(self, PID_A, 0, "cache");
+	ASSERT_LE(0, v);
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(v), "msg=trim id=1 ", 14));
+	fx_proc(self, PID_A, "/a", "cache", 50 * MiB);
+	fx_advance(self, 500);
+	ASSERT_EQ(50 * MiB, mpd_app_get(self->d, "cache")->y.measured_bytes);
+
+	/* The one with the borrowed name came first: ties keep their order. */
+	fx_proc(self, PID_B, "/a", "x", 10 * MiB);
+	n = fx_subscriber(self, PID_B, 1000, "cache");
+	fx_proc(self, PID_C, "/a", "web", 10 * MiB);
+	w = fx_subscriber(self, PID_C, 1000, "web");
+	ASSERT_LE(0, n);
+	ASSERT_LE(0, w);
+	fx_over(self);
+	fx_advance(self, 0);
+	fx_advance(self, 50);
+	/* The one that gave first, then the newcomers as they come. */
+	ASSERT_EQ(0, strncmp(fx_hear(v), "msg=trim ", 9));
+	ASSERT_EQ(0, strncmp(fx_hear(w), "msg=trim ", 9)) TH_LOG("%s", fx_log(self));
+	ASSERT_STREQ("", fx_hear(n));
+	fx_advance(self, 50);
+	ASSERT_EQ(0, strncmp(fx_hear(n), "msg=trim ", 9));
+	close(v);
+	close(n);
+	close(w);
+}
+
+/*
+ * A local user cannot take the daemon's connections: clients are bounded
+ * per uid and in all, and one that says nothing is dropped after
+ * MPD_HELLO_MS; a subscriber of another user still gets in and is asked
+ * to trim, and stays while the flood is refused again.
+ */
+TEST_F(daemon, connections_are_bounded_and_silent_ones_dropped)
+{
+	int fds[8], legit, i;
+
+	ASSERT_EQ(0, fx_start(self, CONF("")));
+	self->d->limits.per_uid = 4;
+	self->d->limits.max = 8;
+	fx_cgroups(self, over, 2);
+	for (i = 0; i < 8; i++) {
+		fds[i] = fx_client(self, SOCK_SEQPACKET, PID_B, 1000 + i / 4, false);
+		ASSERT_LE(0, fds[i]) TH_LOG("client %d", i);
+		if (i % 4 == 3)		/* its user's cap */
+			ASSERT_EQ(-1, fx_client(self, SOCK_SEQPACKET, PID_B, 1000 + i / 4, false));
+	}
+	ASSERT_EQ(-1, fx_client(self, SOCK_SEQPACKET, PID_A, 1002, false));	/* the cap of all */
+	ASSERT_EQ(8, nr_clients(self->d));
+	ASSERT_EQ(3, self->d->clients_refused);
+	/* A flood is logged at 1, 2, 4... refusals. */
+	ASSERT_NE(NULL, strstr(fx_log(self), "refusing a client (pid 1002, uid 1000): too many clients of its user (1 refused so far)"))
+		TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(2, count(fx_log(self), "refusing a client"));
+
+	/* Silent for MPD_HELLO_MS: gone, and their fds closed. */
+	fx_advance(self, MPD_HELLO_MS - 1);
+	ASSERT_EQ(8, nr_clients(self->d));
+	fx_advance(self, 1);
+	ASSERT_EQ(0, nr_clients(self->d));
+	ASSERT_STREQ("EOF", fx_hear(fds[0]));
+	for (i = 0; i < 8; i++)
+		close(fds[i]);
+
+	fx_proc(self, PID_A, "/a", "legit", 10 * MiB);
+	legit = fx_subscriber(self, PID_A, 1002, "legit");
+	ASSERT_LE(0, legit);
+	for (i = 0; i < 4; i++)
+		fds[i] = fx_client(self, SOCK_SEQPACKET, PID_B, 1000, false);
+	ASSERT_EQ(-1, fx_client(self, SOCK_SEQPACKET, PID_B, 1000, false));
+	fx_advance(self, MPD_HELLO_MS);
+	ASSERT_EQ(1, nr_clients(self->d));
+	fx_over(self);
+	fx_advance(self, 0);
+	ASSERT_EQ(0, strncmp(fx_hear(legit), "msg=trim id=1 ", 14)) TH_LOG("%s", fx_log(self));
+	for (i = 0; i < 4; i++)
+		close(fds[i]);
+	close(legit);
+}
+
+/*
+ * Out of fds, accept() fails and the connection stays queued: the daemon
+ * stops watching its socket for MPD_ACCEPT_BACKOFF_MS instead of being
+ * woken, and logging, at once again; then it takes the connection.
+ */
+TEST_F(daemon, accept_out_of_fds_backs_off)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static char conf[512];
+	int socks[256], nr = 0, spare, s, i;
+	struct rlimit rl, low;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/s.sock", self->root);
+	snprintf(conf, sizeof(conf), CONF("socket = %s\n"), sa.sun_path);
+	ASSERT_EQ(0, fx_start(self, conf));
+	ASSERT_EQ(0, mpd_clients_open(self->d));
+	self->d->limits.fd_reserve = 0;		/* to reach accept()'s EMFILE */
+	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
+	spare = dup(0);
+	ASSERT_LE(0, spare);
+	low = rl;
+	low.rlim_cur = (rlim_t)spare + 40;
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &low));
+
+	/* Fill the table, the test's ends and the daemon's; then one queued. */
+	while (nr < 256 && (s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) >= 0) {
+		socks[nr++] = s;
+		if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			break;
+		mpd_loop_run_once(&self->d->loop, 0);
+	}
+	close(spare);
+	s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ASSERT_LE(0, s);
+	socks[nr++] = s;
+	ASSERT_EQ(0, connect(s, (struct sockaddr *)&sa, sizeof(sa)));
+	i = nr_clients(self->d);
+
+	for (int round = 0; round < 200; round++)
+		mpd_loop_run_once(&self->d->loop, 0);
+	ASSERT_EQ(1, count(fx_log(self), "accept: ")) TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(i, nr_clients(self->d));
+
+	/* Room again, and the backoff over: the queued ones are taken. */
+	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &rl));
+	fx_advance(self, MPD_ACCEPT_BACKOFF_MS);
+	mpd_loop_run_once(&self->d->loop, 0);
+	ASSERT_LT(i, nr_clients(self->d));
+	for (i = 0; i < nr; i++)
+		close(socks[i]);
+}
+
+/*
+ * A client is its process as pinned at accept: one whose process went
+ * away, its pid now another's in another cgroup, says hello on the socket
+ * (held by whoever it passed it to) and is refused, never welcomed into
+ * the other cgroup.  One still running is welcomed with the cgroup it had
+ * when it connected.
+ */
+TEST_F(daemon, a_hello_on_a_lost_pid_is_refused)
+{
+	int sv[2], sv2[2], pidfd, pidfd2;
+	pid_t gone, live;
+	const char *m;
+
+	ASSERT_EQ(0, fx_start(self, CONF("")));
+	fx_cgroups(self, over, 2);
+	gone = fx_kid(self, "/a", "early", 10 * MiB);
+	live = fx_kid(self, "/a", "steady", 10 * MiB);
+	ASSERT_LT(0, gone);
+	ASSERT_LT(0, live);
+	pidfd = (int)syscall(SYS_pidfd_open, gone, 0);
+	pidfd2 = (int)syscall(SYS_pidfd_open, live, 0);
+	ASSERT_LE(0, pidfd);
+	ASSERT_LE(0, pidfd2);
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv2));
+	ASSERT_NE(NULL, mpd_client_add(self->d, sv[0], gone, 0, false, pidfd));
+	ASSERT_NE(NULL, mpd_client_add(self->d, sv2[0], live, 0, false, pidfd2));
+
+	/* It exits; its pid is now a process of /b's (as /proc tells). */
+	kill(gone, SIGKILL);
+	ASSERT_EQ(SIGKILL, fx_kid_signal(gone, 5000));
+	fx_proc(self, gone, "/b", "other", 10 * MiB);
+	fx_say(self, sv[1], "msg=hello version=1 name=thief");
+	m = fx_hear_all(sv[1]);
+	ASSERT_EQ(NULL, strstr(m, "/b")) TH_LOG("%s", m);
+	ASSERT_STREQ("msg=error reason=cgroup\nEOF\n", m);
+
+	/* Moved since it connected: served as what it was then. */
+	fx_proc(self, live, "/b", "steady", 10 * MiB);
+	fx_say(self, sv2[1], "msg=hello version=1 name=steady");
+	m = fx_hear(sv2[1]);
+	ASSERT_EQ(0, strncmp(m, "msg=welcome ", 12));
+	ASSERT_NE(NULL, strstr(m, " cgroup=/a ")) TH_LOG("%s", m);
+	close(sv[1]);
+	close(sv2[1]);
 }
 
 /* The system row gets callbacks and no step. */
@@ -1073,7 +1491,7 @@ TEST_F(daemon, dry_run_kills_signals_and_runs_nothing)
 	fx_write(self, "hook.sh", "#!/bin/sh\ntouch %s\n", out);
 	ASSERT_EQ(0, chmod(script, 0755));
 	snprintf(conf, sizeof(conf),
-		 CONF("dry_run = yes\ngrace_ms = 1000\nkill = yes\n"
+		 CONF("dry_run = yes\ngrace_ms = 1000\nreclaim = yes\nclamp = yes\nkill = yes\n"
 		      "[signal s]\ncomm = leaker\n[hook h]\ncommand = %s\ncgroup = /a\n"), script);
 	ASSERT_EQ(0, fx_start(self, conf));
 	fx_cgroups(self, over, 2);
@@ -1129,6 +1547,148 @@ TEST_F(daemon, a_leak_asks_the_suspect_alone)
 	ASSERT_STREQ("", fx_hear_all(steady));
 	close(grower);
 	close(steady);
+}
+
+/*
+ * What a client or a process named cannot forge a line of the log: a
+ * hello name with "\012" (a newline, decoded), comms with a newline in
+ * the processes table and in a leak event, and a cgroup path with one,
+ * each followed by what would pass for a line of the daemon's own.  Every
+ * line of the log keeps its priority, and each name shows escaped as the
+ * tables escape it.
+ */
+TEST_F(daemon, names_in_the_log_are_escaped)
+{
+	const char *log;
+	pid_t kid;
+	int fd;
+
+	ASSERT_EQ(0, fx_start(self, CONF("[cgroup /a]\nreclaim = no\nclamp = no\n"
+					 "[signal s]\ncgroup = /a\nlevel = medium\n")));
+	fx_cgroups(self, over, 2);
+	/* /proc/PID/comm ends in a newline of its own. */
+	kid = fx_kid(self, "/a", "k\n<2>forged comm", 10 * MiB);
+	ASSERT_LT(0, kid);
+	fx_write(self, "proc/mempressure/processes",
+		 "pid comm cgroup rss_bytes leak growth60_bytes_per_sec\n"
+		 "%d k\\012<2>forged\\040comm /a %llu 0 0\n", kid, 10 * MiB);
+	fx_proc(self, PID_A, "/a", "x", 10 * MiB);
+	fd = fx_client(self, SOCK_SEQPACKET, PID_A, 0, false);
+	ASSERT_LE(0, fd);
+	fx_say(self, fd, "msg=hello version=1 name=evil\\012<2>mempressured:\\040forged\\040hello");
+	ASSERT_NE(NULL, strstr(fx_hear(fd), "msg=welcome "));
+	fx_event(self, "kind=leak_suspected pid=%d comm=l\\012<2>forged\\040leak cgroup=/a rss_bytes=%llu growth_bytes_per_sec=1048576 time_to_limit_sec=60",
+		 PID_A, 10 * MiB);
+	fx_event(self, "kind=soft_over cgroup=/c\\012<2>forged\\040cgroup usage_bytes=%llu soft_limit_bytes=%llu",
+		 200 * MiB, 100 * MiB);
+	fx_event(self, "kind=level cgroup=/a level=medium old_level=low reason=usage usage_bytes=%llu limit_bytes=%llu",
+		 200 * MiB, 256 * MiB);
+	fx_advance(self, 0);
+	fx_advance(self, 1000);
+	log = fx_log(self);
+	/* The daemon never logs at <2>: each such line would be forged. */
+	ASSERT_EQ(NULL, strstr(log, "\n<2>")) TH_LOG("%s", log);
+	ASSERT_EQ(NULL, unprefixed_line(log)) TH_LOG("%s", log);
+	ASSERT_NE(NULL, strstr(log, "subscriber evil\\012<2>mempressured:\\040forged\\040hello: pid 1001"))
+		TH_LOG("%s", log);
+	ASSERT_NE(NULL, strstr(log, "to k\\012<2>forged\\040comm (pid ")) TH_LOG("%s", log);
+	ASSERT_NE(NULL, strstr(log, "l\\012<2>forged\\040leak (pid 1001) suspected of leaking"))
+		TH_LOG("%s", log);
+	ASSERT_NE(NULL, strstr(log, "/c\\012<2>forged\\040cgroup: not in the cgroups table"))
+		TH_LOG("%s", log);
+	/* The comm read back from /proc is the whole name, newline and all. */
+	ASSERT_EQ(SIGUSR1, fx_kid_signal(kid, 5000));
+	close(fd);
+}
+
+/* "/a" and then @n directories of @len bytes: "yyy...", the last "zzz...". */
+static const char *long_path(char *buf, int n, int len)
+{
+	size_t o = (size_t)sprintf(buf, "/a");
+
+	for (int i = 0; i < n; i++) {
+		buf[o++] = '/';
+		memset(buf + o, i == n - 1 ? 'z' : 'y', (size_t)len);
+		o += (size_t)len;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/*
+ * Cgroup paths as long as the kernel makes them: one of 640 bytes (past
+ * the 512 the daemon once kept) has its subscriber welcomed and trimmed
+ * with the whole path, its episode found and its memory.reclaim written;
+ * one of 4,000 bytes, whose file path under the cgroup root is longer
+ * than PATH_MAX, has its memory.reclaim written too, and its subscriber,
+ * whose path no message of the protocol can hold, is refused, saying so.
+ */
+TEST_F(daemon, long_cgroup_paths_are_served_whole)
+{
+	static char longp[1024], hugep[4200], conf[16384], file[8192], want[64];
+	struct cg cgs[3] = { over[0] };
+	const char *m;
+	int fd, fd2;
+
+	long_path(longp, 3, 212);
+	long_path(hugep, 16, 249);
+	ASSERT_LT(512, strlen(longp));
+	ASSERT_LT(4000, strlen(hugep));
+	ASSERT_GT(PATH_MAX, strlen(hugep));
+	snprintf(conf, sizeof(conf),
+		 CONF("grace_ms = 1000\n[cgroup %s]\nreclaim = yes\nclamp = no\n"
+		      "[cgroup %s]\nreclaim = yes\nclamp = no\n"), longp, hugep);
+	ASSERT_EQ(0, fx_start(self, conf));
+	cgs[1] = over[1];
+	cgs[1].path = longp;
+	cgs[2] = over[1];
+	cgs[2].path = hugep;
+	fx_cgroups(self, cgs, 3);
+	snprintf(file, sizeof(file), "sys/fs/cgroup%s/memory.reclaim", longp);
+	fx_write(self, file, "");
+	snprintf(file, sizeof(file), "sys/fs/cgroup%s/memory.reclaim", hugep);
+	fx_write(self, file, "");
+	ASSERT_STREQ("", fx_read(self, file));
+
+	fx_proc(self, PID_A, longp, "longcg", 10 * MiB);
+	fd = fx_client(self, SOCK_SEQPACKET, PID_A, 0, false);
+	ASSERT_LE(0, fd);
+	fx_say(self, fd, "msg=hello version=1 name=longcg");
+	m = fx_hear(fd);
+	ASSERT_EQ(0, strncmp(m, "msg=welcome ", 12)) TH_LOG("%s\n%s", m, fx_log(self));
+	ASSERT_NE(NULL, strstr(m, longp));
+	fx_event(self, "kind=soft_over cgroup=%s usage_bytes=%llu soft_limit_bytes=%llu", longp,
+		 200 * MiB, 100 * MiB);
+	ASSERT_NE(NULL, mpd_episode_find(self->d, longp));
+	fx_advance(self, 0);
+	m = fx_hear(fd);
+	ASSERT_EQ(0, strncmp(m, "msg=trim id=1 ", 14)) TH_LOG("%s", m);
+	ASSERT_NE(NULL, strstr(m, longp));
+
+	/* The file path of this one is past PATH_MAX under the fixture's root. */
+	fx_event(self, "kind=soft_over cgroup=%s usage_bytes=%llu soft_limit_bytes=%llu", hugep,
+		 200 * MiB, 100 * MiB);
+	ASSERT_NE(NULL, mpd_episode_find(self->d, hugep));
+	/* The first episode's callback was a stagger_ms long. */
+	fx_advance(self, 1050);
+	ASSERT_TRUE(fx_reap(self));
+	snprintf(want, sizeof(want), "%llu", A_EXCESS);
+	snprintf(file, sizeof(file), "sys/fs/cgroup%s/memory.reclaim", longp);
+	ASSERT_STREQ(want, fx_read(self, file)) TH_LOG("%s", fx_log(self));
+	snprintf(file, sizeof(file), "sys/fs/cgroup%s/memory.reclaim", hugep);
+	ASSERT_STREQ(want, fx_read(self, file)) TH_LOG("%s", fx_log(self));
+	ASSERT_EQ(2, self->d->counters.steps[MPD_STEP_RECLAIM]);
+
+	/* No message of the protocol holds this path: refused, loudly. */
+	fx_proc(self, PID_B, hugep, "hugecg", 10 * MiB);
+	fd2 = fx_client(self, SOCK_SEQPACKET, PID_B, 0, false);
+	ASSERT_LE(0, fd2);
+	fx_say(self, fd2, "msg=hello version=1 name=hugecg");
+	ASSERT_STREQ("msg=error reason=cgroup\nEOF\n", fx_hear_all(fd2));
+	ASSERT_NE(NULL, strstr(fx_log(self), "does not fit in a message of the protocol"))
+		TH_LOG("%s", fx_log(self));
+	close(fd);
+	close(fd2);
 }
 
 /*
@@ -1244,6 +1804,32 @@ TEST_F(daemon, absent_module_is_retried_with_a_backoff)
 		mpd_events_open(self->d);
 	ASSERT_EQ(MPD_BACKOFF_MAX_MS, self->d->backoff_ms);
 	ASSERT_EQ(1, count(fx_log(self), "is mempressure.ko loaded?"));
+}
+
+/*
+ * A name the log shows escaped as the tables escape it, cut with "..."
+ * when it does not fit; and whatever control byte reaches a line unescaped
+ * shows as its escape too: one line stays one line.
+ */
+TEST(a_log_line_is_one_line)
+{
+	char buf[32], path[] = "/tmp/test_daemon_log.XXXXXX", line[256];
+	int fd = mkstemp(path);
+	ssize_t n;
+
+	ASSERT_LE(0, fd);
+	ASSERT_STREQ("a\\040b\\012c\\134\\033", mpd_log_escape("a b\nc\\\033", buf, sizeof(buf)));
+	ASSERT_STREQ("abcdefghijkl...", mpd_log_escape("abcdefghijklmnopq", buf, 16));
+	ASSERT_STREQ("ab\\040...", mpd_log_escape("ab cdefghijklmnopq", buf, 10));
+	mpd_log_set_fd(fd);
+	mpd_log(MPD_LOG_INFO, "one %s two\r\n<2>three", "x\ny");
+	mpd_log_set_fd(STDERR_FILENO);
+	n = pread(fd, line, sizeof(line) - 1, 0);
+	ASSERT_LT(0, n);
+	line[n] = '\0';
+	ASSERT_STREQ("<6>one x\\012y two\\015\\012<2>three\n", line);
+	close(fd);
+	unlink(path);
 }
 
 /* Handlers of the loop: one freed by an earlier handler of its round is not called. */

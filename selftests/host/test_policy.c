@@ -399,17 +399,32 @@ TEST(clamp_only_lowers)
 	uint64_t at = 0;
 
 	/* "max", or above the soft limit: clamped at it. */
-	ASSERT_TRUE(mpd_clamp_at(UINT64_MAX, 80 * PAGE, PAGE, &at));
+	ASSERT_TRUE(mpd_clamp_at(UINT64_MAX, 80 * PAGE, 0, PAGE, &at));
 	ASSERT_EQ(80 * PAGE, at);
-	ASSERT_TRUE(mpd_clamp_at(81 * PAGE, 80 * PAGE, PAGE, &at));
+	ASSERT_TRUE(mpd_clamp_at(81 * PAGE, 80 * PAGE, 0, PAGE, &at));
 	ASSERT_EQ(80 * PAGE, at);
 	/* A soft limit within a page: rounded down, as the kernel keeps it. */
-	ASSERT_TRUE(mpd_clamp_at(UINT64_MAX, 80 * PAGE + 100, PAGE, &at));
+	ASSERT_TRUE(mpd_clamp_at(UINT64_MAX, 80 * PAGE + 100, 0, PAGE, &at));
 	ASSERT_EQ(80 * PAGE, at);
 	/* Already there, or lower: nothing to do. */
-	ASSERT_FALSE(mpd_clamp_at(80 * PAGE, 80 * PAGE, PAGE, &at));
-	ASSERT_FALSE(mpd_clamp_at(10 * PAGE, 80 * PAGE, PAGE, &at));
-	ASSERT_FALSE(mpd_clamp_at(0, 80 * PAGE, PAGE, &at));
+	ASSERT_FALSE(mpd_clamp_at(80 * PAGE, 80 * PAGE, 0, PAGE, &at));
+	ASSERT_FALSE(mpd_clamp_at(10 * PAGE, 80 * PAGE, 0, PAGE, &at));
+	ASSERT_FALSE(mpd_clamp_at(0, 80 * PAGE, 0, PAGE, &at));
+	/* Never below memory.min or memory.low: at it, in whole pages up. */
+	ASSERT_TRUE(mpd_clamp_at(UINT64_MAX, 80 * PAGE, 90 * PAGE + 1, PAGE, &at));
+	ASSERT_EQ(91 * PAGE, at);
+	ASSERT_FALSE(mpd_clamp_at(90 * PAGE, 80 * PAGE, 90 * PAGE, PAGE, &at));
+	ASSERT_FALSE(mpd_clamp_at(UINT64_MAX, 80 * PAGE, UINT64_MAX, PAGE, &at));
+}
+
+/* Reclaim takes what is asked, but never what memory.min or memory.low protect. */
+TEST(reclaim_spares_the_protected)
+{
+	ASSERT_EQ(10 * PAGE, mpd_reclaim_bytes(10 * PAGE, 100 * PAGE, 0));
+	ASSERT_EQ(10 * PAGE, mpd_reclaim_bytes(10 * PAGE, 100 * PAGE, 90 * PAGE));
+	ASSERT_EQ(4 * PAGE, mpd_reclaim_bytes(10 * PAGE, 100 * PAGE, 96 * PAGE));
+	ASSERT_EQ(0, mpd_reclaim_bytes(10 * PAGE, 100 * PAGE, 100 * PAGE));
+	ASSERT_EQ(0, mpd_reclaim_bytes(10 * PAGE, 100 * PAGE, UINT64_MAX));
 }
 
 TEST(pick_suspect)

@@ -444,6 +444,8 @@ TEST_F(daemon, subscribers_are_isolated)
 #define IGNORER_CONF \
 	BASE_CONF \
 	"[cgroup /mpd_ign]\n" \
+	"reclaim = yes\n" \
+	"clamp = yes\n" \
 	"grace_ms = 1000\n"
 
 static void ignorer(struct __test_metadata *_metadata, FIXTURE_DATA(daemon) *self, bool dry)
@@ -523,7 +525,8 @@ TEST_F(daemon, dry_run_does_nothing)
 	BASE_CONF \
 	"[cgroup /mpd_hi]\n" \
 	"grace_ms = 500\n" \
-	"reclaim = no\n"
+	"reclaim = no\n" \
+	"clamp = yes\n"
 
 /*
  * memory.high at the soft limit already (a soft limit of 100 % of the
@@ -1238,9 +1241,13 @@ TEST_F_TIMEOUT(daemon, systemd_memory_pressure_protocol, 120)
 #define LEAK_CONF \
 	BASE_CONF \
 	"[cgroup /mpd_lkill]\n" \
+	"reclaim = yes\n" \
+	"clamp = yes\n" \
 	"kill = yes\n" \
 	"grace_ms = 300\n" \
 	"[cgroup /mpd_lkeep]\n" \
+	"reclaim = yes\n" \
+	"clamp = yes\n" \
 	"grace_ms = 300\n"
 
 struct leak_cg {

@@ -64,6 +64,7 @@
 	"deadline_ms = 300\n" \
 	"grace_ms = 1000\n" \
 	"clamp_ms = 3000\n" \
+	"reclaim = yes\n" \
 	"metrics_file = " PROM_PATH "\n" \
 	"metrics_listen = 127.0.0.1:9469\n" \
 	"metrics_interval_ms = 200\n"

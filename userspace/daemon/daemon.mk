@@ -56,13 +56,13 @@ $(BUILD)/host-tests/test_daemon: selftests/host/test_daemon.c $(DAEMON_PARTS) $(
 # (mpd_metrics_io.c: the file, the HTTP responder, on the loopback; the
 # pods' labels, on a node of fixture pods).  promtool checks the rendering
 # when it is installed (scripts/deps).
-$(BUILD)/host-tests/test_metrics: selftests/host/test_metrics.c userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c userspace/daemon/mpd_loop.c $(PURE_NAMES) $(DAEMON_HDR) userspace/common/mp_pod.c userspace/common/mp_pod.h $(POD_FIXTURE) $(KSRC)/.stamp
+$(BUILD)/host-tests/test_metrics: selftests/host/test_metrics.c userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c userspace/daemon/mpd_loop.c userspace/daemon/mpd_log.c $(PURE_NAMES) $(DAEMON_HDR) userspace/common/mp_pod.c userspace/common/mp_pod.h $(POD_FIXTURE) $(KSRC)/.stamp
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O1 -g $(WARN) $(SANITIZE) $(INCLUDES) -Iuserspace/daemon \
 		-Iselftests/mempressure -isystem $(KSRC)/tools/testing/selftests \
 		-o $@ $< userspace/daemon/mpd_metrics.c userspace/daemon/mpd_metrics_io.c \
-		userspace/daemon/mpd_loop.c $(PURE_NAMES) userspace/common/mp_pod.c \
-		selftests/mempressure/pod_fixture.c
+		userspace/daemon/mpd_loop.c userspace/daemon/mpd_log.c $(PURE_NAMES) \
+		userspace/common/mp_pod.c selftests/mempressure/pod_fixture.c
 
 # The VM selftest of the metrics reads them with mpd_metrics_find().
 $(BUILD)/selftests/metrics: selftests/mempressure/metrics.c userspace/daemon/mpd_metrics.c $(DAEMON_HDR) $(SELFTEST_UTIL) $(COMMON_SRC) $(COMMON_HDR) $(KSRC)/.stamp

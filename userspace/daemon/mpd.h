@@ -87,6 +87,9 @@ struct mpd {
 	char sd_socket_path[MPD_PATH_LEN];
 	struct mpd_client *clients;
 	uint64_t next_cid;
+	struct mpd_client_limits limits;
+	uint64_t clients_refused;
+	uint64_t accept_again_at;	/* the sockets unwatched until then; 0: watched */
 
 	/* mpd_callbacks.c */
 	struct mpd_action *actions;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <linux/mempressure.h>
 
@@ -32,6 +33,7 @@ struct mpd_action *mpd_action_new(struct mpd *d, enum mpd_action_kind kind, uint
 	}
 	a->kind = kind;
 	a->at = at;
+	a->pidfd = -1;
 	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
 	a->level = level;
 	a->reason = reason;
@@ -48,6 +50,8 @@ void mpd_action_free(struct mpd *d, struct mpd_action *a)
 			*pp = a->next;
 			break;
 		}
+	if (a->pidfd >= 0)
+		close(a->pidfd);
 	free(a);
 }
 
@@ -91,7 +95,7 @@ static void trim_send(struct mpd *d, struct mpd_action *a)
 	a->sent = true;
 	a->at = mpd_now(d) + d->cfg.deadline_ms;
 	log_action(d, "trim %llu: asked %s (pid %d) in %s for %llu bytes (reason %s)%s",
-		   (unsigned long long)a->id, a->app, a->pid, a->cgroup,
+		   (unsigned long long)a->id, LOG_ESC(a->app), a->pid, LOG_ESC(a->cgroup),
 		   (unsigned long long)a->want_bytes, mp_trim_reason_names[a->reason],
 		   r == -EAGAIN ? ", but it is not reading" : "");
 }
@@ -108,15 +112,14 @@ void mpd_trim_replied(struct mpd *d, struct mpd_client *c, uint64_t id, uint64_t
 		a->rss_replied = mpd_proc_rss(&d->sys, a->pid);
 		a->freed_bytes = freed;
 		a->unmet_bytes = unmet;
-		c->last_freed = freed;
 		mpd_yield_reply(&mpd_app_get(d, a->app)->y, freed, unmet);
 		log_debug("trim %llu: %s says it freed %llu bytes, cannot free %llu",
-			  (unsigned long long)id, c->name, (unsigned long long)freed,
+			  (unsigned long long)id, LOG_ESC(c->name), (unsigned long long)freed,
 			  (unsigned long long)unmet);
 		return;
 	}
 	log_debug("trimmed for unknown or late trim %llu from %s, ignoring",
-		  (unsigned long long)id, c->name);
+		  (unsigned long long)id, LOG_ESC(c->name));
 }
 
 /* At a trim's deadline: what the application said against what happened. */
@@ -130,8 +133,10 @@ static void trim_measure(struct mpd *d, struct mpd_action *a)
 			mpd_cg_read_u64(&d->sys, a->cgroup, "memory.current", &cur) == 0;
 
 	mpd_yield_deadline(&st->y, a->replied, a->rss_before, rss, cg_known, a->cg_before, cur);
-	if (c && !a->replied)
-		c->last_freed = 0;
+	if (c) {
+		c->last_measured = mpd_drop(a->rss_before, rss);
+		c->measured_bytes += c->last_measured;
+	}
 	/*
 	 * The yield counts RSS at the deadline: what stayed freed.  RSS at
 	 * the reply is logged too, as what the claim can be held against:
@@ -145,11 +150,11 @@ static void trim_measure(struct mpd *d, struct mpd_action *a)
 		snprintf(unmet, sizeof(unmet), ", cannot free %llu live",
 			 (unsigned long long)a->unmet_bytes);
 	log_action(d, "trim %llu: %s (pid %d) %s%llu bytes%s; measured: rss %llu -> %llu%s, %s memory.current %llu -> %llu",
-		   (unsigned long long)a->id, a->app, a->pid,
+		   (unsigned long long)a->id, LOG_ESC(a->app), a->pid,
 		   a->replied ? "claims " : "timed out, claims ",
 		   (unsigned long long)(a->replied ? a->freed_bytes : 0), unmet,
 		   (unsigned long long)a->rss_before, (unsigned long long)rss, at_reply,
-		   a->cgroup, (unsigned long long)a->cg_before, (unsigned long long)cur);
+		   LOG_ESC(a->cgroup), (unsigned long long)a->cg_before, (unsigned long long)cur);
 	mpd_action_free(d, a);
 }
 
@@ -182,12 +187,15 @@ static void target_measure(struct mpd *d, struct mpd_action *a)
 			   a->cg_before, cur);
 	if (a->pid > 0)
 		log_action(d, "%s: measured: %s (pid %d) rss %llu -> %llu, %s memory.current %llu -> %llu",
-			   a->app, a->comm, a->pid, (unsigned long long)a->rss_before,
-			   (unsigned long long)rss, a->cgroup, (unsigned long long)a->cg_before,
+			   LOG_ESC(a->app), LOG_ESC(a->comm), a->pid,
+			   (unsigned long long)a->rss_before,
+			   (unsigned long long)rss, LOG_ESC(a->cgroup),
+			   (unsigned long long)a->cg_before,
 			   (unsigned long long)cur);
 	else
-		log_action(d, "%s: measured: %s memory.current %llu -> %llu", a->app, a->cgroup,
-			   (unsigned long long)a->cg_before, (unsigned long long)cur);
+		log_action(d, "%s: measured: %s memory.current %llu -> %llu", LOG_ESC(a->app),
+			   LOG_ESC(a->cgroup), (unsigned long long)a->cg_before,
+			   (unsigned long long)cur);
 	mpd_action_free(d, a);
 }
 
@@ -218,13 +226,15 @@ static void action_due(struct mpd *d, struct mpd_action *a)
 			trim_send(d, a);
 		return;
 	case MPD_ACT_SIGNAL:
-		r = mpd_signal_process(&d->sys, a->pid, a->comm, NULL, a->signo);
+		/* The process chosen, or nobody: its pid may be another's by now. */
+		r = mpd_signal_pidfd(a->pidfd, a->signo);
 		if (r < 0)
-			log_warn("signal %s: %s (pid %d): %s, ignoring", a->hook_name, a->comm,
-				 a->pid, strerror(-r));
+			log_warn("signal %s: %s (pid %d): %s, ignoring", LOG_ESC(a->hook_name),
+				 LOG_ESC(a->comm), a->pid, strerror(-r));
 		else
 			log_action(d, "signal %s: sent signal %d to %s (pid %d) in %s (level %s, reason %s)",
-				   a->hook_name, a->signo, a->comm, a->pid, a->cgroup,
+				   LOG_ESC(a->hook_name), a->signo, LOG_ESC(a->comm), a->pid,
+				   LOG_ESC(a->cgroup),
 				   mpd_level_name(a->level), mp_trim_reason_names[a->reason]);
 		d->counters.callbacks[MPD_CB_SIGNAL] += r == 0;
 		if (r == 0) {
@@ -263,22 +273,38 @@ unsigned int mpd_schedule_targets(struct mpd *d, const char *cgroup, pid_t only_
 			continue;
 		for (size_t j = 0; j < nrows; j++) {
 			struct mpd_action *a;
+			int fd;
 
 			if ((s->comm && strcmp(s->comm, rows[j].comm)) ||
 			    (only_pid && rows[j].pid != only_pid))
 				continue;
 			if (dry) {
 				log_action(d, "would send signal %d to %s (pid %d) in %s (level %s, reason %s)",
-					   s->signo, rows[j].comm, rows[j].pid, cgroup,
+					   s->signo, LOG_ESC(rows[j].comm), rows[j].pid,
+					   LOG_ESC(cgroup),
 					   mpd_level_name(level), mp_trim_reason_names[reason]);
 				d->counters.dry_callbacks[MPD_CB_SIGNAL]++;
 				nr++;
 				continue;
 			}
+			/*
+			 * Pinned now, as the row names it (command and
+			 * cgroup): the signal may go a few stagger_ms later.
+			 */
+			fd = mpd_pin_process(&d->sys, rows[j].pid, rows[j].comm, cgroup);
+			if (fd < 0) {
+				log_info("signal %s: %s (pid %d) is no longer the process in %s, skipped",
+					 LOG_ESC(s->name), LOG_ESC(rows[j].comm), rows[j].pid,
+					 LOG_ESC(cgroup));
+				continue;
+			}
 			a = mpd_action_new(d, MPD_ACT_SIGNAL, t + nr * d->cfg.stagger_ms, cgroup,
 					   level, reason, want);
-			if (!a)
+			if (!a) {
+				close(fd);
 				continue;
+			}
+			a->pidfd = fd;
 			a->pid = rows[j].pid;
 			a->signo = s->signo;
 			snprintf(a->comm, sizeof(a->comm), "%s", rows[j].comm);
@@ -295,9 +321,9 @@ unsigned int mpd_schedule_targets(struct mpd *d, const char *cgroup, pid_t only_
 		if (h->level <= from_level || h->level > level || strcmp(h->cgroup, cgroup))
 			continue;
 		if (dry) {
-			log_action(d, "would run hook %s (%s) for %s (level %s, reason %s)", h->name,
-				   h->command, cgroup, mpd_level_name(level),
-				   mp_trim_reason_names[reason]);
+			log_action(d, "would run hook %s (%s) for %s (level %s, reason %s)",
+				   LOG_ESC(h->name), LOG_ESC(h->command), LOG_ESC(cgroup),
+				   mpd_level_name(level), mp_trim_reason_names[reason]);
 			d->counters.dry_callbacks[MPD_CB_HOOK]++;
 			nr++;
 			continue;
@@ -342,11 +368,11 @@ unsigned int mpd_schedule_callbacks(struct mpd *d, const char *cgroup, pid_t onl
 			continue;
 		subs[n] = c;
 		rss[n] = mpd_proc_rss(&d->sys, c->pid);
-		yield[n] = mpd_app_get(d, c->name)->y.measured_bytes;
+		yield[n] = c->measured_bytes;
 		total_rss += rss[n];
 		n++;
 	}
-	/* Best measured yield first. */
+	/* Best measured yield first: each subscriber's own, not its name's. */
 	mpd_order_targets(yield, n, order);
 	for (size_t k = 0; k < n; k++) {
 		size_t i = order[k];
@@ -355,7 +381,8 @@ unsigned int mpd_schedule_callbacks(struct mpd *d, const char *cgroup, pid_t onl
 
 		if (dry) {
 			log_action(d, "would ask %s (pid %d) in %s for %llu bytes (reason %s)",
-				   subs[i]->name, subs[i]->pid, cgroup, (unsigned long long)share,
+				   LOG_ESC(subs[i]->name), subs[i]->pid, LOG_ESC(cgroup),
+				   (unsigned long long)share,
 				   mp_trim_reason_names[reason]);
 			d->counters.dry_callbacks[MPD_CB_TRIM]++;
 			nr++;
@@ -372,7 +399,7 @@ unsigned int mpd_schedule_callbacks(struct mpd *d, const char *cgroup, pid_t onl
 		if (when[i] > a->at) {
 			a->at = when[i];
 			log_info("trim %llu: %s (pid %d) has a trim of another reason unanswered: asking (reason %s) at its deadline, in %llu ms",
-				 (unsigned long long)a->id, a->app, a->pid,
+				 (unsigned long long)a->id, LOG_ESC(a->app), a->pid,
 				 mp_trim_reason_names[reason], (unsigned long long)(when[i] - t));
 		}
 		nr++;

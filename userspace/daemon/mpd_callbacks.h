@@ -46,10 +46,11 @@ struct mpd_action {
 	uint64_t cid;			/* MPD_ACT_TRIM: the subscriber */
 	pid_t pid;
 	char comm[MPD_NAME_LEN];	/* MPD_ACT_SIGNAL: what the pid must still be */
+	int pidfd;			/* MPD_ACT_SIGNAL: its target, pinned when chosen; else -1 */
 	int signo;
 	char hook_name[MPD_NAME_LEN];	/* MPD_ACT_HOOK, _SIGNAL: its section */
 	char app[MPD_NAME_LEN];		/* whose figures it adds to */
-	char cgroup[MPD_PATH_LEN];
+	char cgroup[MPD_CGROUP_LEN];
 	int level;
 	int reason;			/* MEMPRESSURED_TRIM_* */
 	uint64_t want_bytes;

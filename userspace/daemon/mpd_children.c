@@ -33,16 +33,17 @@ static void hook_done(struct mpd *d, const struct mpd_child *c, int status)
 	(void)d;
 	if (WIFEXITED(status))
 		mpd_log(WEXITSTATUS(status) ? MPD_LOG_WARNING : MPD_LOG_INFO,
-			"hook %s (pid %d) exited with %d", c->name, c->pid, WEXITSTATUS(status));
+			"hook %s (pid %d) exited with %d", LOG_ESC(c->name), c->pid,
+			WEXITSTATUS(status));
 	else
-		log_warn("hook %s (pid %d) killed by signal %d", c->name, c->pid,
+		log_warn("hook %s (pid %d) killed by signal %d", LOG_ESC(c->name), c->pid,
 			 WTERMSIG(status));
 }
 
 int mpd_child_hook(struct mpd *d, const struct mpd_hook_cfg *h, const char *cgroup,
 		   int level, const char *reason, uint64_t want)
 {
-	char env_level[64], env_cg[MPD_PATH_LEN + 32], env_reason[64], env_want[64];
+	char env_level[64], env_cg[MPD_CGROUP_LEN + 32], env_reason[64], env_want[64];
 	char *envp[] = { env_level, env_cg, env_reason, env_want,
 			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 			 NULL };
@@ -58,13 +59,13 @@ int mpd_child_hook(struct mpd *d, const struct mpd_hook_cfg *h, const char *cgro
 		 (unsigned long long)want);
 	hc = calloc(1, sizeof(*hc));
 	if (!hc) {
-		log_err("hook %s: out of memory, ignoring", h->name);
+		log_err("hook %s: out of memory, ignoring", LOG_ESC(h->name));
 		return -ENOMEM;
 	}
 	pid = fork();
 	if (pid < 0) {
 		r = -errno;
-		log_err("hook %s: fork: %m, ignoring", h->name);
+		log_err("hook %s: fork: %m, ignoring", LOG_ESC(h->name));
 		free(hc);
 		return r;
 	}
@@ -88,12 +89,12 @@ int mpd_child_hook(struct mpd *d, const struct mpd_hook_cfg *h, const char *cgro
 		execve(h->argv[0], h->argv, envp);
 		if (log_fd >= 0)
 			dup2(log_fd, STDERR_FILENO);
-		log_err("hook %s: exec %s: %m", h->name, h->argv[0]);
+		log_err("hook %s: exec %s: %m", LOG_ESC(h->name), LOG_ESC(h->argv[0]));
 		_exit(127);
 	}
 	child_new(d, MPD_CHILD_HOOK, pid, h->name, h->timeout_ms, hook_done, hc);
-	log_action(d, "hook %s: started %s (pid %d) for %s (level %s, reason %s)", h->name,
-		   h->command, pid, cgroup, mpd_level_name(level), reason);
+	log_action(d, "hook %s: started %s (pid %d) for %s (level %s, reason %s)", LOG_ESC(h->name),
+		   LOG_ESC(h->command), pid, LOG_ESC(cgroup), mpd_level_name(level), reason);
 	d->counters.callbacks[MPD_CB_HOOK]++;
 	return 0;
 }
@@ -108,14 +109,14 @@ pid_t mpd_child_write(struct mpd *d, enum mpd_child_kind kind, const char *cgrou
 	int r;
 
 	if (!c) {
-		log_err("%s: out of memory, %s not written", cgroup, file);
+		log_err("%s: out of memory, %s not written", LOG_ESC(cgroup), file);
 		return -ENOMEM;
 	}
 	snprintf(val, sizeof(val), "%llu", (unsigned long long)bytes);
 	pid = fork();
 	if (pid < 0) {
 		r = -errno;
-		log_err("%s: fork: %m, %s not written", cgroup, file);
+		log_err("%s: fork: %m, %s not written", LOG_ESC(cgroup), file);
 		free(c);
 		return r;
 	}
@@ -139,7 +140,7 @@ void mpd_child_stop_clamp(struct mpd *d, const char *cgroup)
 		/* The kernel's reclaim stops at the signal: the wait is short. */
 		kill(c->pid, SIGKILL);	/* our unreaped child: the pid is still its */
 		waitpid(c->pid, NULL, 0);
-		log_info("%s: memory.high write (pid %d) stopped", c->name, c->pid);
+		log_info("%s: memory.high write (pid %d) stopped", LOG_ESC(c->name), c->pid);
 		*pp = c->next;
 		free(c);
 	}
@@ -176,7 +177,7 @@ void mpd_children_tick(struct mpd *d, uint64_t now)
 	for (struct mpd_child *c = d->children; c; c = c->next)
 		if (c->kill_at && c->kill_at <= now) {
 			log_warn("%s %s (pid %d) still running after its timeout: killing it",
-				 what[c->kind], c->name, c->pid);
+				 what[c->kind], LOG_ESC(c->name), c->pid);
 			kill(c->pid, SIGKILL);	/* our unreaped child: the pid is still its */
 			c->kill_at = 0;
 		}

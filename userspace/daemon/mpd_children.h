@@ -29,7 +29,7 @@ struct mpd_child {
 	enum mpd_child_kind kind;
 	mpd_child_fn done;
 	pid_t pid;
-	char name[MPD_PATH_LEN];	/* the hook's name, or the cgroup written */
+	char name[MPD_CGROUP_LEN];	/* the hook's name, or the cgroup written */
 	uint64_t kill_at;		/* 0: killed already */
 	uint64_t started;
 	uint64_t bytes, before;		/* the value written, memory.current then */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,14 +23,14 @@ int mpd_client_send(struct mpd_client *c, struct mp_msg_out *o)
 	int len = mp_msg_end(o);
 
 	if (len < 0) {
-		log_warn("message to %s (pid %d) too long, ignoring", c->name, c->pid);
+		log_warn("message to %s (pid %d) too long, ignoring", LOG_ESC(c->name), c->pid);
 		return len;
 	}
 	if (send(c->io.fd, o->buf, (size_t)len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			if (!c->dropped++)
 				log_warn("%s (pid %d) is not reading: dropping its messages",
-					 c->name, c->pid);
+					 LOG_ESC(c->name), c->pid);
 			return -EAGAIN;
 		}
 		return -errno;
@@ -56,12 +57,20 @@ void mpd_client_free(struct mpd_client *c)
 			break;
 		}
 	close(mpd_loop_del(&d->loop, &c->io));
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	free(c->cgroup);
 	free(c);
+}
+
+bool mpd_client_alive(const struct mpd_client *c)
+{
+	return c->pidfd < 0 || mpd_pidfd_alive(c->pidfd);
 }
 
 void mpd_client_drop(struct mpd_client *c, const char *reason)
 {
-	log_info("dropping client %s (pid %d): %s", c->hello ? c->name : "?", c->pid,
+	log_info("dropping client %s (pid %d): %s", LOG_ESC(c->hello ? c->name : "?"), c->pid,
 		 reason ? reason : "connection error");
 	if (reason)
 		client_error(c, reason);
@@ -74,6 +83,19 @@ struct mpd_client *mpd_client_by_cid(const struct mpd *d, uint64_t cid)
 		if (c->cid == cid)
 			return c;
 	return NULL;
+}
+
+/* The cgroup of @c's process, from /proc: 0, or -errno. */
+static int client_cgroup(struct mpd_client *c)
+{
+	char cg[MPD_CGROUP_LEN];
+	int r = mpd_proc_cgroup(&c->d->sys, c->pid, cg, sizeof(cg));
+
+	if (r < 0)
+		return r;
+	free(c->cgroup);
+	c->cgroup = strdup(cg);
+	return c->cgroup ? 0 : -ENOMEM;
 }
 
 static void on_hello(struct mpd_client *c, const struct mp_msg *m)
@@ -102,12 +124,14 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 		mpd_client_drop(c, "permission");
 		return;
 	}
-	if (mpd_proc_cgroup(&d->sys, c->pid, c->cgroup, sizeof(c->cgroup)) < 0) {
+	/*
+	 * Its cgroup as read at accept: the pid it connected with may be
+	 * another process's by now, which it must not speak for.
+	 */
+	if (!c->cgroup || !mpd_client_alive(c)) {
 		mpd_client_drop(c, "cgroup");
 		return;
 	}
-	c->hello = true;
-	c->scope_all = scope != NULL;
 	snprintf(c->name, sizeof(c->name), "%s", name && *name ? name : "?");
 	mpd_module_cgroup(&d->sys, c->cgroup, &row);
 	mp_msg_begin(&o, MEMPRESSURED_MSG_WELCOME);
@@ -116,9 +140,21 @@ static void on_hello(struct mpd_client *c, const struct mp_msg *m)
 	mp_msg_add_str(&o, MEMPRESSURED_KEY_CGROUP, c->cgroup);
 	mp_msg_add_str(&o, MEMPRESSURED_KEY_LEVEL, mpd_level_name(row.level));
 	mp_msg_add_u64(&o, MEMPRESSURED_KEY_SOFT_LIMIT, row.soft);
+	/*
+	 * Every message to it names its cgroup: a path that does not fit in
+	 * one (MEMPRESSURED_MSG_MAX) cannot be served, and is refused.
+	 */
+	if (mp_msg_end(&o) < 0) {
+		log_warn("subscriber %s (pid %d): its cgroup path (%zu bytes) does not fit in a message of the protocol (%d bytes): refused",
+			 LOG_ESC(c->name), c->pid, strlen(c->cgroup), MEMPRESSURED_MSG_MAX);
+		mpd_client_drop(c, "cgroup");
+		return;
+	}
+	c->hello = true;
+	c->scope_all = scope != NULL;
 	mpd_client_send(c, &o);
 	mpd_app_get(d, c->name);
-	log_info("subscriber %s: pid %d, cgroup %s%s", c->name, c->pid,
+	log_info("subscriber %s: pid %d, cgroup %s%s", LOG_ESC(c->name), c->pid,
 		 mpd_cgroup_desc(c->cgroup, desc), c->scope_all ? ", every cgroup" : "");
 }
 
@@ -219,7 +255,7 @@ static void client_readable(struct mpd_io *io, uint32_t events)
 			return;
 		}
 		if (n <= 0) {
-			log_debug("client %s (pid %d) left", c->name, c->pid);
+			log_debug("client %s (pid %d) left", LOG_ESC(c->name), c->pid);
 			mpd_client_free(c);
 			return;
 		}
@@ -232,6 +268,7 @@ static void client_readable(struct mpd_io *io, uint32_t events)
 			mpd_client_drop(c, r == -EPROTO ? "unknown" : "malformed");
 			return;
 		}
+		c->silent_until = 0;
 		if (!c->hello && m.type != MEMPRESSURED_MSG_HELLO &&
 		    m.type != MEMPRESSURED_MSG_STATUS) {
 			mpd_client_drop(c, "malformed");
@@ -291,34 +328,72 @@ static void sd_client_readable(struct mpd_io *io, uint32_t events)
 	}
 }
 
-struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd)
+/* Why a new client of @uid on @fd cannot be taken, or NULL if it can. */
+static const char *client_refusal(const struct mpd *d, int fd, uid_t uid)
 {
-	struct mpd_client *c = calloc(1, sizeof(*c));
+	unsigned int all = 0, mine = 0;
+	struct rlimit rl;
+
+	for (const struct mpd_client *c = d->clients; c; c = c->next) {
+		all++;
+		mine += c->uid == uid;
+	}
+	if (mine >= d->limits.per_uid)
+		return "too many clients of its user";
+	if (all >= d->limits.max)
+		return "too many clients";
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (rlim_t)fd + d->limits.fd_reserve >= rl.rlim_cur)
+		return "file descriptors kept for the daemon's own work";
+	return NULL;
+}
+
+struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, bool sd,
+				  int pidfd)
+{
+	const char *refusal = client_refusal(d, fd, uid);
 	char desc[MPD_CGROUP_DESC_MAX];
+	struct mpd_client *c;
 	int r;
 
+	if (refusal) {
+		/* A flood is logged at 1, 2, 4, 8... refusals, not each. */
+		d->clients_refused++;
+		if (!(d->clients_refused & (d->clients_refused - 1)))
+			log_warn("refusing a client (pid %d, uid %u): %s (%llu refused so far)",
+				 pid, uid, refusal, (unsigned long long)d->clients_refused);
+		goto out_refused;
+	}
+	c = calloc(1, sizeof(*c));
 	if (!c) {
 		log_warn("new client: out of memory, ignoring");
-		close(fd);
-		return NULL;
+		goto out_refused;
 	}
 	c->d = d;
 	c->cid = ++d->next_cid;
 	c->pid = pid;
 	c->uid = uid;
 	c->sd = sd;
-	if (sd && mpd_proc_cgroup(&d->sys, c->pid, c->cgroup, sizeof(c->cgroup)) < 0) {
+	c->pidfd = pidfd;
+	/* A systemd client says nothing by design; any other says hello or status. */
+	c->silent_until = sd ? 0 : mpd_now(d) + MPD_HELLO_MS;
+	/*
+	 * Its cgroup now, while its pidfd shows that the pid is still the
+	 * process that connected (one that says hello on a pid it lost gets
+	 * error reason=cgroup).
+	 */
+	if (client_cgroup(c) < 0 || !mpd_client_alive(c)) {
+		free(c->cgroup);
+		c->cgroup = NULL;
+	}
+	if (sd && !c->cgroup) {
 		log_warn("systemd client (pid %d): no cgroup, closing", c->pid);
-		close(fd);
-		free(c);
-		return NULL;
+		goto out_free;
 	}
 	r = mpd_loop_add(&d->loop, &c->io, fd, EPOLLIN, sd ? sd_client_readable : client_readable);
 	if (r < 0) {
 		log_warn("epoll: %s, ignoring client", strerror(-r));
-		close(fd);
-		free(c);
-		return NULL;
+		goto out_free;
 	}
 	c->next = d->clients;
 	d->clients = c;
@@ -328,6 +403,49 @@ struct mpd_client *mpd_client_add(struct mpd *d, int fd, pid_t pid, uid_t uid, b
 	else
 		log_debug("client connected: pid %d uid %u", c->pid, c->uid);
 	return c;
+out_free:
+	free(c->cgroup);
+	free(c);
+out_refused:
+	close(fd);
+	if (pidfd >= 0)
+		close(pidfd);
+	return NULL;
+}
+
+/* Watch both sockets for @events (0: not at all, for a while). */
+static void listeners_watch(struct mpd *d, uint32_t events)
+{
+	if (d->listen.fd >= 0)
+		mpd_loop_mod(&d->loop, &d->listen, events);
+	if (d->sd_listen.fd >= 0)
+		mpd_loop_mod(&d->loop, &d->sd_listen, events);
+}
+
+void mpd_clients_tick(struct mpd *d, uint64_t now)
+{
+	for (struct mpd_client *c = d->clients, *next; c; c = next) {
+		next = c->next;
+		if (c->silent_until && now >= c->silent_until) {
+			log_debug("client (pid %d) said nothing in %d ms, dropping", c->pid,
+				  MPD_HELLO_MS);
+			mpd_client_free(c);
+		}
+	}
+	if (d->accept_again_at && now >= d->accept_again_at) {
+		d->accept_again_at = 0;
+		listeners_watch(d, EPOLLIN);
+	}
+}
+
+uint64_t mpd_clients_next_due(const struct mpd *d)
+{
+	uint64_t next = d->accept_again_at ? d->accept_again_at : UINT64_MAX;
+
+	for (const struct mpd_client *c = d->clients; c; c = c->next)
+		if (c->silent_until && c->silent_until < next)
+			next = c->silent_until;
+	return next;
 }
 
 /* @sd: a client of the systemd socket, identified by its cgroup at once. */
@@ -336,11 +454,22 @@ static void accept_clients(struct mpd *d, int listen_fd, bool sd)
 	for (;;) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
+		int pidfd;
 		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_warn("accept: %m, ignoring");
+			if (errno == ECONNABORTED)
+				continue;
+			if (errno == EAGAIN || errno == EINTR)
+				return;
+			/*
+			 * Out of fds or memory, the connection stays queued
+			 * and the socket readable: not watched for a while
+			 * rather than tried again at once, for ever.
+			 */
+			log_warn("accept: %m: not accepting for %d ms", MPD_ACCEPT_BACKOFF_MS);
+			d->accept_again_at = mpd_now(d) + MPD_ACCEPT_BACKOFF_MS;
+			listeners_watch(d, 0);
 			return;
 		}
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
@@ -348,7 +477,13 @@ static void accept_clients(struct mpd *d, int listen_fd, bool sd)
 			close(fd);
 			continue;
 		}
-		mpd_client_add(d, fd, cred.pid, cred.uid, sd);
+		pidfd = mpd_peer_pidfd(fd, cred.pid);
+		if (pidfd < 0) {
+			log_debug("new client (pid %d): %s, ignoring", cred.pid, strerror(-pidfd));
+			close(fd);
+			continue;
+		}
+		mpd_client_add(d, fd, cred.pid, cred.uid, sd, pidfd);
 	}
 }
 
@@ -476,7 +611,7 @@ void mpd_sd_wake(struct mpd *d, const char *cgroup, pid_t only_pid, int level, i
 			continue;
 		if (dry) {
 			log_action(d, "would wake systemd client (pid %d) in %s (level %s, reason %s)",
-				   c->pid, cgroup, mpd_level_name(level),
+				   c->pid, LOG_ESC(cgroup), mpd_level_name(level),
 				   mp_trim_reason_names[reason]);
 			d->counters.dry_callbacks[MPD_CB_SYSTEMD]++;
 			continue;
@@ -489,7 +624,7 @@ void mpd_sd_wake(struct mpd *d, const char *cgroup, pid_t only_pid, int level, i
 			continue;
 		}
 		log_action(d, "woke systemd client (pid %d) in %s (level %s, reason %s)", c->pid,
-			   cgroup, mpd_level_name(level), mp_trim_reason_names[reason]);
+			   LOG_ESC(cgroup), mpd_level_name(level), mp_trim_reason_names[reason]);
 		d->counters.callbacks[MPD_CB_SYSTEMD]++;
 		/* Measured like a signal's target, under its command's name. */
 		a = mpd_action_new(d, MPD_ACT_WAKE, 0, cgroup, level, reason, 0);

@@ -142,8 +142,13 @@ static void policy_defaults(struct mpd_policy *p)
 	p->dry_run = false;
 	p->trim_level = MEMPRESSURE_LEVEL_MEDIUM;
 	p->grace_ms = 5000;
-	p->reclaim = true;
-	p->clamp = true;
+	/*
+	 * Enforcement is opt in, per cgroup or for all in [daemon]: a cgroup
+	 * nobody configured gets callbacks only, as systemd-oomd acts only on
+	 * the units that ask for it.
+	 */
+	p->reclaim = false;
+	p->clamp = false;
 	p->clamp_ms = 30000;
 	p->kill = false;
 }

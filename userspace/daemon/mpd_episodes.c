@@ -38,6 +38,21 @@ static uint64_t want_bytes(const struct mpd *d, uint64_t usage, uint64_t soft)
 	return mpd_page_round(mpd_excess_now(d, usage, soft), d->sys.page_size);
 }
 
+/*
+ * What @e has done so far, for the log: the stage says only which step
+ * came last, and a disabled or unavailable step is skipped, not taken.
+ */
+static const char *steps_so_far(const struct mpd *d, const struct mpd_episode *e, char *buf,
+				size_t size)
+{
+	snprintf(buf, size, "callbacks%s%s%s%s",
+		 e->steps & (1U << MPD_ACT_RECLAIM) ? ", reclaim" : "",
+		 e->steps & (1U << MPD_ACT_CLAMP) ? ", clamp" : "",
+		 e->steps & (1U << MPD_ACT_KILL) ? ", kill" : "",
+		 e->steps && mpd_dry_run(d, &e->pol) ? " (dry run: logged only)" : "");
+	return buf;
+}
+
 void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reason)
 {
 	struct mpd_episode *e = mpd_episode_find(d, cgroup);
@@ -45,6 +60,7 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 	struct mpd_policy pol;
 	struct mpd_cg_row row;
 	struct mpd_step st;
+	char done[64];
 	unsigned int nr;
 	uint64_t want;
 	int r;
@@ -56,20 +72,22 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 		want = want_bytes(d, row.current, e->soft_bytes);
 		nr = mpd_schedule_callbacks(d, cgroup, 0, level > row.level ? level : row.level,
 					    reason, want, mpd_dry_run(d, &e->pol));
-		log_info("%s: pressure again during %s (usage %llu): %u more callbacks",
-			 cgroup, mp_stage_names[e->stage], (unsigned long long)row.current, nr);
+		log_info("%s: pressure again during its episode, after %s (usage %llu): %u more callbacks",
+			 LOG_ESC(cgroup), steps_so_far(d, e, done, sizeof(done)),
+			 (unsigned long long)row.current, nr);
 		return;
 	}
 	r = mpd_module_cgroup(&d->sys, cgroup, &row);
 	if (r < 0) {
-		log_warn("%s: not in the cgroups table (%s), ignoring", cgroup, strerror(-r));
+		log_warn("%s: not in the cgroups table (%s), ignoring", LOG_ESC(cgroup),
+			 strerror(-r));
 		return;
 	}
 	mpd_config_policy(&d->cfg, cgroup, &pol);
 	if (!e) {
 		e = calloc(1, sizeof(*e));
 		if (!e) {
-			log_err("out of memory, ignoring pressure in %s", cgroup);
+			log_err("out of memory, ignoring pressure in %s", LOG_ESC(cgroup));
 			return;
 		}
 		snprintf(e->cgroup, sizeof(e->cgroup), "%s", cgroup);
@@ -77,6 +95,7 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 		d->episodes = e;
 	}
 	e->pol = pol;
+	e->steps = 0;
 	e->level = level > row.level ? level : row.level;
 	/* While clamped, the table's soft limit follows the clamp: keep the goal. */
 	if (!e->clamped)
@@ -84,7 +103,8 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 	want = want_bytes(d, row.current, e->soft_bytes);
 	nr = mpd_schedule_callbacks(d, cgroup, 0, e->level, reason, want, mpd_dry_run(d, &pol));
 	log_action(d, "%s: %s (usage %llu, soft limit %llu, level %s): %u callbacks for %llu bytes",
-		   mpd_cgroup_desc(cgroup, desc), reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
+		   mpd_cgroup_desc(cgroup, desc),
+		   reason == MEMPRESSURED_TRIM_SOFT ? "over its soft limit" : "pressure",
 		   (unsigned long long)row.current, (unsigned long long)e->soft_bytes,
 		   mpd_level_name(e->level), nr, (unsigned long long)want);
 	st = mpd_episode_start(mpd_now(d), nr, d->cfg.stagger_ms, &pol, !strcmp(cgroup, "/"));
@@ -96,18 +116,45 @@ void mpd_episode_pressure(struct mpd *d, const char *cgroup, int level, int reas
 static int still_over(struct mpd *d, struct mpd_episode *e, struct mpd_cg_row *row)
 {
 	int r = mpd_module_cgroup(&d->sys, e->cgroup, row);
+	char done[64];
 
 	if (r < 0) {
-		log_info("%s: gone from the cgroups table, ending its escalation", e->cgroup);
+		log_info("%s: gone from the cgroups table, ending its escalation",
+			 LOG_ESC(e->cgroup));
 		return r;
 	}
 	if (row->current <= e->soft_bytes) {
 		log_action(d, "%s: back under its soft limit (usage %llu, soft limit %llu) after %s",
-			   e->cgroup, (unsigned long long)row->current,
-			   (unsigned long long)e->soft_bytes, mp_stage_names[e->stage]);
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
+			   (unsigned long long)e->soft_bytes, steps_so_far(d, e, done, sizeof(done)));
 		return 0;
 	}
 	return 1;
+}
+
+/*
+ * What memory.min and memory.low protect in @cgroup, the larger, in bytes
+ * ("max": all of it): no escalation step pushes the cgroup below that.  The
+ * kernel's effective protection is never above the cgroup's own values.
+ * A file that cannot be read (a kernel without it) protects nothing.
+ */
+static uint64_t protected_bytes(const struct mpd *d, const char *cgroup)
+{
+	static const char *const files[] = { "memory.min", "memory.low" };
+	uint64_t most = 0, v;
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (mpd_cg_read(&d->sys, cgroup, files[i], buf, sizeof(buf)) < 0)
+			continue;
+		if (!strcmp(buf, "max"))
+			v = UINT64_MAX;
+		else if (mp_parse_u64(buf, &v) < 0)
+			continue;
+		if (v > most)
+			most = v;
+	}
+	return most;
 }
 
 /* The write to memory.reclaim ended: what it reclaimed, or its error. */
@@ -121,7 +168,7 @@ static void reclaim_done(struct mpd *d, const struct mpd_child *c, int status)
 	d->counters.step_errors[MPD_STEP_RECLAIM] += err && err != EAGAIN;
 	mpd_log(err && err != EAGAIN ? MPD_LOG_WARNING : MPD_LOG_INFO,
 		"%s: memory.reclaim of %llu bytes %s after %llu ms; memory.current %llu -> %llu",
-		c->name, (unsigned long long)c->bytes,
+		LOG_ESC(c->name), (unsigned long long)c->bytes,
 		!err ? "done" : err == EAGAIN ? "fell short" :
 		err == EINTR ? "stopped at its timeout" : strerror(err),
 		(unsigned long long)(mpd_now(d) - c->started), (unsigned long long)c->before,
@@ -133,26 +180,38 @@ static void reclaim_done(struct mpd *d, const struct mpd_child *c, int status)
  * The write to memory.reclaim returns only when the kernel has reclaimed
  * that much or given up, which can take seconds: a child does it, so that
  * the loop goes on serving callbacks; reclaim_done() logs the result.
+ * It never takes what memory.min or memory.low protect: false when that
+ * leaves nothing to take, the step skipped.
  */
-static void step_reclaim(struct mpd *d, struct mpd_episode *e, const struct mpd_cg_row *row,
+static bool step_reclaim(struct mpd *d, struct mpd_episode *e, const struct mpd_cg_row *row,
 			 bool perform)
 {
-	uint64_t excess = want_bytes(d, row->current, e->soft_bytes);
+	uint64_t protect = protected_bytes(d, e->cgroup);
+	uint64_t excess = mpd_reclaim_bytes(want_bytes(d, row->current, e->soft_bytes),
+					    row->current, protect);
 	pid_t pid;
 
+	if (!excess) {
+		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu), but memory.min or memory.low protects %llu bytes of it: reclaim skipped",
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
+			   (unsigned long long)e->soft_bytes, (unsigned long long)protect);
+		return false;
+	}
 	if (!perform) {
 		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): would reclaim %llu bytes through memory.reclaim",
-			   e->cgroup, (unsigned long long)row->current,
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, (unsigned long long)excess);
-		return;
+		return true;
 	}
 	pid = mpd_child_write(d, MPD_CHILD_RECLAIM, e->cgroup, "memory.reclaim", excess,
 			      row->current, e->pol.grace_ms, reclaim_done);
 	if (pid < 0)
-		return;
+		return true;
 	log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): reclaiming %llu bytes through memory.reclaim (pid %d)",
-		   e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
+		   LOG_ESC(e->cgroup), (unsigned long long)row->current,
+		   (unsigned long long)e->soft_bytes,
 		   (unsigned long long)excess, pid);
+	return true;
 }
 
 /* The clamp's write ended: its effect, or its error (then nothing holds). */
@@ -164,7 +223,7 @@ static void clamp_done(struct mpd *d, const struct mpd_child *c, int status)
 
 	mpd_cg_read_u64(&d->sys, c->name, "memory.current", &after);
 	if (err && err != EINTR) {
-		log_err("%s: clamp of memory.high at %llu failed: %s", c->name,
+		log_err("%s: clamp of memory.high at %llu failed: %s", LOG_ESC(c->name),
 			(unsigned long long)c->bytes, strerror(err));
 		d->counters.step_errors[MPD_STEP_CLAMP]++;
 		if (e)
@@ -172,7 +231,7 @@ static void clamp_done(struct mpd *d, const struct mpd_child *c, int status)
 		return;
 	}
 	log_action(d, "%s: memory.high at %llu %s after %llu ms; memory.current %llu -> %llu",
-		   c->name, (unsigned long long)c->bytes,
+		   LOG_ESC(c->name), (unsigned long long)c->bytes,
 		   err ? "set, its reclaim stopped at the timeout" : "set and reclaimed to",
 		   (unsigned long long)(mpd_now(d) - c->started), (unsigned long long)c->before,
 		   (unsigned long long)after);
@@ -190,14 +249,14 @@ static void clamp_done(struct mpd *d, const struct mpd_child *c, int status)
 static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg_row *row,
 		       bool perform)
 {
-	uint64_t high, at;
+	uint64_t high, at, protect;
 	char old[32];
 	pid_t pid;
 	int r;
 
 	r = mpd_cg_read(&d->sys, e->cgroup, "memory.high", old, sizeof(old));
 	if (r < 0) {
-		log_warn("%s: cannot read memory.high: %s, clamp skipped", e->cgroup,
+		log_warn("%s: cannot read memory.high: %s, clamp skipped", LOG_ESC(e->cgroup),
 			 strerror(-r));
 		d->counters.step_errors[MPD_STEP_CLAMP] += perform;
 		return true;
@@ -205,7 +264,7 @@ static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg
 	if (!strcmp(old, "max"))
 		high = UINT64_MAX;
 	else if (mp_parse_u64(old, &high) < 0) {
-		log_warn("%s: memory.high reads \"%s\", clamp skipped", e->cgroup, old);
+		log_warn("%s: memory.high reads \"%s\", clamp skipped", LOG_ESC(e->cgroup), old);
 		d->counters.step_errors[MPD_STEP_CLAMP] += perform;
 		return true;
 	}
@@ -213,21 +272,23 @@ static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg
 		/* Still ours from an earlier episode: it holds another clamp_ms. */
 		e->clamp_until = mpd_now(d) + e->pol.clamp_ms;
 		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): memory.high stays clamped at %s for %llu ms",
-			   e->cgroup, (unsigned long long)row->current,
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, old,
 			   (unsigned long long)e->pol.clamp_ms);
 		return true;
 	}
-	if (!mpd_clamp_at(high, e->soft_bytes, d->sys.page_size, &at)) {
-		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it already: %s",
-			   e->cgroup, (unsigned long long)row->current,
+	protect = protected_bytes(d, e->cgroup);
+	if (!mpd_clamp_at(high, e->soft_bytes, protect, d->sys.page_size, &at)) {
+		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): memory.high is %s, at or below it%s already: %s",
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, old,
+			   protect > e->soft_bytes ? " or what memory.min or memory.low protect" : "",
 			   perform ? "clamp skipped" : "would skip the clamp");
 		return false;
 	}
 	if (!perform) {
 		log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): would clamp memory.high at %llu (now %s) for %llu ms",
-			   e->cgroup, (unsigned long long)row->current,
+			   LOG_ESC(e->cgroup), (unsigned long long)row->current,
 			   (unsigned long long)e->soft_bytes, (unsigned long long)at, old,
 			   (unsigned long long)e->pol.clamp_ms);
 		return true;
@@ -242,7 +303,8 @@ static bool step_clamp(struct mpd *d, struct mpd_episode *e, const struct mpd_cg
 	e->clamped = true;
 	e->clamp_until = mpd_now(d) + e->pol.clamp_ms;
 	log_action(d, "%s: still over its soft limit (usage %llu, soft limit %llu): clamped memory.high at %llu (was %s) for %llu ms (pid %d)",
-		   e->cgroup, (unsigned long long)row->current, (unsigned long long)e->soft_bytes,
+		   LOG_ESC(e->cgroup), (unsigned long long)row->current,
+		   (unsigned long long)e->soft_bytes,
 		   (unsigned long long)at, e->old_high, (unsigned long long)e->pol.clamp_ms, pid);
 	return true;
 }
@@ -257,10 +319,11 @@ static void clamp_restore(struct mpd *d, struct mpd_episode *e, const char *why)
 	mpd_child_stop_clamp(d, e->cgroup);
 	r = mpd_cg_write(&d->sys, e->cgroup, "memory.high", e->old_high);
 	if (r < 0)
-		log_err("%s: restoring memory.high to %s failed: %s", e->cgroup, e->old_high,
-			strerror(-r));
+		log_err("%s: restoring memory.high to %s failed: %s", LOG_ESC(e->cgroup),
+			e->old_high, strerror(-r));
 	else
-		log_action(d, "%s: memory.high restored to %s (%s)", e->cgroup, e->old_high, why);
+		log_action(d, "%s: memory.high restored to %s (%s)", LOG_ESC(e->cgroup),
+			   e->old_high, why);
 	e->clamped = false;
 }
 
@@ -287,9 +350,13 @@ static const struct mpd_proc_row *kill_victim(struct mpd *d, const struct mpd_ep
 		for (size_t i = 0; i < *n; i++) {
 			leak[i] = (*rows)[i].leak;
 			growth[i] = (*rows)[i].growth;
-			/* A subscriber that gave memory back at its last trim. */
+			/*
+			 * A subscriber whose RSS fell by its last trim's
+			 * deadline: measured, not what it claimed.
+			 */
 			for (struct mpd_client *c = d->clients; c; c = c->next)
-				if (c->hello && c->pid == (*rows)[i].pid && c->last_freed)
+				if (c->hello && c->pid == (*rows)[i].pid && c->last_measured &&
+				    mpd_client_alive(c))
 					helped[i] = true;
 		}
 		v = mpd_pick_suspect(leak, growth, helped, *n);
@@ -311,23 +378,24 @@ static void step_kill(struct mpd *d, struct mpd_episode *e, const struct mpd_pro
 
 	if (!perform) {
 		log_action(d, "%s: would kill leak suspect %s (pid %d, growth %lld bytes/s)",
-			   e->cgroup, victim->comm, victim->pid, (long long)victim->growth);
+			   LOG_ESC(e->cgroup), LOG_ESC(victim->comm), victim->pid,
+			   (long long)victim->growth);
 		return;
 	}
 	r = mpd_signal_process(&d->sys, victim->pid, victim->comm, e->cgroup, SIGKILL);
 	d->counters.step_errors[MPD_STEP_KILL] += r < 0;
 	if (r < 0) {
-		log_err("%s: killing leak suspect %s (pid %d) failed: %s", e->cgroup,
-			victim->comm, victim->pid, strerror(-r));
+		log_err("%s: killing leak suspect %s (pid %d) failed: %s", LOG_ESC(e->cgroup),
+			LOG_ESC(victim->comm), victim->pid, strerror(-r));
 		return;
 	}
 	log_action_warn(d, "%s: killed leak suspect %s (pid %d, rss %llu, growth %lld bytes/s): still over its soft limit",
-			e->cgroup, victim->comm, victim->pid,
+			LOG_ESC(e->cgroup), LOG_ESC(victim->comm), victim->pid,
 			(unsigned long long)victim->rss, (long long)victim->growth);
 	e->effect_at = mpd_now(d) + e->pol.grace_ms;
 	e->effect_before = before;
-	snprintf(e->effect_what, sizeof(e->effect_what), "killing %s (pid %d)",
-		 victim->comm, victim->pid);
+	snprintf(e->killed_comm, sizeof(e->killed_comm), "%s", victim->comm);
+	e->killed_pid = victim->pid;
 }
 
 /* An escalation step counted, taken or, in a dry run, only logged. */
@@ -367,7 +435,8 @@ static void escalate(struct mpd *d, struct mpd_episode *e, uint64_t now)
 	st = mpd_step_next(e->stage, e->next_at, now, r > 0, &e->pol, &env);
 	switch (st.act) {
 	case MPD_ACT_RECLAIM:
-		step_reclaim(d, e, &row, st.perform);
+		if (!step_reclaim(d, e, &row, st.perform))
+			st.act = MPD_ACT_NONE;	/* skipped: not a step to count */
 		break;
 	case MPD_ACT_CLAMP:
 		if (!step_clamp(d, e, &row, st.perform))
@@ -379,14 +448,16 @@ static void escalate(struct mpd *d, struct mpd_episode *e, uint64_t now)
 		break;
 	case MPD_ACT_NONE:
 		if (r > 0 && e->stage == MEMPRESSURED_STAGE_CALLBACKS)
-			log_debug("%s: reclaim step %s, skipped", e->cgroup,
+			log_debug("%s: reclaim step %s, skipped", LOG_ESC(e->cgroup),
 				  e->pol.reclaim ? "unavailable (no memory.reclaim)" : "disabled");
 		else if (r > 0 && e->stage == MEMPRESSURED_STAGE_CLAMPED && looked)
 			log_info("%s: still over its soft limit, but no leak suspect to kill",
-				 e->cgroup);
+				 LOG_ESC(e->cgroup));
 		break;
 	}
 	count_step(d, st.act, st.perform);
+	if (st.act != MPD_ACT_NONE)
+		e->steps |= 1U << st.act;
 	free(rows);
 	e->stage = st.stage;
 	e->next_at = st.next_at;
@@ -400,8 +471,9 @@ static void episode_due(struct mpd *d, struct mpd_episode *e, uint64_t now)
 		uint64_t cur = 0;
 
 		mpd_cg_read_u64(&d->sys, e->cgroup, "memory.current", &cur);
-		log_action(d, "%s: %llu ms after %s: memory.current %llu -> %llu", e->cgroup,
-			   (unsigned long long)e->pol.grace_ms, e->effect_what,
+		log_action(d, "%s: %llu ms after killing %s (pid %d): memory.current %llu -> %llu",
+			   LOG_ESC(e->cgroup), (unsigned long long)e->pol.grace_ms,
+			   LOG_ESC(e->killed_comm), e->killed_pid,
 			   (unsigned long long)e->effect_before, (unsigned long long)cur);
 		e->effect_at = 0;
 	}

@@ -29,8 +29,9 @@
 struct mpd;
 
 struct mpd_episode {
-	char cgroup[MPD_PATH_LEN];
+	char cgroup[MPD_CGROUP_LEN];
 	enum mempressured_stage stage;	/* the last step behind it */
+	unsigned int steps;		/* 1 << MPD_ACT_*: the steps it took (or, dry, logged) */
 	uint64_t next_at;		/* of the next escalation step */
 	uint64_t soft_bytes;		/* the goal, as at the start */
 	int level;
@@ -40,7 +41,8 @@ struct mpd_episode {
 	uint64_t clamp_until;
 	uint64_t effect_at;		/* when to log a kill's effect; 0: none due */
 	uint64_t effect_before;		/* memory.current at the kill */
-	char effect_what[MPD_NAME_LEN + 32];	/* "killing COMM (pid N)" */
+	char killed_comm[MPD_NAME_LEN];	/* whom the kill killed */
+	pid_t killed_pid;
 	struct mpd_episode *next;
 };
 

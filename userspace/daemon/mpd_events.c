@@ -27,8 +27,9 @@ void mpd_handle_event(struct mpd *d, const struct mp_event *ev)
 	case MEMPRESSURE_EVENT_LEVEL:
 		if (ev->level < 0)
 			return;
-		log_debug("%s: level %s (was %s, %s)", ev->cgroup, mpd_level_name(ev->level),
-			  mpd_level_name(ev->old_level), mpd_event_reason(ev));
+		log_debug("%s: level %s (was %s, %s)", LOG_ESC(ev->cgroup),
+			  mpd_level_name(ev->level), mpd_level_name(ev->old_level),
+			  mpd_event_reason(ev));
 		mpd_notify_level(d, ev);
 		mpd_config_policy(&d->cfg, ev->cgroup, &pol);
 		if (ev->level > ev->old_level && ev->level >= d->cfg.systemd_level)
@@ -49,7 +50,7 @@ void mpd_handle_event(struct mpd *d, const struct mp_event *ev)
 	case MEMPRESSURE_EVENT_LIMIT:
 		if (ev->level < 0)
 			return;
-		log_debug("%s: limit %llu, soft limit %llu", ev->cgroup,
+		log_debug("%s: limit %llu, soft limit %llu", LOG_ESC(ev->cgroup),
 			  (unsigned long long)ev->limit_bytes,
 			  (unsigned long long)ev->soft_limit_bytes);
 		mpd_notify_level(d, ev);
@@ -86,7 +87,8 @@ void mpd_handle_event(struct mpd *d, const struct mp_event *ev)
 		if (!want && ev->growth > 0)
 			want = (uint64_t)ev->growth * pol.grace_ms / 1000;
 		log_info("%s: %s (pid %d) suspected of leaking (rss %llu, %lld bytes/s)",
-			 ev->cgroup, ev->comm, ev->pid, (unsigned long long)ev->rss_bytes,
+			 LOG_ESC(ev->cgroup), LOG_ESC(ev->comm), ev->pid,
+			 (unsigned long long)ev->rss_bytes,
 			 (long long)ev->growth);
 		want = mpd_page_round(want, d->sys.page_size);
 		mpd_schedule_callbacks(d, ev->cgroup, ev->pid, MEMPRESSURE_LEVEL_MEDIUM,
@@ -99,7 +101,7 @@ void mpd_handle_event(struct mpd *d, const struct mp_event *ev)
 			 (unsigned long long)ev->count);
 		break;
 	default:
-		log_debug("%s: event %s, ignoring", ev->cgroup, mp_event_kinds[ev->kind]);
+		log_debug("%s: event %s, ignoring", LOG_ESC(ev->cgroup), mp_event_kinds[ev->kind]);
 		break;
 	}
 }
@@ -109,9 +111,9 @@ void mpd_events_line(struct mpd *d, const char *line, size_t len)
 	struct mp_event ev;
 
 	if (mp_event_parse(line, len, &ev) < 0)
-		log_warn("malformed event from the module, ignoring: %s", ev.line);
+		log_warn("malformed event from the module, ignoring: %s", LOG_ESC(ev.line));
 	else if (ev.kind < 0)
-		log_debug("event of a kind this daemon does not know: %s", ev.line);
+		log_debug("event of a kind this daemon does not know: %s", LOG_ESC(ev.line));
 	else
 		mpd_handle_event(d, &ev);
 }

@@ -13,6 +13,7 @@
 #define MPD_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define MPD_LOG_ERR	3
@@ -32,6 +33,29 @@ void mpd_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)
 #define log_warn(...)	mpd_log(MPD_LOG_WARNING, __VA_ARGS__)
 #define log_info(...)	mpd_log(MPD_LOG_INFO, __VA_ARGS__)
 #define log_debug(...)	mpd_log(MPD_LOG_DEBUG, __VA_ARGS__)
+
+/*
+ * A line is cut at MPD_LOG_LINE_MAX bytes; a name in it at
+ * MPD_LOG_FIELD_MAX, which holds a cgroup path of PATH_MAX bytes with a
+ * quarter of them escaped.
+ */
+#define MPD_LOG_LINE_MAX	16384
+#define MPD_LOG_FIELD_MAX	8192
+
+/*
+ * A name from outside the daemon (a hello name, a command name, a cgroup
+ * path, a hook's or a signal's section name) made fit for a log line:
+ * escaped as the tables escape (space, tab, newline and backslash as
+ * \ooo), and every other control byte too, so that nothing a client or a
+ * process names can start a line of its own or pass for another field.
+ * Into @buf of @size bytes, cut with "..." if it does not fit; returns
+ * @buf.  Every log line that shows such a name shows it through this, as
+ * LOG_ESC(name); the log itself turns any control byte left in a line
+ * into its escape too, so that one missed name still cannot forge a line.
+ */
+const char *mpd_log_escape(const char *s, char *buf, size_t size);
+/* mpd_log_escape() into a buffer of the calling statement's own. */
+#define LOG_ESC(s)	mpd_log_escape((s), (char[MPD_LOG_FIELD_MAX]){ 0 }, MPD_LOG_FIELD_MAX)
 
 /*
  * The last MPD_RECENT_MAX actions, whatever the log level.  A line longer

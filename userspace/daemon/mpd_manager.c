@@ -60,6 +60,7 @@ void mpd_tick(struct mpd *d)
 {
 	uint64_t now = mpd_now(d);
 
+	mpd_clients_tick(d, now);
 	mpd_callbacks_tick(d, now);
 	mpd_episodes_tick(d, now);
 	mpd_children_tick(d, now);
@@ -73,6 +74,9 @@ uint64_t mpd_next_due(const struct mpd *d)
 	if (t < next)
 		next = t;
 	t = mpd_children_next_due(d);
+	if (t < next)
+		next = t;
+	t = mpd_clients_next_due(d);
 	return t < next ? t : next;
 }
 
@@ -115,6 +119,8 @@ void mpd_init(struct mpd *d, const struct mpd_config *cfg)
 	mpd_io_init(&d->tick);
 	mpd_io_init(&d->listen);
 	mpd_io_init(&d->sd_listen);
+	d->limits = (struct mpd_client_limits){ .max = MPD_CLIENTS_MAX,
+		.per_uid = MPD_CLIENTS_PER_UID, .fd_reserve = MPD_FD_RESERVE };
 	mpd_io_init(&d->events);
 	mpd_io_init(&d->retry);
 	d->backoff_ms = MPD_BACKOFF_MIN_MS;

@@ -45,7 +45,18 @@ struct mp_pod_resolver *mpd_pods(void)
 
 const char *mpd_cgroup_desc(const char *cgroup, char out[MPD_CGROUP_DESC_MAX])
 {
-	return mp_pod_describe(mpd_pods(), cgroup, out, MPD_CGROUP_DESC_MAX);
+	char raw[4096 + MP_POD_NAMESPACE_MAX + MP_POD_NAME_MAX + MP_POD_CONTAINER_MAX + 6];
+	char names[MPD_LOG_FIELD_MAX];
+	size_t n = strlen(cgroup), len;
+
+	mpd_log_escape(cgroup, out, MPD_CGROUP_DESC_MAX);
+	mp_pod_describe(mpd_pods(), cgroup, raw, sizeof(raw));
+	if (strncmp(raw, cgroup, n) || raw[n] != ' ')
+		return out;
+	len = strlen(out);
+	snprintf(out + len, MPD_CGROUP_DESC_MAX - len, " %s",
+		 mpd_log_escape(raw + n + 1, names, sizeof(names)));
+	return out;
 }
 
 int mpd_metrics_pod_of(const char *path, struct mp_pod_info *info, void *arg)

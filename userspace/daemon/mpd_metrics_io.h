@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "mpd_loop.h"
+#include "mpd_log.h"
 #include "mpd_metrics.h"
 
 #define MPD_HTTP_CONN_MAX	8
@@ -50,11 +51,12 @@ struct mp_pod_resolver *mpd_pods(void);
 
 /*
  * The log's name for @cgroup: its path, and its pod and container when
- * known, "PATH (NAMESPACE/POD/CONTAINER)" (mp_pod_describe()).  The lines
- * where a cgroup first comes up (a subscriber, an episode) use it.
+ * known, "PATH (NAMESPACE/POD/CONTAINER)" (mp_pod_describe()), each part
+ * escaped for the log (mpd_log_escape()) and the two kept apart by a plain
+ * space.  The lines where a cgroup first comes up (a subscriber, an
+ * episode) use it.
  */
-#define MPD_CGROUP_DESC_MAX	(4096 + MP_POD_NAMESPACE_MAX + MP_POD_NAME_MAX + \
-				 MP_POD_CONTAINER_MAX + 6)
+#define MPD_CGROUP_DESC_MAX	MPD_LOG_FIELD_MAX
 const char *mpd_cgroup_desc(const char *cgroup, char out[MPD_CGROUP_DESC_MAX]);
 
 /* s->pod_of of the daemon's snapshots: mp_pod_resolve() with mpd_pods(). */

@@ -112,10 +112,24 @@ struct mpd_step mpd_step_next(enum mempressured_stage stage, uint64_t next_at, u
 	return s;
 }
 
-bool mpd_clamp_at(uint64_t high, uint64_t soft, uint64_t page_size, uint64_t *at)
+bool mpd_clamp_at(uint64_t high, uint64_t soft, uint64_t protect, uint64_t page_size,
+		  uint64_t *at)
 {
+	uint64_t floor = protect / page_size * page_size;
+
+	if (floor < protect)
+		floor = floor + page_size < floor ? UINT64_MAX : floor + page_size;
 	*at = soft / page_size * page_size;
+	if (*at < floor)
+		*at = floor;
 	return high > *at;
+}
+
+uint64_t mpd_reclaim_bytes(uint64_t want, uint64_t current, uint64_t protect)
+{
+	uint64_t above = mpd_drop(current, protect);
+
+	return want < above ? want : above;
 }
 
 long mpd_pick_suspect(const bool *leak, const int64_t *growth, const bool *helped,

@@ -112,15 +112,22 @@ struct mpd_step mpd_step_next(enum mempressured_stage stage, uint64_t next_at, u
 /*
  * Where the clamp step sets memory.high, which is @high now (UINT64_MAX
  * for "max"): at the soft limit @soft, rounded down to whole pages as the
- * kernel keeps it, in *@at.  False when @high is there or lower already:
- * a clamp only ever lowers memory.high.
+ * kernel keeps it, but never below @protect (the larger of memory.min and
+ * memory.low, rounded up to whole pages), in *@at.  False when @high is
+ * there or lower already: a clamp only ever lowers memory.high.
  */
-bool mpd_clamp_at(uint64_t high, uint64_t soft, uint64_t page_size, uint64_t *at);
+bool mpd_clamp_at(uint64_t high, uint64_t soft, uint64_t protect, uint64_t page_size,
+		  uint64_t *at);
+/*
+ * What the reclaim step may take of @want from a cgroup at @current whose
+ * memory.min or memory.low (the larger) is @protect: never below it.
+ */
+uint64_t mpd_reclaim_bytes(uint64_t want, uint64_t current, uint64_t protect);
 
 /*
  * Which of @n processes to kill: the leak suspect (@leak[i]) growing
  * fastest (@growth[i]), the first of equals; -1 if none is a suspect.
- * Suspects that @helped (gave memory back at their last trim) come after
+ * Suspects that @helped (whose RSS fell by their last trim's deadline) come after
  * all others: a cache that grows but answers its trims is not the leak to
  * stop while one that ignores them grows beside it.
  */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,11 +37,11 @@ int mpd_sys_init(struct mpd_sys *s, const char *root)
 	return 0;
 }
 
-/* A small file, NUL-terminated: what one read(2) gives. */
-static int read_small(const char *path, char *buf, size_t size)
+/* A small file, NUL-terminated: what one read(2) of @fd gives.  Closes @fd. */
+static int read_fd(int fd, char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
 	ssize_t n;
+	int r;
 
 	if (fd < 0)
 		return -errno;
@@ -53,22 +54,58 @@ static int read_small(const char *path, char *buf, size_t size)
 	return 0;
 }
 
+static int read_small(const char *path, char *buf, size_t size)
+{
+	return read_fd(open(path, O_RDONLY | O_CLOEXEC), buf, size);
+}
+
 /* --- cgroup files --- */
 
-void mpd_cg_file(const struct mpd_sys *s, const char *cgroup, const char *file, char *out,
-		 size_t size)
+/*
+ * @file of @cgroup under the cgroup root, opened with @flags: at once when
+ * the whole path fits in PATH_MAX, else a directory at a time (openat()
+ * from the deepest directory whose path still fits).  fd, or -1 and errno.
+ */
+static int cg_open(const struct mpd_sys *s, const char *cgroup, const char *file, int flags)
 {
-	snprintf(out, size, "%s%s/%s", s->cgroup_root, strcmp(cgroup, "/") ? cgroup : "", file);
+	char path[PATH_MAX];
+	const char *rel = cgroup + strspn(cgroup, "/");
+	int dfd, fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s%s%s", s->cgroup_root, rel, *rel ? "/" : "",
+			     file) < sizeof(path))
+		return open(path, flags | O_CLOEXEC);
+	dfd = open(s->cgroup_root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	while (dfd >= 0) {
+		const char *slash;
+		size_t n = strlen(rel);
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", rel, file) < sizeof(path)) {
+			fd = openat(dfd, path, flags | O_CLOEXEC);
+			close(dfd);
+			return fd;
+		}
+		slash = memrchr(rel, '/', n < sizeof(path) ? n : sizeof(path) - 1);
+		if (!slash || slash == rel) {
+			close(dfd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(path, rel, (size_t)(slash - rel));
+		path[slash - rel] = '\0';
+		fd = openat(dfd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		close(dfd);
+		dfd = fd;
+		rel = slash + 1;
+	}
+	return -1;
 }
 
 int mpd_cg_read(const struct mpd_sys *s, const char *cgroup, const char *file, char *buf,
 		size_t size)
 {
-	char path[MPD_PATH_LEN * 2];
-	int r;
+	int r = read_fd(cg_open(s, cgroup, file, O_RDONLY), buf, size);
 
-	mpd_cg_file(s, cgroup, file, path, sizeof(path));
-	r = read_small(path, buf, size);
 	if (r < 0)
 		return r;
 	buf[strcspn(buf, "\n")] = '\0';
@@ -87,11 +124,8 @@ int mpd_cg_read_u64(const struct mpd_sys *s, const char *cgroup, const char *fil
 int mpd_cg_write(const struct mpd_sys *s, const char *cgroup, const char *file,
 		 const char *value)
 {
-	char path[MPD_PATH_LEN * 2];
-	int fd, r = 0;
+	int fd = cg_open(s, cgroup, file, O_WRONLY), r = 0;
 
-	mpd_cg_file(s, cgroup, file, path, sizeof(path));
-	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (write(fd, value, strlen(value)) < 0)
@@ -102,10 +136,13 @@ int mpd_cg_write(const struct mpd_sys *s, const char *cgroup, const char *file,
 
 bool mpd_cg_writable(const struct mpd_sys *s, const char *cgroup, const char *file)
 {
-	char path[MPD_PATH_LEN * 2];
+	/* Opening a cgroup file for writing does nothing by itself. */
+	int fd = cg_open(s, cgroup, file, O_WRONLY | O_NONBLOCK);
 
-	mpd_cg_file(s, cgroup, file, path, sizeof(path));
-	return access(path, W_OK) == 0;
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 /* --- processes --- */
@@ -130,7 +167,8 @@ uint64_t mpd_proc_rss(const struct mpd_sys *s, pid_t pid)
 
 int mpd_proc_cgroup(const struct mpd_sys *s, pid_t pid, char *out, size_t size)
 {
-	char path[MPD_PATH_LEN + 64], buf[1024], *p;
+	/* Room for the v2 line at its longest and a hybrid system's v1 lines. */
+	char path[MPD_PATH_LEN + 64], buf[3 * MPD_CGROUP_LEN], *p;
 	int r;
 
 	proc_file(s, pid, "cgroup", path, sizeof(path));
@@ -153,30 +191,79 @@ int mpd_proc_cgroup(const struct mpd_sys *s, pid_t pid, char *out, size_t size)
 int mpd_proc_comm(const struct mpd_sys *s, pid_t pid, char *out, size_t size)
 {
 	char path[MPD_PATH_LEN + 64];
+	size_t len;
 	int r;
 
 	proc_file(s, pid, "comm", path, sizeof(path));
 	r = read_small(path, out, size);
 	if (r < 0)
 		return r;
-	out[strcspn(out, "\n")] = '\0';
+	/* The name may hold a newline of its own: only the last one is the file's. */
+	len = strlen(out);
+	if (len && out[len - 1] == '\n')
+		out[len - 1] = '\0';
 	return 0;
+}
+
+int mpd_pin_process(const struct mpd_sys *s, pid_t pid, const char *comm, const char *cgroup)
+{
+	char now[MPD_CGROUP_LEN];
+	int fd = (int)syscall(__NR_pidfd_open, pid, 0);
+
+	if (fd < 0)
+		return -errno;
+	if ((comm && comm[0] && (mpd_proc_comm(s, pid, now, sizeof(now)) < 0 || strcmp(now, comm))) ||
+	    (cgroup && (mpd_proc_cgroup(s, pid, now, sizeof(now)) < 0 || strcmp(now, cgroup)))) {
+		close(fd);
+		return -ESRCH;
+	}
+	return fd;
+}
+
+/*
+ * Linux 6.5's, not in older headers: asm-generic's value, which all but
+ * alpha, mips, parisc and sparc use; on those, pidfd_open() alone.
+ */
+#if !defined(SO_PEERPIDFD) && !defined(__alpha__) && !defined(__mips__) && \
+	!defined(__hppa__) && !defined(__sparc__)
+#define SO_PEERPIDFD	77
+#endif
+
+int mpd_peer_pidfd(int sock, pid_t pid)
+{
+	int fd;
+#ifdef SO_PEERPIDFD
+	socklen_t len = sizeof(fd);
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &fd, &len) == 0)
+		return fd;
+	if (errno != ENOPROTOOPT && errno != EINVAL)
+		return -errno;
+#else
+	(void)sock;
+#endif
+	fd = (int)syscall(__NR_pidfd_open, pid, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+bool mpd_pidfd_alive(int fd)
+{
+	return syscall(__NR_pidfd_send_signal, fd, 0, NULL, 0) == 0;
+}
+
+int mpd_signal_pidfd(int fd, int sig)
+{
+	return syscall(__NR_pidfd_send_signal, fd, sig, NULL, 0) < 0 ? -errno : 0;
 }
 
 int mpd_signal_process(const struct mpd_sys *s, pid_t pid, const char *comm,
 		       const char *cgroup, int sig)
 {
-	char now[MPD_PATH_LEN];
-	int fd = (int)syscall(__NR_pidfd_open, pid, 0), r = 0;
+	int fd = mpd_pin_process(s, pid, comm, cgroup), r;
 
 	if (fd < 0)
-		return -errno;
-	if (comm && comm[0] && (mpd_proc_comm(s, pid, now, sizeof(now)) < 0 || strcmp(now, comm)))
-		r = -ESRCH;
-	if (!r && cgroup && (mpd_proc_cgroup(s, pid, now, sizeof(now)) < 0 || strcmp(now, cgroup)))
-		r = -ESRCH;
-	if (!r && syscall(__NR_pidfd_send_signal, fd, sig, NULL, 0) < 0)
-		r = -errno;
+		return fd;
+	r = mpd_signal_pidfd(fd, sig);
 	close(fd);
 	return r;
 }
@@ -253,7 +340,7 @@ static int col_u64(const struct mp_table *t, size_t row, int col, uint64_t *v)
 int mpd_module_cgroup(const struct mpd_sys *s, const char *cgroup, struct mpd_cg_row *row)
 {
 	const char *const *cols = mp_cgroup_columns;
-	char esc[MPD_PATH_LEN * 4];
+	char esc[MPD_CGROUP_LEN * 4];
 	struct mp_table t;
 	int r, col;
 	long i;
@@ -292,7 +379,7 @@ int mpd_module_processes(const struct mpd_sys *s, const char *cgroup,
 			 struct mpd_proc_row **rows, size_t *nr)
 {
 	const char *const *cols = mp_process_columns;
-	char esc[MPD_PATH_LEN * 4];
+	char esc[MPD_CGROUP_LEN * 4];
 	int cpid, ccomm, ccg, crss, cleak, cgrowth, r;
 	struct mp_table t;
 	size_t n = 0;

@@ -13,6 +13,7 @@
 #ifndef MPD_SYS_H
 #define MPD_SYS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,8 +21,17 @@
 
 #include "mp_table.h"
 
+/* The root's paths, the sockets' (AF_UNIX: 108 bytes) and the listener's. */
 #define MPD_PATH_LEN	512
 #define MPD_NAME_LEN	64
+/*
+ * A cgroup path as the kernel gives it (/proc/PID/cgroup, the module's
+ * tables), its NUL included: the kernel formats it into a PATH_MAX buffer.
+ * The file of such a cgroup under the cgroup root can be longer than
+ * PATH_MAX, which open(2) refuses: the files here are opened a directory
+ * at a time when it is.
+ */
+#define MPD_CGROUP_LEN	PATH_MAX
 
 struct mpd_sys {
 	char cgroup_root[MPD_PATH_LEN];	/* ROOT/sys/fs/cgroup */
@@ -35,8 +45,6 @@ int mpd_sys_init(struct mpd_sys *s, const char *root);
 
 /* --- cgroup files, by cgroup path ("/" or "/a/b") and file name --- */
 
-void mpd_cg_file(const struct mpd_sys *s, const char *cgroup, const char *file, char *out,
-		 size_t size);
 /* The first line of the file, without its newline. */
 int mpd_cg_read(const struct mpd_sys *s, const char *cgroup, const char *file, char *buf,
 		size_t size);
@@ -52,16 +60,29 @@ bool mpd_cg_writable(const struct mpd_sys *s, const char *cgroup, const char *fi
 
 /* Its RSS from /proc/PID/statm, in bytes; 0 if it cannot be read. */
 uint64_t mpd_proc_rss(const struct mpd_sys *s, pid_t pid);
-/* Its cgroup v2 path, the "0::PATH" line of /proc/PID/cgroup. */
+/* Its cgroup v2 path, the "0::PATH" line of /proc/PID/cgroup (MPD_CGROUP_LEN). */
 int mpd_proc_cgroup(const struct mpd_sys *s, pid_t pid, char *out, size_t size);
 int mpd_proc_comm(const struct mpd_sys *s, pid_t pid, char *out, size_t size);
 
 /*
- * Send @sig to @pid if it is still the process @comm (when given) in
- * @cgroup (when given): a pidfd pins the process, then the checks see that
- * it is the one meant, so that a recycled pid is never signalled.  -ESRCH
- * when it is not.
+ * A pidfd for @pid if it is the process @comm (when given) in @cgroup (when
+ * given): the pidfd pins the process, then the checks see that it is the
+ * one meant.  -ESRCH when it is not.  A signal sent through it later
+ * reaches that process or, once it is gone, nobody: never another that
+ * got its pid.
  */
+int mpd_pin_process(const struct mpd_sys *s, pid_t pid, const char *comm, const char *cgroup);
+/*
+ * A pidfd of the process that connected unix socket @sock (SO_PEERPIDFD,
+ * Linux 6.5); before 6.5, of @pid (SO_PEERCRED's, read at connect) now,
+ * which the caller checks against what it reads of that pid.  -errno.
+ */
+int mpd_peer_pidfd(int sock, pid_t pid);
+/* Whether the process of pidfd @fd is still running (not exited). */
+bool mpd_pidfd_alive(int fd);
+/* Send @sig through pidfd @fd: 0, or -errno (-ESRCH once its process is gone). */
+int mpd_signal_pidfd(int fd, int sig);
+/* mpd_pin_process(), and @sig sent at once. */
 int mpd_signal_process(const struct mpd_sys *s, pid_t pid, const char *comm,
 		       const char *cgroup, int sig);
 
